@@ -1,0 +1,214 @@
+"""The raw landing contract (../shared/spec/raw_contract.md) as data.
+
+One place describes every landing entity: where its files live, its columns,
+their types, which are required, the allowed values and the natural key.
+The demo generator writes exactly these columns, the loader validates against
+them and creates the ``raw`` tables from them, and the dbt sources document
+the same tables.  Nothing else in the project restates the contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Logical types of the contract, mapped to the DuckDB type the loader stores.
+RAW_TYPES: dict[str, str] = {
+    "text": "varchar",
+    "int": "bigint",
+    "decimal": "decimal(18, 4)",
+    "boolean": "boolean",
+    "date": "date",
+    "timestamp": "timestamp",  # stored in UTC (an input without offset is UTC)
+    "json": "varchar",  # JSON object kept as text; staging extracts fields
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # one of RAW_TYPES
+    required: bool = False
+    allowed: tuple[str, ...] | None = None  # closed vocabulary, compared as given
+    min_value: float | None = None
+    max_value: float | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Entity:
+    source: str  # billing, survey, product
+    name: str  # accounts, subscriptions, ...
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    formats: tuple[str, ...] = ("csv",)
+    updated_at: str | None = "updated_at"  # column that orders versions of one key
+    description: str = ""
+    # Score ranges that depend on another column (survey responses only).
+    scale_by: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def table(self) -> str:
+        """Name of the table in schema ``raw``: ``<source>_<entity>``."""
+        return f"{self.source}_{self.name}"
+
+    @property
+    def folder(self) -> str:
+        return f"{self.source}/{self.name}"
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+SEGMENTS = ("smb", "mid_market", "enterprise")
+SURVEY_TYPES = ("nps", "csat", "ces")
+TOUCHPOINTS = ("relationship", "onboarding", "support", "billing", "product", "renewal")
+INVOICE_STATUSES = ("draft", "open", "paid", "void", "uncollectible")
+BILLING_INTERVALS = ("month", "year")
+ROLES = ("admin", "member", "viewer")
+# Inclusive score scale per survey_type.
+SCORE_SCALES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+
+ENTITIES: tuple[Entity, ...] = (
+    Entity(
+        source="billing",
+        name="accounts",
+        key=("account_id",),
+        description="Customer accounts from the billing system; one row per account version.",
+        columns=(
+            Column("account_id", "text", True, description="Natural key of the account."),
+            Column("account_name", "text", True, description="Display name of the account."),
+            Column("segment", "text", True, SEGMENTS, description="smb, mid_market or enterprise."),
+            Column("industry", "text", description="Industry of the account, free text."),
+            Column("region", "text", description="Sales region, e.g. NA, EMEA, APAC, LATAM."),
+            Column("created_at", "timestamp", True, description="When the account was created (UTC)."),
+            Column("updated_at", "timestamp", True, description="When this version of the row was written (UTC)."),
+        ),
+    ),
+    Entity(
+        source="billing",
+        name="subscriptions",
+        key=("subscription_id", "version"),
+        description=(
+            "One row per version of a subscription: the price and seats that held over "
+            "[valid_from, valid_to)."
+        ),
+        columns=(
+            Column("subscription_id", "text", True, description="Subscription identifier."),
+            Column("version", "int", True, min_value=1, description="1, 2, ... per subscription."),
+            Column("account_id", "text", True, description="Account that owns the subscription."),
+            Column("plan_id", "text", True, description="Plan; joins seeds/plans.csv."),
+            Column("is_trial", "boolean", True, description="True for a trial version (no recurring revenue)."),
+            Column("billing_interval", "text", True, BILLING_INTERVALS, description="month or year."),
+            Column("quantity", "int", True, min_value=0, description="Licensed seats, >= 0."),
+            Column("unit_amount", "decimal", True, min_value=0, description="Price per seat per billing interval, before discount, in major units."),
+            Column("discount_pct", "decimal", min_value=0, max_value=100, description="Discount 0-100; empty means 0."),
+            Column("currency", "text", True, description="ISO-4217 currency code, upper case."),
+            Column("valid_from", "date", True, description="First day the version holds (inclusive)."),
+            Column("valid_to", "date", description="Day the version stops holding (exclusive); empty = still in force."),
+            Column("contract_end", "date", description="End of the current term (renewal date)."),
+            Column("canceled_at", "timestamp", description="When cancellation was requested (UTC)."),
+            Column("updated_at", "timestamp", True, description="When this row was written (UTC)."),
+        ),
+    ),
+    Entity(
+        source="billing",
+        name="invoices",
+        key=("invoice_id",),
+        description="Invoices issued to accounts; a later row for the same invoice_id is a status update.",
+        columns=(
+            Column("invoice_id", "text", True, description="Invoice identifier."),
+            Column("account_id", "text", True, description="Billed account."),
+            Column("subscription_id", "text", description="Subscription billed, if any."),
+            Column("status", "text", True, INVOICE_STATUSES, description="draft, open, paid, void or uncollectible."),
+            Column("currency", "text", True, description="ISO-4217 currency code, upper case."),
+            Column("amount_due", "decimal", True, description="Amount due in major units."),
+            Column("amount_paid", "decimal", True, description="Amount paid so far in major units."),
+            Column("issued_at", "timestamp", True, description="When the invoice was issued (UTC)."),
+            Column("due_at", "timestamp", True, description="When payment is due (UTC)."),
+            Column("paid_at", "timestamp", description="When it was paid in full (UTC)."),
+            Column("updated_at", "timestamp", True, description="When this row was written (UTC)."),
+        ),
+    ),
+    Entity(
+        source="survey",
+        name="invitations",
+        key=("invitation_id",),
+        updated_at=None,
+        description="Survey invitations sent to contacts at accounts.",
+        columns=(
+            Column("invitation_id", "text", True, description="Invitation identifier."),
+            Column("survey_id", "text", True, description="Survey the invitation belongs to."),
+            Column("survey_type", "text", True, SURVEY_TYPES, description="nps, csat or ces."),
+            Column("touchpoint", "text", True, TOUCHPOINTS, description="Journey touchpoint that triggered the survey."),
+            Column("account_id", "text", True, description="Account of the contact."),
+            Column("contact_id", "text", True, description="Person invited (may equal a product user_id)."),
+            Column("sent_at", "timestamp", True, description="When the invitation was sent (UTC)."),
+        ),
+    ),
+    Entity(
+        source="survey",
+        name="responses",
+        key=("response_id",),
+        updated_at=None,
+        description="Survey responses: NPS 0-10, CSAT 1-5, CES 1-7.",
+        scale_by=SCORE_SCALES,
+        columns=(
+            Column("response_id", "text", True, description="Response identifier."),
+            Column("invitation_id", "text", description="Invitation answered; empty for in-app surveys."),
+            Column("survey_id", "text", True, description="Survey answered."),
+            Column("survey_type", "text", True, SURVEY_TYPES, description="nps, csat or ces."),
+            Column("touchpoint", "text", True, TOUCHPOINTS, description="Journey touchpoint."),
+            Column("account_id", "text", True, description="Account of the respondent."),
+            Column("contact_id", "text", True, description="Respondent."),
+            Column("score", "int", True, description="Score inside the scale of its survey_type."),
+            Column("comment", "text", description="Free-text comment."),
+            Column("responded_at", "timestamp", True, description="When the response was submitted (UTC)."),
+        ),
+    ),
+    Entity(
+        source="product",
+        name="users",
+        key=("user_id",),
+        updated_at=None,
+        description="Product users; email is personal data and never leaves staging.",
+        columns=(
+            Column("user_id", "text", True, description="User identifier."),
+            Column("account_id", "text", True, description="Account the user belongs to."),
+            Column("email", "text", description="Personal data: dropped in staging."),
+            Column("role", "text", allowed=ROLES, description="admin, member or viewer."),
+            Column("created_at", "timestamp", True, description="When the user was created (UTC)."),
+        ),
+    ),
+    Entity(
+        source="product",
+        name="events",
+        key=("event_id",),
+        updated_at=None,
+        formats=("jsonl", "jsonl.gz", "parquet"),
+        description="Product analytics track calls; SDK retries may repeat an event_id.",
+        columns=(
+            Column("event_id", "text", True, description="Unique per real event; retries repeat it."),
+            Column("account_id", "text", True, description="Account of the user."),
+            Column("user_id", "text", True, description="User who did it."),
+            Column("event_name", "text", True, description="e.g. session_started, feature_used, report_exported."),
+            Column("occurred_at", "timestamp", True, description="When it happened (UTC)."),
+            Column("received_at", "timestamp", True, description="When the collector received it (UTC)."),
+            Column("properties", "json", description="Free-form JSON object; properties.feature names the feature."),
+        ),
+    ),
+)
+
+ENTITY_BY_TABLE: dict[str, Entity] = {e.table: e for e in ENTITIES}
+ENTITY_BY_FOLDER: dict[str, Entity] = {e.folder: e for e in ENTITIES}
+
+# Bookkeeping columns the loader adds to every raw table.
+LOAD_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_batch_id", "bigint"),  # manifest batch that delivered the row
+    ("_row_number", "bigint"),  # 1-based data row (or JSON line / Parquet row) in its file
+    ("_loaded_at", "timestamp"),  # when the batch was committed (UTC)
+)
