@@ -1,0 +1,42 @@
+# Two commands matter: `make demo` and `make test` (see README).
+# Everything else is a building block they share.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV_VERSION := 0.13.9
+
+.PHONY: setup demo test test-python lint dev docs clean
+.DEFAULT_GOAL := demo
+
+# The locked environment in .venv (uv.lock): re-synced when the lock or pyproject changes.
+$(VENV)/.synced: pyproject.toml uv.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --quiet
+	touch $@
+
+# dagster-dbt reads target/manifest.json; refresh it whenever models change.
+target/manifest.json: $(VENV)/.synced dbt_project.yml $(shell find models macros seeds tests -type f 2>/dev/null)
+	$(BIN)/dbt parse --quiet --profiles-dir .
+
+setup: $(VENV)/.synced target/manifest.json
+
+## Generate the demo landing data (once), load, build and publish; prints key metrics.
+demo: setup
+	$(BIN)/cxcs demo
+
+## Lint the SQL, then run every test (pytest drives real DuckDB, dbt and Dagster runs).
+test: setup lint test-python
+
+test-python: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/sqlfluff lint models macros tests
+
+## The Dagster UI with the full lineage (http://127.0.0.1:3000).
+dev: setup
+	$(BIN)/dagster dev -m orchestration.definitions
+
+clean:
+	rm -rf data target logs .pytest_cache

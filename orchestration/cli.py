@@ -1,0 +1,149 @@
+"""Command line: ``cxcs demo-data``, ``cxcs refresh`` and ``cxcs demo``.
+
+``cxcs refresh`` runs the Dagster ``refresh`` job in this process (the same job
+the schedule and sensor start), prints progress per stage and the load
+summary, and exits non-zero when anything failed:
+
+* 0 — everything loaded, built and published;
+* 1 — the run failed (a dbt model or blocking test failed, or a loader crashed);
+  nothing new was published;
+* 2 — the run succeeded and published, but some landing files could not be read
+  and were recorded as failed (listed with their reasons).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from orchestration.config import apply_settings
+
+EXIT_OK, EXIT_RUN_FAILED, EXIT_FILES_FAILED = 0, 1, 2
+
+
+def _parse_date(value: str) -> date:
+    return date.fromisoformat(value)
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from orchestration.demo_data import generate
+
+    summary = generate(
+        out=Path(args.out),
+        accounts=args.accounts,
+        days=args.days,
+        seed=args.seed,
+        end_date=args.end_date,
+        bad_rows=args.bad_rows,
+        progress=lambda message: print(f"[demo-data] {message}", flush=True),
+    )
+    print(summary.format() if hasattr(summary, "format") else summary)
+    return EXIT_OK
+
+
+def run_refresh(landing: Path | None, warehouse: Path | None) -> int:
+    settings = apply_settings(landing, warehouse)
+    print(f"[refresh] landing folder: {settings.landing_dir}")
+    print(f"[refresh] build file:     {settings.build_path}")
+    started = time.monotonic()
+
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.summary import format_load_report, warehouse_summary
+
+    job = defs.resolve_job_def("refresh")
+    result = job.execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(),
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        raise_on_error=False,
+    )
+    materialized = {
+        event.asset_key.path[-1]: event.step_materialization_data.materialization.metadata
+        for event in result.all_events
+        if event.is_step_materialization and event.asset_key.path[0] == "raw"
+    }
+    report = format_load_report(
+        {table: {k: v.value for k, v in meta.items()} for table, meta in materialized.items() if meta}
+    )
+    print(report.text)
+    elapsed = time.monotonic() - started
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure:
+                print(f"[refresh] FAILED in step {event.step_key}: {event.event_specific_data.error.message.strip()}", file=sys.stderr)
+        print(f"[refresh] run failed after {elapsed:.1f}s; the previous publication (if any) is still serving.", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    print(warehouse_summary(settings.published_path))
+    print(f"[refresh] done in {elapsed:.1f}s; published warehouse: {settings.published_path}")
+    if report.files_failed:
+        print(f"[refresh] {report.files_failed} landing file(s) failed to load (listed above); exit code 2.", file=sys.stderr)
+        return EXIT_FILES_FAILED
+    return EXIT_OK
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    return run_refresh(
+        Path(args.landing) if args.landing else None,
+        Path(args.warehouse) if args.warehouse else None,
+    )
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Generate the default demo into the landing folder (once) and refresh."""
+    settings = apply_settings(Path(args.landing) if args.landing else None, Path(args.warehouse) if args.warehouse else None)
+    if not (settings.landing_dir / "_demo_manifest.json").exists():
+        from orchestration.demo_data import generate
+
+        print(f"[demo] generating demo data ({args.accounts} accounts x {args.days} days) into {settings.landing_dir}")
+        generate(
+            out=settings.landing_dir,
+            accounts=args.accounts,
+            days=args.days,
+            seed=args.seed,
+            progress=lambda message: print(f"[demo-data] {message}", flush=True),
+        )
+    else:
+        print(f"[demo] using the demo data already in {settings.landing_dir}")
+    return run_refresh(None, None)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cxcs", description="CX and CS metrics warehouse.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo_data = sub.add_parser("demo-data", help="Write generated landing files (the raw contract).")
+    demo_data.add_argument("--out", required=True, help="landing folder to write")
+    demo_data.add_argument("--accounts", type=int, default=500)
+    demo_data.add_argument("--days", type=int, default=365)
+    demo_data.add_argument("--seed", type=int, default=42)
+    demo_data.add_argument("--end-date", type=_parse_date, default=None, help="last day, YYYY-MM-DD (default today, UTC)")
+    demo_data.add_argument("--bad-rows", action="store_true", help="also plant every bad-input case of the contract")
+    demo_data.set_defaults(func=cmd_demo_data)
+
+    refresh = sub.add_parser("refresh", help="Load new landing files, build, publish (the Dagster refresh job).")
+    refresh.add_argument("--landing", help="landing folder (default $CXCS_LANDING_DIR or data/landing)")
+    refresh.add_argument("--warehouse", help="warehouse folder (default $CXCS_WAREHOUSE_DIR or data/warehouse)")
+    refresh.set_defaults(func=cmd_refresh)
+
+    demo = sub.add_parser("demo", help="Generate the demo landing data once, then refresh.")
+    demo.add_argument("--landing")
+    demo.add_argument("--warehouse")
+    demo.add_argument("--accounts", type=int, default=500)
+    demo.add_argument("--days", type=int, default=365)
+    demo.add_argument("--seed", type=int, default=42)
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Where things live.  Every path can be set by an environment variable.
+
+| variable              | default                   | what                                      |
+|-----------------------|---------------------------|-------------------------------------------|
+| CXCS_LANDING_DIR      | data/landing              | landing folder the loaders read           |
+| CXCS_WAREHOUSE_DIR    | data/warehouse            | holds the published cxcs.duckdb           |
+| CXCS_DUCKDB_PATH      | <warehouse>/build/cxcs_build.duckdb | private build file dbt writes   |
+
+BI tools read only ``<warehouse>/cxcs.duckdb``; the build file is private to the
+pipeline (loaders and dbt write it; it is copied to the published file when a
+run succeeds).  Values are read when called, not at import, so a CLI flag that
+sets the environment takes effect.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PUBLISHED_FILE_NAME = "cxcs.duckdb"
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse_dir: Path
+    build_path: Path
+
+    @property
+    def published_path(self) -> Path:
+        return self.warehouse_dir / PUBLISHED_FILE_NAME
+
+
+def _resolve(value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (PROJECT_DIR / path)
+
+
+def get_settings() -> Settings:
+    warehouse = _resolve(os.environ.get("CXCS_WAREHOUSE_DIR", "data/warehouse"))
+    build = os.environ.get("CXCS_DUCKDB_PATH")
+    return Settings(
+        landing_dir=_resolve(os.environ.get("CXCS_LANDING_DIR", "data/landing")),
+        warehouse_dir=warehouse,
+        build_path=_resolve(build) if build else warehouse / "build" / "cxcs_build.duckdb",
+    )
+
+
+def apply_settings(landing_dir: Path | None = None, warehouse_dir: Path | None = None) -> Settings:
+    """Set the environment from CLI flags so Dagster assets and the dbt subprocess agree."""
+    if landing_dir is not None:
+        os.environ["CXCS_LANDING_DIR"] = str(Path(landing_dir).resolve())
+    if warehouse_dir is not None:
+        os.environ["CXCS_WAREHOUSE_DIR"] = str(Path(warehouse_dir).resolve())
+        os.environ.pop("CXCS_DUCKDB_PATH", None)
+    settings = get_settings()
+    # dbt (profiles.yml) reads the build path from this variable.
+    os.environ["CXCS_DUCKDB_PATH"] = str(settings.build_path)
+    return settings

@@ -1,0 +1,66 @@
+"""What a run prints at the end: the load report and a few key numbers of the published warehouse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+LOAD_COLUMNS = ("files_loaded", "files_skipped", "files_failed", "rows_loaded", "rows_quarantined")
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    text: str
+    files_failed: int
+
+
+def format_load_report(per_table: dict[str, dict[str, Any]]) -> LoadReport:
+    """Table of the raw assets' materialization metadata, plus every failed file with its reason."""
+    header = f"{'raw table':<24}" + "".join(f"{c:>18}" for c in LOAD_COLUMNS)
+    lines = ["Load summary", header, "-" * len(header)]
+    totals = dict.fromkeys(LOAD_COLUMNS, 0)
+    failures: list[str] = []
+    for table in sorted(per_table):
+        meta = per_table[table]
+        lines.append(f"{table:<24}" + "".join(f"{int(meta.get(c, 0)):>18,}" for c in LOAD_COLUMNS))
+        for column in LOAD_COLUMNS:
+            totals[column] += int(meta.get(column, 0))
+        failures += [f"  {path}: {reason}" for path, reason in meta.get("failed_files") or []]
+    lines.append("-" * len(header))
+    lines.append(f"{'total':<24}" + "".join(f"{totals[c]:>18,}" for c in LOAD_COLUMNS))
+    if totals["files_loaded"] == 0 and totals["files_failed"] == 0:
+        lines.append("No new landing files: 0 rows loaded.")
+    if failures:
+        lines.append("Failed files (none of their rows loaded):")
+        lines += failures
+    return LoadReport(text="\n".join(lines), files_failed=totals["files_failed"])
+
+
+# Key numbers shown after a run; a query whose relation does not exist yet is left out.
+KEY_NUMBERS: tuple[tuple[str, str], ...] = (
+    ("accounts", "select count(*) from staging.stg_billing__accounts"),
+    ("subscription versions", "select count(*) from staging.stg_billing__subscriptions"),
+    ("invoices", "select count(*) from staging.stg_billing__invoices"),
+    ("survey responses", "select count(*) from staging.stg_survey__responses"),
+    ("product users", "select count(*) from staging.stg_product__users"),
+    ("product events (distinct)", "select count(*) from staging.stg_product__events"),
+    ("rows in quarantine", "select count(*) from raw.load_quarantine"),
+    ("failed files", "select count(*) from raw.load_manifest where status = 'failed'"),
+)
+
+
+def warehouse_summary(published_path: Path) -> str:
+    if not published_path.exists():
+        return f"No published warehouse at {published_path} yet."
+    lines = [f"Published warehouse {published_path}"]
+    with duckdb.connect(str(published_path), read_only=True) as conn:
+        for label, sql in KEY_NUMBERS:
+            try:
+                value = conn.execute(sql).fetchone()[0]
+            except duckdb.CatalogException:
+                continue
+            lines.append(f"  {label:<28}{value:>14,}")
+    return "\n".join(lines)
