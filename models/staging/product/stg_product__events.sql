@@ -1,0 +1,53 @@
+{#-
+    A view over the only large raw input. Only the incremental daily events rollup
+    reads it (architecture: scan the events once per run), so it stays a view.
+-#}
+with
+
+source as (
+
+    select * from {{ source('product', 'events') }}
+
+),
+
+latest as (
+
+    {{ dedupe_latest('source', ['event_id']) }}
+
+),
+
+renamed as (
+
+    select
+        cast(event_id as {{ dbt.type_string() }}) as event_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(user_id as {{ dbt.type_string() }}) as user_id,
+        cast(lower(trim(event_name)) as {{ dbt.type_string() }}) as event_name,
+        cast(
+            nullif(lower(trim({{ json_extract_string('properties', 'feature') }})), '')
+            as {{ dbt.type_string() }}
+        ) as feature,
+        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at,
+        cast({{ dbt.date_trunc('day', 'occurred_at') }} as date) as occurred_date,
+        cast(received_at as {{ dbt.type_timestamp() }}) as received_at,
+        cast(properties as {{ dbt.type_string() }}) as properties,
+        _batch_id,
+        _loaded_at
+
+    from latest
+
+)
+
+select
+    event_id,
+    account_id,
+    user_id,
+    event_name,
+    feature,
+    occurred_at,
+    occurred_date,
+    received_at,
+    properties,
+    _batch_id,
+    _loaded_at
+from renamed
