@@ -1,6 +1,8 @@
 {#-
     A view over the only large raw input. Only the incremental daily events rollup
     reads it (architecture: scan the events once per run), so it stays a view.
+    The free-form properties object stops here: only properties.feature is kept,
+    so no unvetted (possibly personal) field travels downstream.
 -#}
 with
 
@@ -30,7 +32,6 @@ renamed as (
         cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at,
         cast({{ dbt.date_trunc('day', 'occurred_at') }} as date) as occurred_date,
         cast(received_at as {{ dbt.type_timestamp() }}) as received_at,
-        cast(properties as {{ dbt.type_string() }}) as properties,
         _batch_id,
         _loaded_at
 
@@ -47,7 +48,6 @@ select
     occurred_at,
     occurred_date,
     received_at,
-    properties,
     _batch_id,
     _loaded_at
 from renamed

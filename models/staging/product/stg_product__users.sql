@@ -11,10 +11,10 @@ source as (
         account_id,
         role,
         created_at,
-        coalesce(trim(email) <> '', false) as has_email,
         _batch_id,
         _row_number,
-        _loaded_at
+        _loaded_at,
+        coalesce(trim(email) <> '', false) as has_email
     from {{ source('product', 'users') }}
 
 ),
