@@ -6,11 +6,12 @@ A ``refresh`` job covers everything; a daily schedule and a landing-folder
 sensor start it.
 """
 
-from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -233,5 +234,8 @@ defs = dg.Definitions(
     jobs=[refresh_job],
     schedules=[daily_refresh],
     sensors=[landing_files_sensor],
-    resources={"dbt": DbtCliResource(project_dir=dbt_project)},
+    resources={
+        # The dbt of this environment, whether or not .venv/bin is on PATH.
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt"))),
+    },
 )
