@@ -1,0 +1,579 @@
+"""Load landing files into schema ``raw``: each file content exactly once, nothing lost.
+
+For every file under ``<landing>/<source>/<entity>/`` the loader
+
+1. skips it when its bytes were loaded before (same ``sha256``; a re-run does not
+   even hash a file whose path, size and mtime match the manifest);
+2. reads it with DuckDB's own reader (``read_csv`` with reject capture, JSON Lines
+   read as text lines and parsed with DuckDB's JSON functions, ``read_parquet``);
+3. validates and casts every row set-based in SQL against the contract
+   (``orchestration.contract``): a row that cannot be used goes to
+   ``raw.load_quarantine`` with its row number, raw content and every reason;
+4. commits the good rows, the quarantined rows and the manifest row in ONE
+   transaction, so a crash mid-file leaves nothing of that file behind.
+
+A file that cannot be read as a whole (zero bytes, not text, missing a required
+column, truncated gzip, unreadable Parquet, unsupported extension) is recorded
+in the manifest as ``failed`` with a reason and loads none of its rows; the next
+file still loads.  Its hash is recorded too, so the same broken bytes are not
+retried every run; a corrected file (new bytes) loads.
+
+Numbering: ``row_number`` is the 1-based data record of the file (CSV: records
+after the header, a quoted newline does not start a new record; JSON Lines:
+physical lines, blank ones included; Parquet: rows).  ``line_number`` is the
+physical line for JSON Lines and null for CSV and Parquet.
+
+Reason codes (several may be joined with ``; ``): ``wrong_field_count``,
+``csv_parse_error``, ``invalid_json``, ``missing_required: <col>``,
+``invalid_integer|invalid_decimal|invalid_boolean|invalid_date|invalid_timestamp: <col>``,
+``invalid_json_object: <col>``, ``unknown_value: <col>='<value>'``,
+``out_of_range: <col>=<value>``, ``score_out_of_scale: <type> <score>``,
+``duplicate_key_in_file: kept row <n>``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from orchestration.contract import ENTITIES, RAW_TYPES, SCORE_SCALES, Entity
+from orchestration.raw_schema import MANIFEST_TABLE, QUARANTINE_TABLE, RAW_SCHEMA, ensure_raw_schema
+
+Progress = Callable[[str], None]
+
+CSV_EXTENSIONS = (".csv",)
+EVENT_EXTENSIONS = (".jsonl", ".jsonl.gz", ".parquet")
+# Record separator: cannot occur raw inside a JSON document, so each line is one field.
+LINE_DELIMITER = "\x1e"
+
+
+class FileRejected(Exception):
+    """The file cannot be read as a whole; none of its rows load."""
+
+
+@dataclass
+class EntityLoad:
+    files_loaded: int = 0
+    files_skipped: int = 0
+    files_failed: list[tuple[str, str]] = field(default_factory=list)
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+
+
+@dataclass
+class LoadSummary:
+    entities: dict[str, EntityLoad]
+    seconds: float = 0.0
+
+    @property
+    def files_failed_count(self) -> int:
+        return sum(len(e.files_failed) for e in self.entities.values())
+
+    @property
+    def has_failures(self) -> bool:
+        return self.files_failed_count > 0
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(e.rows_loaded for e in self.entities.values())
+
+    def format(self) -> str:
+        lines = [f"{'raw table':<24}{'loaded':>8}{'skipped':>9}{'failed':>8}{'rows':>14}{'quarantined':>13}"]
+        for table, e in self.entities.items():
+            lines.append(
+                f"{table:<24}{e.files_loaded:>8}{e.files_skipped:>9}{len(e.files_failed):>8}"
+                f"{e.rows_loaded:>14,}{e.rows_quarantined:>13,}"
+            )
+        for table, e in self.entities.items():
+            lines += [f"  failed {path}: {reason}" for path, reason in e.files_failed]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    rows_delivered: int
+    rows_loaded: int
+    rows_quarantined: int
+    note: str | None
+
+
+# --------------------------------------------------------------------------- public
+
+
+def load_landing(
+    conn: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    entities: Iterable[str] | None = None,
+    progress: Progress | None = None,
+) -> LoadSummary:
+    """Load every new landing file of the selected raw tables (default: all)."""
+    started = time.monotonic()
+    say = progress or (lambda _message: None)
+    wanted = set(entities) if entities is not None else None
+    conn.execute("set TimeZone = 'UTC'")
+    ensure_raw_schema(conn)
+    summary = LoadSummary(entities={})
+    for entity in ENTITIES:
+        if wanted is not None and entity.table not in wanted:
+            continue
+        stats = summary.entities[entity.table] = EntityLoad()
+        _load_entity(conn, Path(landing_dir), entity, stats, say)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+# --------------------------------------------------------------------------- per entity
+
+
+def _landing_files(landing_dir: Path, entity: Entity) -> list[Path]:
+    folder = landing_dir / entity.source / entity.name
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def _load_entity(conn: duckdb.DuckDBPyConnection, landing_dir: Path, entity: Entity, stats: EntityLoad, say: Progress) -> None:
+    files = _landing_files(landing_dir, entity)
+    known = conn.execute(
+        f"select file_path, size_bytes, mtime_ns, sha256 from {MANIFEST_TABLE} where entity = ?", [entity.table]
+    ).fetchall()
+    known_stats = {(path, size, mtime) for path, size, mtime, _ in known}
+    known_hashes = {sha for *_, sha in known}
+    for path in files:
+        rel = path.relative_to(landing_dir).as_posix()
+        stat = path.stat()
+        if (rel, stat.st_size, stat.st_mtime_ns) in known_stats:
+            stats.files_skipped += 1
+            continue
+        sha = _sha256(path)
+        if sha in known_hashes:
+            stats.files_skipped += 1
+            continue
+        known_hashes.add(sha)
+        outcome, reason = _load_file(conn, entity, path, rel, sha, stat.st_size, stat.st_mtime_ns)
+        if outcome is None:
+            stats.files_failed.append((rel, reason or "failed"))
+            say(f"{entity.table}: FAILED {rel}: {reason}")
+            continue
+        stats.files_loaded += 1
+        stats.rows_loaded += outcome.rows_loaded
+        stats.rows_quarantined += outcome.rows_quarantined
+        say(f"{entity.table}: {rel}: {outcome.rows_loaded:,} rows loaded, {outcome.rows_quarantined:,} quarantined")
+    if not files:
+        say(f"{entity.table}: no landing files yet")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _load_file(
+    conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path, rel: str, sha: str, size: int, mtime_ns: int
+) -> tuple[FileOutcome | None, str | None]:
+    """Load one file in one transaction. Returns (outcome, None) or (None, reason) for a failed file."""
+    started = _utcnow(conn)
+    batch_id = conn.execute(f"select coalesce(max(batch_id), 0) + 1 from {MANIFEST_TABLE}").fetchone()[0]
+    conn.execute("begin transaction")
+    try:
+        try:
+            note = _stage_file(conn, entity, path)
+        except FileRejected as rejected:
+            conn.execute("rollback")
+            conn.execute("begin transaction")
+            _record_manifest(conn, batch_id, entity, rel, sha, size, mtime_ns, "failed", None, 0, 0, str(rejected), started)
+            conn.execute("commit")
+            return None, str(rejected)
+        outcome = _commit_staged(conn, entity, batch_id, rel, note)
+        _record_manifest(
+            conn, batch_id, entity, rel, sha, size, mtime_ns, "loaded",
+            outcome.rows_delivered, outcome.rows_loaded, outcome.rows_quarantined, note, started,
+        )
+        conn.execute("commit")
+        return outcome, None
+    except BaseException:
+        conn.execute("rollback")
+        raise
+
+
+def _utcnow(conn: duckdb.DuckDBPyConnection):
+    return conn.execute("select cast(current_timestamp as timestamp)").fetchone()[0]
+
+
+def _record_manifest(conn, batch_id, entity, rel, sha, size, mtime_ns, status, delivered, loaded, quarantined, reason, started) -> None:
+    conn.execute(
+        f"insert into {MANIFEST_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, cast(current_timestamp as timestamp))",
+        [batch_id, entity.table, rel, sha, size, mtime_ns, status, delivered, loaded, quarantined, reason, started],
+    )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _stage_file(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> str | None:
+    """Read a file into temp table ``_incoming`` (all varchar contract columns, _row_number,
+    _line_number, _raw, _reason), then validate into ``_staged``.  Returns a note for the manifest."""
+    name = path.name.lower()
+    if path.stat().st_size == 0:
+        raise FileRejected("empty_file: zero bytes")
+    try:
+        if entity.table == "product_events":
+            if name.endswith(".jsonl") or name.endswith(".jsonl.gz"):
+                note = _read_jsonl(conn, entity, path)
+            elif name.endswith(".parquet"):
+                note = _read_parquet(conn, entity, path)
+            else:
+                raise FileRejected(f"unsupported_file_type: expected one of {', '.join(EVENT_EXTENSIONS)}")
+        elif name.endswith(CSV_EXTENSIONS):
+            note = _read_csv(conn, entity, path)
+        else:
+            raise FileRejected("unsupported_file_type: expected .csv")
+    except duckdb.Error as error:
+        raise FileRejected(f"unreadable: {_first_line(str(error))}") from error
+    _validate(conn, entity)
+    return note
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0][:300] if message.strip() else "unknown error"
+
+
+def _read_header(path: Path) -> list[str]:
+    with open(path, "rb") as handle:
+        first = handle.readline(1 << 20)
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FileRejected("not_csv: the header is not UTF-8 text") from error
+    if "\x00" in text:
+        raise FileRejected("not_csv: binary content")
+    return next(csv.reader(io.StringIO(text.rstrip("\r\n"))), [])
+
+
+def _map_columns(entity: Entity, names: list[str]) -> tuple[dict[str, str], str | None]:
+    """Map delivered column names (case and surrounding spaces ignored) to contract columns."""
+    normalised = [n.strip().lower() for n in names]
+    seen: set[str] = set()
+    for n in normalised:
+        if n in seen and n in entity.column_names:
+            raise FileRejected(f"duplicate_column: {n}")
+        seen.add(n)
+    missing = [c for c in entity.required_columns if c not in normalised]
+    if missing:
+        raise FileRejected(f"missing_required_columns: {', '.join(missing)}")
+    mapping = {c: f"c{normalised.index(c)}" for c in entity.column_names if c in normalised}
+    extra = [names[i] for i, n in enumerate(normalised) if n not in entity.column_names]
+    note = f"ignored unknown columns: {', '.join(extra)}" if extra else None
+    return mapping, note
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _read_csv(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> str | None:
+    header = _read_header(path)
+    mapping, note = _map_columns(entity, header)
+    width = len(header)
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    conn.execute("drop table if exists _rej_errors")
+    conn.execute("drop table if exists _rej_scans")
+    conn.execute(
+        f"""
+        create or replace temp table _csv_rows as
+        select row_number() over () as _ord, *
+        from read_csv({_sql_str(str(path))}, header = true, auto_detect = false, columns = {columns},
+                      delim = ',', quote = '"', escape = '"', parallel = false, encoding = 'utf-8',
+                      store_rejects = true, rejects_table = '_rej_errors', rejects_scan = '_rej_scans',
+                      max_line_size = 10000000)
+        """
+    )
+    conn.execute(
+        """
+        create or replace temp table _csv_rejects as
+        select line - 1 as _row_number,
+               min(trim(csv_line, chr(10) || chr(13))) as _raw,
+               string_agg(distinct case when error_type in ('TOO MANY COLUMNS', 'MISSING COLUMNS')
+                                        then 'wrong_field_count' else 'csv_parse_error' end, '; ') as _reason,
+               -- one error per missing column: the first names how many fields the record had
+               arg_min(error_message, column_idx) as _detail
+        from _rej_errors
+        group by line
+        """
+    )
+    good = conn.execute("select count(*) from _csv_rows").fetchone()[0]
+    rejected = conn.execute("select count(*) from _csv_rejects").fetchone()[0]
+    # A rejected record is not in _csv_rows: the good rows take the record numbers left over.
+    select_cols = ",\n".join(
+        f"r.{mapping[c]} as {c}" if c in mapping else f"cast(null as varchar) as {c}" for c in entity.column_names
+    )
+    raw_json = "to_json(struct_pack(" + ", ".join(f"{_quote_ident(h)} := r.c{i}" for i, h in enumerate(header)) + "))"
+    conn.execute(
+        f"""
+        create or replace temp table _incoming as
+        with record_numbers as (
+            select i as record_number, row_number() over (order by i) as ordinal
+            from range(1, {good + rejected + 1}) as t(i)
+            where i not in (select _row_number from _csv_rejects)
+        )
+        select {select_cols},
+               n.record_number as _row_number,
+               cast(null as bigint) as _line_number,
+               cast({raw_json} as varchar) as _raw,
+               cast(null as varchar) as _reason
+        from _csv_rows as r
+        join record_numbers as n on n.ordinal = r._ord
+        union all
+        select {", ".join(f"cast(null as varchar) as {c}" for c in entity.column_names)},
+               _row_number, cast(null as bigint), _raw, _reason || ': ' || _detail
+        from _csv_rejects
+        """
+    )
+    if good + rejected == 0:
+        note = "header only: no data rows" + (f"; {note}" if note else "")
+    return note
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _read_jsonl(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> str | None:
+    conn.execute(
+        f"""
+        create or replace temp table _lines as
+        select row_number() over () as _line_number, line
+        from read_csv({_sql_str(str(path))}, columns = {{'line': 'VARCHAR'}}, header = false, auto_detect = false,
+                      delim = '{LINE_DELIMITER}', quote = '', escape = '', parallel = false,
+                      max_line_size = 10000000)
+        """
+    )
+    if path.name.lower().endswith(".gz"):
+        _check_gzip_complete(conn, path)
+    paths = ", ".join(f"'$.{c}'" for c in entity.column_names)
+    parsed = ",\n".join(
+        (
+            f"case when json_type(doc, '$.{c.name}') in ('OBJECT', 'ARRAY') "
+            f"then cast(json_extract(doc, '$.{c.name}') as varchar) end as {c.name}"
+            if c.type == "json"
+            else f"v[{i + 1}] as {c.name}"
+        )
+        for i, c in enumerate(entity.columns)
+    )
+    conn.execute(
+        f"""
+        create or replace temp table _incoming as
+        with lines as (
+            select _line_number, line, json_valid(line) as is_valid
+            from _lines
+            where line is not null and trim(line) <> ''
+        ),
+        -- DuckDB's JSON functions raise on malformed input even inside a CASE, so they only
+        -- ever see valid JSON: '{{}}' stands in for a malformed line (quarantined below).
+        valid_lines as (
+            select *, case when is_valid then line else '{{}}' end as valid_json
+            from lines
+        ),
+        objects as (
+            select *, is_valid and json_type(valid_json) = 'OBJECT' as is_object
+            from valid_lines
+        ),
+        documents as (
+            select *, case when is_object then valid_json else '{{}}' end as doc
+            from objects
+        )
+        select {parsed},
+               _line_number as _row_number,
+               _line_number,
+               line as _raw,
+               case when not is_object then 'invalid_json: not a JSON object' end as _reason
+        from (
+            select *, json_extract_string(doc, [{paths}]) as v
+            from documents
+        )
+        """
+    )
+    blank = conn.execute("select count(*) from _lines where line is null or trim(line) = ''").fetchone()[0]
+    return f"{blank} blank line(s) skipped" if blank else None
+
+
+def _check_gzip_complete(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """DuckDB stops quietly at the end of a truncated gzip: compare the bytes read with the
+    size the gzip trailer declares, and on a mismatch verify the stream in full."""
+    with open(path, "rb") as handle:
+        handle.seek(-4, 2)
+        declared = int.from_bytes(handle.read(4), "little")
+    read = conn.execute("select coalesce(sum(coalesce(strlen(line), 0) + 1), 0) from _lines").fetchone()[0]
+    if declared in (read % (1 << 32), (read - 1) % (1 << 32)):
+        return
+    try:
+        with gzip.open(path, "rb") as stream:
+            while stream.read(1 << 22):
+                pass
+    except (EOFError, OSError, gzip.BadGzipFile) as error:
+        raise FileRejected(f"corrupt_gzip: {error}") from error
+
+
+def _read_parquet(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> str | None:
+    described = conn.execute(f"describe select * from read_parquet({_sql_str(str(path))})").fetchall()
+    types = {name.lower(): (name, typ) for name, typ, *_ in described}
+    missing = [c for c in entity.required_columns if c not in types]
+    if missing:
+        raise FileRejected(f"missing_required_columns: {', '.join(missing)}")
+
+    def as_text(column: str) -> str:
+        if column not in types:
+            return f"cast(null as varchar) as {column}"
+        name, typ = types[column]
+        ident = _quote_ident(name)
+        if typ.upper().startswith(("STRUCT", "MAP", "LIST")) or typ.upper().endswith("[]"):
+            return f"cast(to_json({ident}) as varchar) as {column}"
+        if typ.upper().startswith("TIMESTAMP WITH TIME ZONE"):
+            return f"strftime({ident}, '%Y-%m-%dT%H:%M:%S.%f%z') as {column}"
+        return f"cast({ident} as varchar) as {column}"
+
+    extra = [name for key, (name, _) in types.items() if key not in entity.column_names and key != "file_row_number"]
+    conn.execute(
+        f"""
+        create or replace temp table _incoming as
+        select {", ".join(as_text(c) for c in entity.column_names)},
+               file_row_number + 1 as _row_number,
+               cast(null as bigint) as _line_number,
+               cast(to_json(p) as varchar) as _raw,
+               cast(null as varchar) as _reason
+        from read_parquet({_sql_str(str(path))}, file_row_number = true) as p
+        """
+    )
+    return f"ignored unknown columns: {', '.join(extra)}" if extra else None
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _typed_expr(column: str, typ: str) -> str:
+    value = f"nullif(trim({column}), '')"
+    if typ == "text":
+        return f"nullif({column}, '')"
+    if typ == "int":
+        return f"try_cast({value} as bigint)"
+    if typ == "decimal":
+        return f"try_cast({value} as {RAW_TYPES['decimal']})"
+    if typ == "boolean":
+        return f"try_cast(lower({value}) as boolean)"
+    if typ == "date":
+        return f"try_cast({value} as date)"
+    if typ == "timestamp":
+        # With TimeZone = UTC, an input without offset is read as UTC; stored as UTC wall time.
+        return f"cast(try_cast({value} as timestamptz) as timestamp)"
+    if typ == "json":
+        return f"case when json_valid({value}) and json_type({value}) = 'OBJECT' then {value} end"
+    raise ValueError(f"unknown contract type {typ}")
+
+
+TYPE_ERROR_CODES = {
+    "int": "invalid_integer",
+    "decimal": "invalid_decimal",
+    "boolean": "invalid_boolean",
+    "date": "invalid_date",
+    "timestamp": "invalid_timestamp",
+    "json": "invalid_json_object",
+}
+
+
+def _checks(entity: Entity) -> list[str]:
+    """SQL expressions, each a reason string or null, over ``_incoming`` (text) and ``t_<col>`` (typed)."""
+    checks: list[str] = []
+    for c in entity.columns:
+        present = f"nullif(trim({c.name}), '') is not null"
+        if c.required:
+            checks.append(f"case when not ({present}) then 'missing_required: {c.name}' end")
+        if c.type not in ("text",):
+            code = TYPE_ERROR_CODES[c.type]
+            checks.append(f"case when {present} and t_{c.name} is null then '{code}: {c.name}' end")
+        if c.allowed:
+            values = ", ".join(_sql_str(v) for v in c.allowed)
+            checks.append(
+                f"case when {present} and lower(trim({c.name})) not in ({values}) "
+                f"then 'unknown_value: {c.name}=' || chr(39) || trim({c.name}) || chr(39) end"
+            )
+        if c.min_value is not None:
+            checks.append(f"case when t_{c.name} < {c.min_value} then 'out_of_range: {c.name}=' || t_{c.name} end")
+        if c.max_value is not None:
+            checks.append(f"case when t_{c.name} > {c.max_value} then 'out_of_range: {c.name}=' || t_{c.name} end")
+    if entity.scale_by:
+        bounds = " ".join(f"when '{kind}' then t_score between {lo} and {hi}" for kind, (lo, hi) in SCORE_SCALES.items())
+        checks.append(
+            f"case when t_score is not null and not coalesce(case lower(trim(survey_type)) {bounds} end, true) "
+            f"then 'score_out_of_scale: ' || lower(trim(survey_type)) || ' ' || t_score end"
+        )
+    return checks
+
+
+def _validate(conn: duckdb.DuckDBPyConnection, entity: Entity) -> None:
+    typed = ",\n".join(f"{_typed_expr(c.name, c.type)} as t_{c.name}" for c in entity.columns)
+    reasons = ", ".join(_checks(entity))
+    key = ", ".join(f"t_{k}" for k in entity.key)
+    order = (f"t_{entity.updated_at} desc nulls last, " if entity.updated_at else "") + "_row_number desc"
+    conn.execute(
+        f"""
+        create or replace temp table _staged as
+        with typed as (
+            select *, {typed} from _incoming
+        ),
+        checked as (
+            select *, coalesce(_reason, nullif(concat_ws('; ', {reasons}), '')) as _problem
+            from typed
+        ),
+        ranked as (
+            select *,
+                   case when _problem is null then row_number() over (
+                       partition by _problem is null, {key} order by {order}) end as _key_rank,
+                   case when _problem is null then first_value(_row_number) over (
+                       partition by _problem is null, {key} order by {order}) end as _kept_row
+            from checked
+        )
+        select *,
+               coalesce(_problem, case when _key_rank > 1
+                   then 'duplicate_key_in_file: kept row ' || _kept_row end) as _final_reason
+        from ranked
+        """
+    )
+
+
+def _commit_staged(conn: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int, rel: str, note: str | None) -> FileOutcome:
+    columns = ", ".join(entity.column_names)
+    typed = ", ".join(f"t_{c}" for c in entity.column_names)
+    conn.execute(
+        f"""
+        insert into {RAW_SCHEMA}.{entity.table} ({columns}, _batch_id, _row_number, _loaded_at)
+        select {typed}, {batch_id}, _row_number, cast(current_timestamp as timestamp)
+        from _staged where _final_reason is null
+        order by _row_number
+        """
+    )
+    conn.execute(
+        f"""
+        insert into {QUARANTINE_TABLE}
+        select {batch_id}, ?, ?, _row_number, _line_number, _raw, _final_reason, cast(current_timestamp as timestamp)
+        from _staged where _final_reason is not null
+        order by _row_number
+        """,
+        [entity.table, rel],
+    )
+    delivered, loaded = conn.execute(
+        "select count(*), count(*) filter (where _final_reason is null) from _staged"
+    ).fetchone()
+    for temp in ("_staged", "_incoming", "_csv_rows", "_csv_rejects", "_lines"):
+        conn.execute(f"drop table if exists {temp}")
+    return FileOutcome(rows_delivered=delivered, rows_loaded=loaded, rows_quarantined=delivered - loaded, note=note)
