@@ -1,0 +1,64 @@
+{#-
+    CX metric formulas (metrics.md, Customer Experience). Each formula is written once here
+    and used by every model that publishes it (monthly marts, per-account trailing windows),
+    so a grain can never compute a number differently from another.
+
+    Arguments are SQL expressions (column names or aggregates) of counts and sums.
+    Every metric is null when its denominator is 0 or null: a period without responses
+    has no score, never 0.
+
+    Rounding: the exact value is cast to decimal(38, 10) (this also removes binary
+    floating-point noise), rounded half away from zero to the published scale, and cast
+    to the published decimal type. Portable: round(decimal, n) behaves the same on
+    DuckDB, PostgreSQL (numeric) and Spark (HALF_UP).
+-#}
+
+{#- Round an expression to `scale` decimals and type it decimal(precision, scale). -#}
+{% macro cx_round(expression, scale, precision) -%}
+    cast(round(cast({{ expression }} as decimal(38, 10)), {{ scale }}) as decimal({{ precision }}, {{ scale }}))
+{%- endmacro %}
+
+{#- NPS = 100 * (promoters - detractors) / responses; -100..100, 1 decimal; null without responses. -#}
+{% macro cx_nps(promoters, detractors, responses) -%}
+    case
+        when {{ responses }} > 0
+            then {{ cx_round('100.0 * (' ~ promoters ~ ' - ' ~ detractors ~ ') / ' ~ responses, 1, 5) }}
+    end
+{%- endmacro %}
+
+{#-
+    95% margin of error of NPS, in NPS points, 1 decimal; null without responses.
+    metrics.md: 1.96 * 100 * sqrt((p + d - (p - d)^2) / n) with p, d the promoter and
+    detractor shares. With counts P, D and n responses, p = P/n and d = D/n, so
+    (p + d - (p - d)^2) / n = (n * (P + D) - (P - D)^2) / n^3: the radicand is computed
+    from integers exactly, then one square root.
+-#}
+{% macro cx_nps_moe_95(promoters, detractors, responses) -%}
+    {%- set n = 'cast(' ~ responses ~ ' as decimal(38, 10))' -%}
+    {%- set p_plus_d = '(' ~ promoters ~ ' + ' ~ detractors ~ ')' -%}
+    {%- set p_minus_d = 'cast(' ~ promoters ~ ' - ' ~ detractors ~ ' as decimal(38, 10))' -%}
+    case
+        when {{ responses }} > 0
+            then {{ cx_round(
+                '196.0 * sqrt((' ~ n ~ ' * ' ~ p_plus_d ~ ' - ' ~ p_minus_d ~ ' * ' ~ p_minus_d ~ ') / ('
+                ~ n ~ ' * ' ~ n ~ ' * ' ~ n ~ '))',
+                1, 5
+            ) }}
+    end
+{%- endmacro %}
+
+{#- A share as a 0-100 percentage, 1 decimal: 100 * numerator / denominator; null when the denominator is 0. -#}
+{% macro cx_pct(numerator, denominator) -%}
+    case
+        when {{ denominator }} > 0
+            then {{ cx_round('100.0 * ' ~ numerator ~ ' / ' ~ denominator, 1, 5) }}
+    end
+{%- endmacro %}
+
+{#- A mean score, 2 decimals: score_sum / responses; null without responses. -#}
+{% macro cx_mean(score_sum, responses) -%}
+    case
+        when {{ responses }} > 0
+            then {{ cx_round('1.0 * ' ~ score_sum ~ ' / ' ~ responses, 2, 5) }}
+    end
+{%- endmacro %}
