@@ -45,6 +45,16 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def prepare_dbt_manifest() -> None:
+    """Parse the dbt project so target/manifest.json matches the models on disk (a few seconds)."""
+    import subprocess
+
+    from orchestration.config import PROJECT_DIR
+
+    dbt = Path(sys.executable).with_name("dbt")
+    subprocess.run([str(dbt), "parse", "--quiet", "--profiles-dir", str(PROJECT_DIR)], cwd=PROJECT_DIR, check=True)
+
+
 def run_refresh(landing: Path | None, warehouse: Path | None) -> int:
     settings = apply_settings(landing, warehouse)
     print(f"[refresh] landing folder: {settings.landing_dir}")
@@ -53,6 +63,7 @@ def run_refresh(landing: Path | None, warehouse: Path | None) -> int:
 
     import dagster as dg
 
+    prepare_dbt_manifest()
     from orchestration.definitions import defs
     from orchestration.summary import format_load_report, warehouse_summary
 

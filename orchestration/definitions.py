@@ -126,10 +126,8 @@ def raw_landing_files(context: dg.AssetExecutionContext) -> Iterator[Any]:
 
 # --------------------------------------------------------------------------- dbt
 dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
+# `dagster dev` re-parses on start; `cxcs refresh` and `make setup` parse before loading this module.
 dbt_project.prepare_if_dev()
-if not dbt_project.manifest_path.exists():
-    # A fresh clone has no target/manifest.json yet: parse once (a few seconds).
-    dbt_project.preparer.prepare(dbt_project)
 
 
 class CxcsDbtTranslator(DagsterDbtTranslator):
@@ -155,14 +153,8 @@ class CxcsDbtTranslator(DagsterDbtTranslator):
     name="cxcs_dbt_models",
 )
 def cxcs_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    for event in dbt.cli(["build"], context=context).stream():
-        if isinstance(event, dg.Output):
-            key = context.asset_key_for_output(event.output_name)
-            report(context, "dbt", f"built {key.to_user_string()}")
-        elif isinstance(event, (dg.AssetCheckResult, dg.AssetCheckEvaluation)):
-            outcome = "pass" if event.passed else "FAIL"
-            report(context, "dbt", f"test {event.check_name} on {event.asset_key.to_user_string()}: {outcome}")
-        yield event
+    # dbt prints its own per-node progress; dagster-dbt turns each result into asset events.
+    yield from dbt.cli(["build"], context=context).stream()
 
 
 # --------------------------------------------------------------------------- publish
