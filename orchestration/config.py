@@ -4,11 +4,14 @@
 |-----------------------|---------------------------|-------------------------------------------|
 | CXCS_LANDING_DIR      | data/landing              | landing folder the loaders read           |
 | CXCS_WAREHOUSE_DIR    | data/warehouse            | holds the published cxcs.duckdb           |
-| CXCS_DUCKDB_PATH      | <warehouse>/build/cxcs_build.duckdb | private build file dbt writes   |
+| CXCS_DUCKDB_PATH      | <warehouse>/build/cxcs.duckdb | private build file dbt writes         |
 
 BI tools read only ``<warehouse>/cxcs.duckdb``; the build file is private to the
 pipeline (loaders and dbt write it; it is copied to the published file when a
-run succeeds).  Values are read when called, not at import, so a CLI flag that
+run succeeds).  The build file has the same file name as the published one on purpose: DuckDB
+names a database (catalog) after its file, and dbt-duckdb's views refer to
+``<catalog>.<schema>.<table>``, so a copy under another name would break them.
+Values are read when called, not at import, so a CLI flag that
 sets the environment takes effect.
 """
 
@@ -44,7 +47,7 @@ def get_settings() -> Settings:
     return Settings(
         landing_dir=_resolve(os.environ.get("CXCS_LANDING_DIR", "data/landing")),
         warehouse_dir=warehouse,
-        build_path=_resolve(build) if build else warehouse / "build" / "cxcs_build.duckdb",
+        build_path=_resolve(build) if build else warehouse / "build" / PUBLISHED_FILE_NAME,
     )
 
 

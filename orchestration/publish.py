@@ -29,6 +29,11 @@ def checkpoint(build_path: Path) -> None:
 
 
 def publish(build_path: Path, published_path: Path) -> Publication:
+    if build_path.name != published_path.name:
+        # Views in the file name their catalog, which DuckDB takes from the file name.
+        raise ValueError(
+            f"build file {build_path.name!r} and published file {published_path.name!r} must share a file name"
+        )
     if not build_path.exists():
         raise FileNotFoundError(f"build file {build_path} does not exist: nothing to publish")
     checkpoint(build_path)
