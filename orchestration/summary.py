@@ -47,6 +47,11 @@ KEY_NUMBERS: tuple[tuple[str, str], ...] = (
     ("survey responses", "select count(*) from staging.stg_survey__responses"),
     ("product users", "select count(*) from staging.stg_product__users"),
     ("product events (distinct)", "select count(*) from staging.stg_product__events"),
+    ("NPS, latest month", "select nps from marts.cx_nps_monthly where dimension = 'overall' order by month desc limit 1"),
+    ("CSAT %, latest month", "select csat_pct from marts.cx_csat_monthly where dimension = 'overall' order by month desc limit 1"),
+    ("CES mean, latest month", "select ces_mean from marts.cx_ces_monthly where dimension = 'overall' order by month desc limit 1"),
+    ("MRR (USD), latest month", "select ending_mrr from marts.cs_revenue_monthly where segment = 'all' order by month desc limit 1"),
+    ("NRR 12m %, latest month", "select nrr_12m_pct from marts.cs_revenue_monthly where segment = 'all' order by month desc limit 1"),
     ("rows in quarantine", "select count(*) from raw.load_quarantine"),
     ("failed files", "select count(*) from raw.load_manifest where status = 'failed'"),
 )
@@ -59,8 +64,10 @@ def warehouse_summary(published_path: Path) -> str:
     with duckdb.connect(str(published_path), read_only=True) as conn:
         for label, sql in KEY_NUMBERS:
             try:
-                value = conn.execute(sql).fetchone()[0]
-            except duckdb.CatalogException:
-                continue
-            lines.append(f"  {label:<28}{value:>14,}")
+                row = conn.execute(sql).fetchone()
+            except (duckdb.CatalogException, duckdb.BinderException):
+                continue  # that model is not built in this project version
+            value = row[0] if row else None
+            shown = "n/a" if value is None else f"{value:,}" if isinstance(value, int) else f"{float(value):,.2f}"
+            lines.append(f"  {label:<28}{shown:>14}")
     return "\n".join(lines)
