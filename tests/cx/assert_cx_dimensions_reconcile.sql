@@ -2,6 +2,8 @@
 -- responses are the responses of fct_survey_responses of that type and month: a response is
 -- counted once per dimension, never lost or doubled.
 -- Fails with each (model, month, dimension) whose responses differ from the response fact.
+-- Reads several models: Dagster shows it as an asset check of fct_survey_responses.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_survey_responses'}}}) }}
 with
 
 responses as (

@@ -1,6 +1,8 @@
 -- NPS counts are a partition of the responses: promoters + passives + detractors = responses,
 -- in every row of cx_nps_monthly and of the per-account trailing 90 days.
 -- Fails with each row where they do not add up.
+-- Reads several models: Dagster shows it as an asset check of cx_nps_monthly.
+{{ config(meta={'dagster': {'ref': {'name': 'cx_nps_monthly'}}}) }}
 with
 
 nps_monthly as (

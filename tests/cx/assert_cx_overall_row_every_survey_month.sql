@@ -1,6 +1,8 @@
 -- The `overall` rows of each monthly CX mart are exactly the months of survey activity:
 -- every month from the first to the last, once, none outside.
 -- Fails with each (model, month) missing from a mart or extra in it.
+-- Reads several models: Dagster shows it as an asset check of cx_nps_monthly.
+{{ config(meta={'dagster': {'ref': {'name': 'cx_nps_monthly'}}}) }}
 with
 
 survey_months as (

@@ -1,6 +1,8 @@
 -- A period without responses has null scores, never 0; a period with responses has every
 -- score. Checks each monthly CX mart and the per-account trailing windows.
 -- Fails with each row that breaks the rule.
+-- Reads several models: Dagster shows it as an asset check of cx_nps_monthly.
+{{ config(meta={'dagster': {'ref': {'name': 'cx_nps_monthly'}}}) }}
 with
 
 nps_monthly as (
