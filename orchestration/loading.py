@@ -13,10 +13,10 @@ For every file under ``<landing>/<source>/<entity>/`` the loader
    transaction, so a crash mid-file leaves nothing of that file behind.
 
 A file that cannot be read as a whole (zero bytes, not text, missing a required
-column, truncated gzip, unreadable Parquet, unsupported extension) is recorded
-in the manifest as ``failed`` with a reason and loads none of its rows; the next
-file still loads.  Its hash is recorded too, so the same broken bytes are not
-retried every run; a corrected file (new bytes) loads.
+column, a CSV quoted field that never closes, truncated gzip, unreadable Parquet,
+unsupported extension) is recorded in the manifest as ``failed`` with a reason and
+loads none of its rows; the next file still loads.  Its hash is recorded too, so
+the same broken bytes are not retried every run; a corrected file (new bytes) loads.
 
 Numbering: ``row_number`` is the 1-based data record of the file (CSV: records
 after the header, a quoted newline does not start a new record; JSON Lines:
@@ -37,6 +37,7 @@ import csv
 import gzip
 import hashlib
 import io
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -282,9 +283,39 @@ def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _unterminated_quote_line(path: Path) -> int | None:
+    """First line of a record whose quoted field never closes, or None.
+
+    DuckDB's reader (with a rejects table) silently drops such a record and with it the
+    rest of the file, so it is looked for separately: Python's strict CSV reader reports
+    it as "unexpected end of data".  Files without a quote character are not scanned."""
+    with open(path, "rb") as handle:
+        if not any(b'"' in block for block in iter(lambda: handle.read(1 << 20), b"")):
+            return None
+    previous_limit = csv.field_size_limit(sys.maxsize)
+    try:
+        with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
+            reader = csv.reader(handle, strict=True)
+            record_end = 0
+            while True:
+                try:
+                    next(reader)
+                except StopIteration:
+                    return None
+                except csv.Error as error:
+                    if "unexpected end of data" in str(error):
+                        return record_end + 1
+                record_end = reader.line_num
+    finally:
+        csv.field_size_limit(previous_limit)
+
+
 def _read_csv(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> str | None:
     header = _read_header(path)
     mapping, note = _map_columns(entity, header)
+    unterminated = _unterminated_quote_line(path)
+    if unterminated is not None:
+        raise FileRejected(f"unterminated_quote: the quoted field opened on line {unterminated} never closes")
     width = len(header)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     conn.execute("drop table if exists _rej_errors")
@@ -300,14 +331,20 @@ def _read_csv(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> st
         """
     )
     conn.execute(
-        """
+        f"""
         create or replace temp table _csv_rejects as
         select line - 1 as _row_number,
                min(trim(csv_line, chr(10) || chr(13))) as _raw,
                string_agg(distinct case when error_type in ('TOO MANY COLUMNS', 'MISSING COLUMNS')
                                         then 'wrong_field_count' else 'csv_parse_error' end, '; ') as _reason,
-               -- one error per missing column: the first names how many fields the record had
-               arg_min(error_message, column_idx) as _detail
+               -- one error per missing column: the first names how many fields the record had;
+               -- a record with too many is reported at its first surplus field ("Found: 8" for
+               -- 9 fields), so count its fields: the commas outside quoted sections, plus one.
+               case when bool_or(error_type = 'TOO MANY COLUMNS')
+                    then 'Expected Number of Columns: {width} Found: ' || (
+                        length(regexp_replace(min(csv_line), '"[^"]*"', '', 'g'))
+                        - length(replace(regexp_replace(min(csv_line), '"[^"]*"', '', 'g'), ',', '')) + 1)
+                    else arg_min(error_message, column_idx) end as _detail
         from _rej_errors
         group by line
         """
@@ -364,7 +401,9 @@ def _read_jsonl(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> 
     paths = ", ".join(f"'$.{c}'" for c in entity.column_names)
     parsed = ",\n".join(
         (
-            f"case when json_type(doc, '$.{c.name}') in ('OBJECT', 'ARRAY') "
+            # Any non-null value is passed on as JSON text, so validation quarantines a string,
+            # number or array instead of silently turning it into null.
+            f"case when json_type(doc, '$.{c.name}') <> 'NULL' "
             f"then cast(json_extract(doc, '$.{c.name}') as varchar) end as {c.name}"
             if c.type == "json"
             else f"v[{i + 1}] as {c.name}"
@@ -444,13 +483,17 @@ def _read_parquet(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -
         return f"cast({ident} as varchar) as {column}"
 
     extra = [name for key, (name, _) in types.items() if key not in entity.column_names and key != "file_row_number"]
+    # The row as delivered: the file's own columns, not the reader's file_row_number.
+    raw_json = "to_json(struct_pack(" + ", ".join(
+        f"{_quote_ident(name)} := p.{_quote_ident(name)}" for name, *_ in described
+    ) + "))"
     conn.execute(
         f"""
         create or replace temp table _incoming as
         select {", ".join(as_text(c) for c in entity.column_names)},
                file_row_number + 1 as _row_number,
                cast(null as bigint) as _line_number,
-               cast(to_json(p) as varchar) as _raw,
+               cast({raw_json} as varchar) as _raw,
                cast(null as varchar) as _reason
         from read_parquet({_sql_str(str(path))}, file_row_number = true) as p
         """
@@ -466,7 +509,9 @@ def _typed_expr(column: str, typ: str) -> str:
     if typ == "text":
         return f"nullif({column}, '')"
     if typ == "int":
-        return f"try_cast({value} as bigint)"
+        # DuckDB's own cast rounds '7.5' to 8 and accepts '1e3', '0x10' and '1_000': only a
+        # plain integer (an integral '7.0' included) is an integer here.
+        return f"case when regexp_full_match({value}, '[+-]?[0-9]+([.]0*)?') then try_cast({value} as bigint) end"
     if typ == "decimal":
         return f"try_cast({value} as {RAW_TYPES['decimal']})"
     if typ == "boolean":
