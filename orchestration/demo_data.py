@@ -427,11 +427,11 @@ class _World:
             currency = self.currency[a]
             adoption = self.adoption[a]
             # cancellation: request day r, service ends at the next term end after r
-            churner = allow_churn and rng.random() < 0.10 + 0.30 * (1.0 - adoption)
+            churner = allow_churn and rng.random() < 0.15 + 0.40 * (1.0 - adoption)
             r = C = None
             if churner:
                 lo = max(start + 45, D0)
-                r = int(lo + rng.integers(0, 420))
+                r = int(lo + rng.integers(0, 365))
                 C = _anniversary(start, step, r)
                 if self.churn_day[a] == NEVER:
                     self.churn_day[a] = C  # latent: also for cancellations after the window
@@ -615,7 +615,10 @@ class _World:
         vf = np.array([v["valid_from"] for v in paid], dtype=np.int64)
         stop = np.array([min(v["valid_to"] if v["valid_to"] is not None else D1 + 1, D1 + 1) for v in paid], dtype=np.int64)
         step = np.array([12 if v["interval"] == "year" else 1 for v in paid], dtype=np.int64)
-        amount = np.array([round(v["qty"] * v["unit"] * (1 - v["disc"] / 100.0), 2) for v in paid])
+        # exact cents, half up: quantity * unit_amount * (1 - discount / 100)
+        amount = np.array([
+            (v["qty"] * round(v["unit"] * 100) * round(100 - v["disc"]) + 50) // 100 for v in paid
+        ], dtype=np.int64) / 100.0
         acct = np.array([v["account"] for v in paid], dtype=np.int64)
         months = np.maximum(0, (stop - vf) // 28) // step + 2
         idx = np.repeat(np.arange(len(paid)), months)
@@ -1004,7 +1007,7 @@ def _generate_events(world: _World, landing: _Landing, say: Progress) -> None:
     K = len(w.seeds.features)
     name_p = np.array(EVENT_P)
     region_hour = np.array(REGION_HOUR)[w.region] * 3600
-    base_p = 0.085
+    base_p = 0.105
     wd_factor = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 0.3, 0.3])
     futures: list[Future] = []
     results: list[tuple[Path, int, int]] = []
