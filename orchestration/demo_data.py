@@ -1347,12 +1347,27 @@ def generate(
     w.build_milestones()
     samples: dict[str, list[list[str]]] = {}
 
+    stamp = w.clock.ts(np.array([w.end_ts - 7200]))[0]
+    fallback = {  # template rows for entities a tiny demo left empty
+        "billing_invoices": ["inv_sample", w.acct_ids[0], "", "paid", w.currency[0], "10.00", "10.00",
+                             stamp, stamp, stamp, stamp],
+        "survey_invitations": ["sinv_sample", "csat_support", "csat", "support", w.acct_ids[0], "usr_0000001", stamp],
+        "survey_responses": ["resp_sample", "", "csat_in_app", "csat", "product", w.acct_ids[0], "usr_0000001", "4",
+                             "", stamp],
+    }
+
     def sample(table: str, rows: list[list[str]]) -> list[list[str]]:
-        """Up to 20 rows with distinct keys (the last delivery of each), for the bad-input files."""
+        """At least 12 rows with distinct keys (the last delivery of each), templates for the bad-input files."""
         names = ENTITY_BY_TABLE[table].column_names
         key_idx = [names.index(k) for k in ENTITY_BY_TABLE[table].key]
         by_key = {tuple(r[i] for i in key_idx): r for r in rows[:200]}
-        return list(by_key.values())[:20]
+        picked = list(by_key.values())[:20] or [fallback[table]]
+        base = len(picked)
+        while len(picked) < 12:  # tiny demos: copies under new ids
+            row = list(picked[len(picked) % base])
+            row[key_idx[0]] = f"{row[key_idx[0]]}_{len(picked)}"
+            picked.append(row)
+        return picked
 
     rows, keys, corrections = w.account_rows()
     samples["billing_accounts"] = sample("billing_accounts", rows)
@@ -1363,9 +1378,7 @@ def generate(
     samples["billing_subscriptions"] = sample("billing_subscriptions", rows)
     landing.write_split("billing_subscriptions", "subscriptions", rows, keys)
     rows, keys, billing = w.invoice_rows()
-    samples["billing_invoices"] = sample("billing_invoices", rows) or [[
-        "inv_sample", w.acct_ids[0], "", "paid", "USD", "10.00", "10.00", *[w.clock.ts(np.array([w.end_ts]))[0]] * 3,
-        w.clock.ts(np.array([w.end_ts]))[0]]]
+    samples["billing_invoices"] = sample("billing_invoices", rows)
     landing.write_split("billing_invoices", "invoices", rows, keys)
     say(f"billing: {len(w.versions):,} subscription versions, {len(rows):,} invoice rows")
     rows, keys = w.user_rows()
@@ -1378,6 +1391,7 @@ def generate(
     landing.write_split("survey_responses", "responses", responses, resp_keys)
     say(f"users and surveys: {len(rows):,} users, {len(invitations):,} invitations, {len(responses):,} responses")
 
+    del rows, keys, invitations, inv_keys, responses, resp_keys, corrections  # free before the event loop
     _generate_events(w, landing, say)
     if bad_rows:
         samples["product_events"] = _sample_event_lines(landing)
