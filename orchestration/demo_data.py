@@ -8,6 +8,19 @@ lists every file with its number of data records, the number of rows the loader 
 expected to quarantine, whether the file as a whole must fail, and the planted
 bad-input cases.
 
+Layout (file names; the loader only cares about the folder and extension):
+
+* ``billing/accounts/accounts_<yyyy>q<n>.csv`` by created quarter, plus
+  ``accounts_corrections.csv`` re-delivering some accounts with a later ``updated_at``;
+* ``billing/subscriptions/subscriptions_<yyyy>q<n>.csv`` by ``updated_at`` quarter: a version
+  first delivered open is re-delivered closed/canceled in a later quarter's file;
+* ``billing/invoices/invoices_<yyyy-mm>.csv`` by ``updated_at`` month (issued ``open``, later ``paid``);
+* ``survey/invitations|responses/<name>_<yyyy-mm>.csv`` by sent / responded month;
+* ``product/users/users_<yyyy>q<n>.csv`` by created quarter;
+* ``product/events/events_<yyyy-mm-dd>.jsonl.gz`` per received day (~5% of days ``.parquet``,
+  ~5% plain ``.jsonl``);
+* with ``bad_rows=True`` also ``bad_<case>.csv|.jsonl|.jsonl.gz`` in the entity folders.
+
 Same arguments give identical bytes: all randomness comes from
 ``numpy.random.default_rng`` streams derived from ``seed`` and no wall-clock value is
 written.  Events are generated and written one received day at a time, so memory
@@ -219,10 +232,6 @@ class _Clock:
 
     def day(self, epoch_day: int) -> str:
         return self.dates[epoch_day - self.base]
-
-    def days(self, epoch_days: np.ndarray) -> list[str]:
-        d = self.dates
-        return [d[i] for i in (np.asarray(epoch_days, dtype=np.int64) - self.base).tolist()]
 
     def ts(self, secs: np.ndarray, tz: np.ndarray | None = None) -> list[str]:
         secs = np.asarray(secs, dtype=np.int64)
