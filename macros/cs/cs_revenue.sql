@@ -1,0 +1,89 @@
+{#-
+    Customer Success revenue helpers (metrics.md, Customer Success). Every formula that more
+    than one CS model needs is written once here. Portable: dbt's cross-database macros and
+    ANSI SQL only (DuckDB, PostgreSQL, Spark); no recursive CTE, no QUALIFY, no `::`.
+-#}
+
+{#-
+    The as-of date of the CS marts: the last day whose state they show. The current month is
+    the month of this date and is measured at this date (not at its future month end).
+    Project variable `cs_as_of_date` (YYYY-MM-DD) when set, else the shared `as_of_date`,
+    else the build's current date in UTC (the profile sets the session time zone to UTC).
+    Tests and reproducible rebuilds set the variable.
+-#}
+{% macro cs_as_of_date() -%}
+    {%- set as_of = var('cs_as_of_date', var('as_of_date', none)) -%}
+    {%- if as_of -%}
+        cast('{{ as_of }}' as date)
+    {%- else -%}
+        cast({{ dbt.current_timestamp() }} as date)
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    Money type of every published amount (MRR, ARR, revenue in the reporting currency):
+    decimal with 6 decimals. Sums and differences of decimals are exact, so the MRR movement
+    identity holds to the last digit on the published values.
+-#}
+{% macro cs_money_type() -%}
+    decimal(38, 6)
+{%- endmacro %}
+
+{#-
+    Round an expression half away from zero to `scale` decimals, typed decimal(precision, scale).
+    The value is first cast to decimal(38, 10): a quotient computed in binary floating point
+    (DuckDB divides decimals as doubles) loses its representation noise before rounding.
+-#}
+{% macro cs_round(expression, scale, precision=18) -%}
+    cast(round(cast({{ expression }} as decimal(38, 10)), {{ scale }}) as decimal({{ precision }}, {{ scale }}))
+{%- endmacro %}
+
+{#-
+    A ratio as a 0-100 percentage with 2 decimals: 100 * numerator / denominator, null when
+    the denominator is 0 or null (never an infinity or a division error).
+-#}
+{% macro cs_pct(numerator, denominator) -%}
+    case
+        when {{ denominator }} > 0
+            then {{ cs_round('100.0 * (' ~ numerator ~ ') / (' ~ denominator ~ ')', 2) }}
+    end
+{%- endmacro %}
+
+{#-
+    A dense series of calendar months between two first-of-month dates, inclusive, built from
+    dbt.generate_series (a cross join of powers of two: no recursive CTE) and dbt.dateadd.
+
+    Arguments:
+      bounds        a relation or CTE name with one row holding the two bounds (no row or a
+                    null bound gives no months)
+      start_column  column of `bounds`: first month (first day of the month, a date)
+      end_column    column of `bounds`: last month (first day of the month, inclusive)
+      max_months    compile-time cap on the number of months
+
+    Returns a select of one column, `month_start` (date), one row per month.
+-#}
+{% macro cs_month_spine(bounds, start_column, end_column, max_months) -%}
+    select
+        cast(
+            {{ dbt.dateadd('month', 'series.generated_number - 1', 'spine_bounds.' ~ start_column) }} as date
+        ) as month_start
+    from {{ bounds }} as spine_bounds
+    cross join ({{ dbt.generate_series(max_months) }}) as series
+    where
+        series.generated_number - 1
+        <= {{ dbt.datediff('spine_bounds.' ~ start_column, 'spine_bounds.' ~ end_column, 'month') }}
+{%- endmacro %}
+
+{#-
+    True when a subscription version is in force at the end of day `on_date` (a date):
+    valid_from <= on_date and (valid_to is null or valid_to > on_date). With day-granular
+    dates and valid_to exclusive, this is metrics.md's "valid_from <= t < valid_to" at the
+    day's last instant t: valid_from (00:00 of its day) <= t iff valid_from <= on_date, and
+    valid_to (00:00 of its day) > t iff valid_to >= on_date + 1 day iff valid_to > on_date.
+-#}
+{% macro cs_is_in_force(versions, on_date) -%}
+    (
+        {{ versions }}.valid_from <= {{ on_date }}
+        and ({{ versions }}.valid_to is null or {{ versions }}.valid_to > {{ on_date }})
+    )
+{%- endmacro %}

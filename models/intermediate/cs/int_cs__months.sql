@@ -1,0 +1,56 @@
+with
+
+subscriptions as (
+
+    select * from {{ ref('stg_billing__subscriptions') }}
+
+),
+
+-- From the month of the first subscription version (trial or paid) that has started by the
+-- as-of date, to the month of the as-of date.
+bounds as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'min(subscriptions.valid_from)') }} as date) as first_month,
+        cast({{ dbt.date_trunc('month', cs_as_of_date()) }} as date) as last_month
+    from subscriptions
+    where subscriptions.valid_from <= {{ cs_as_of_date() }}
+
+),
+
+months as (
+
+    -- At most 1200 months (100 years) of billing history.
+    {{ cs_month_spine('bounds', 'first_month', 'last_month', 1200) }}
+
+),
+
+month_ends as (
+
+    select
+        month_start,
+        {{ dbt.last_day('month_start', 'month') }} as month_end
+    from months
+
+),
+
+-- MRR of a month is measured at its last day; the current month (the as-of month) at the
+-- as-of date, so nothing dated after the as-of date counts.
+final as (
+
+    select
+        month_start,
+        month_end,
+        case
+            when month_end < {{ cs_as_of_date() }} then month_end
+            else {{ cs_as_of_date() }}
+        end as snapshot_date
+    from month_ends
+
+)
+
+select
+    month_start,
+    cast(month_end as date) as month_end,
+    cast(snapshot_date as date) as snapshot_date
+from final

@@ -1,0 +1,80 @@
+with
+
+revenue as (
+
+    select * from {{ ref('cs_revenue_monthly') }}
+
+),
+
+-- The trailing 12 months: the latest month of cs_revenue_monthly (the as-of month) and the
+-- 11 before it (fewer while the history is shorter).
+window_bounds as (
+
+    select
+        cast({{ dbt.dateadd('month', -11, 'max(revenue.month)') }} as date) as window_start_month,
+        max(revenue.month) as window_end_month
+    from revenue
+
+),
+
+trailing_totals as (
+
+    select
+        revenue.segment,
+        window_bounds.window_start_month,
+        window_bounds.window_end_month,
+        sum(revenue.ending_mrr) as ending_mrr_sum,
+        sum(revenue.ending_accounts) as paying_account_months,
+        sum(revenue.starting_accounts) as starting_accounts,
+        sum(revenue.churned_accounts) as churned_accounts
+    from revenue
+    inner join window_bounds
+        on revenue.month >= window_bounds.window_start_month
+    group by 1, 2, 3
+
+),
+
+-- ARPA = ending MRR summed over the 12 month ends / paying account-months (accounts with
+-- MRR > 0 at each month end); monthly logo churn rate = churned logos / starting logos, both
+-- summed over the 12 months. CLV = ARPA * gross_margin / churn rate
+-- = ending_mrr_sum * gross_margin * starting_accounts / (paying_account_months * churned_accounts),
+-- computed from the exact sums in one division; null when no logo churned.
+final as (
+
+    select
+        segment,
+        window_start_month,
+        window_end_month,
+        cast(paying_account_months as {{ dbt.type_bigint() }}) as paying_account_months,
+        cast(starting_accounts as {{ dbt.type_bigint() }}) as starting_accounts,
+        cast(churned_accounts as {{ dbt.type_bigint() }}) as churned_accounts,
+        case
+            when paying_account_months > 0
+                then {{ cs_round('ending_mrr_sum / paying_account_months', 2, 38) }}
+        end as arpa,
+        {{ cs_pct('churned_accounts', 'starting_accounts') }} as monthly_logo_churn_pct,
+        cast({{ var('gross_margin', 0.8) }} as decimal(9, 4)) as gross_margin,
+        case
+            when churned_accounts > 0 and paying_account_months > 0
+                then {{ cs_round(
+                    'ending_mrr_sum * cast(' ~ var('gross_margin', 0.8) ~ ' as decimal(9, 4)) * starting_accounts'
+                    ~ ' / (paying_account_months * churned_accounts)',
+                    2, 38
+                ) }}
+        end as predicted_clv
+    from trailing_totals
+
+)
+
+select
+    segment,
+    arpa,
+    monthly_logo_churn_pct,
+    gross_margin,
+    predicted_clv,
+    window_start_month,
+    window_end_month,
+    paying_account_months,
+    starting_accounts,
+    churned_accounts
+from final

@@ -1,0 +1,81 @@
+with
+
+versions as (
+
+    select * from {{ ref('int_cs__subscription_versions') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('int_cs__accounts') }}
+
+),
+
+-- The paid version of each subscription in force on the as-of date (the highest version
+-- should two overlap); trials are not renewals.
+in_force as (
+
+    select
+        versions.subscription_id,
+        versions.version,
+        versions.account_id,
+        versions.plan_id,
+        versions.billing_interval,
+        versions.contract_end,
+        versions.canceled_at,
+        versions.mrr,
+        row_number() over (
+            partition by versions.subscription_id
+            order by versions.version desc
+        ) as version_rank
+    from versions
+    where
+        not versions.is_trial
+        and {{ cs_is_in_force('versions', cs_as_of_date()) }}
+
+),
+
+-- Up for renewal: the current term ends within the next 90 days (as-of date included).
+final as (
+
+    select
+        in_force.subscription_id,
+        in_force.account_id,
+        coalesce(accounts.segment, 'unknown') as segment,
+        in_force.plan_id,
+        in_force.billing_interval,
+        in_force.contract_end,
+        cast({{ dbt.datediff(cs_as_of_date(), 'in_force.contract_end', 'day') }} as {{ dbt.type_int() }})
+            as days_to_renewal,
+        cast(in_force.mrr as {{ cs_money_type() }}) as mrr,
+        cast(12 * in_force.mrr as {{ cs_money_type() }}) as arr_up_for_renewal,
+        in_force.canceled_at is not null as is_cancellation_requested,
+        -- Filled once the health score (cs_account_health_daily) exists; null until then.
+        cast(null as {{ dbt.type_string() }}) as health_band,
+        {{ cs_as_of_date() }} as as_of_date
+
+    from in_force
+    left join accounts
+        on in_force.account_id = accounts.account_id
+    where
+        in_force.version_rank = 1
+        and in_force.contract_end >= {{ cs_as_of_date() }}
+        and in_force.contract_end <= cast({{ dbt.dateadd('day', 90, cs_as_of_date()) }} as date)
+
+)
+
+select
+    subscription_id,
+    account_id,
+    segment,
+    plan_id,
+    billing_interval,
+    contract_end,
+    days_to_renewal,
+    mrr,
+    arr_up_for_renewal,
+    is_cancellation_requested,
+    health_band,
+    as_of_date
+from final
