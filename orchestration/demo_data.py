@@ -63,18 +63,12 @@ from orchestration.contract import ENTITIES, ENTITY_BY_TABLE, SCORE_SCALES, SEGM
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 MANIFEST_NAME = "_demo_manifest.json"
 
-# Every bad-input case of the contract's last section (plus the event-file cases);
-# ``bad_rows=True`` plants each at least once, named in the manifest's ``cases``.
+# Every bad-input case of the contract's last section, plus a few more of the same kind;
+# ``bad_rows=True`` plants each (in every entity where it applies), named in the manifest.
 BAD_CASES: tuple[str, ...] = (
+    # every CSV entity
     "wrong_field_count",
     "unparseable_timestamp",
-    "unparseable_integer",
-    "unparseable_decimal",
-    "score_out_of_scale",
-    "unknown_survey_type",
-    "unknown_segment",
-    "unknown_status",
-    "unknown_interval",
     "missing_required_value",
     "duplicate_key_in_file",
     "duplicate_key_across_files",
@@ -85,13 +79,53 @@ BAD_CASES: tuple[str, ...] = (
     "utf8_bom",
     "crlf_line_endings",
     "quoted_fields",
-    "unknown_account",
     "not_csv",
     "missing_required_column",
+    "unknown_account",  # every entity with an account_id but accounts
+    # values of one entity
+    "unparseable_integer",
+    "unparseable_decimal",
+    "unparseable_boolean",
+    "unparseable_date",
+    "value_out_of_range",
+    "score_out_of_scale",
+    "unknown_survey_type",
+    "unknown_touchpoint",
+    "unknown_segment",
+    "unknown_status",
+    "unknown_interval",
+    "unknown_role",
+    # product/events
     "malformed_json",
     "missing_event_id",
-    "truncated_gzip",
     "duplicate_event_id",
+    "properties_not_object",
+    "truncated_gzip",
+    "not_json",
+)
+# Cases after which the loader must record the whole file as failed.
+FAILING_CASES: tuple[str, ...] = ("zero_bytes", "not_csv", "missing_required_column", "truncated_gzip", "not_json")
+CSV_TABLES: tuple[str, ...] = tuple(e.table for e in ENTITIES if "csv" in e.formats)
+UNKNOWN_ACCOUNT = "acc_999999x"
+# Required column left out of the ``missing_required_column`` file of each entity.
+MISSING_COLUMN = {
+    "billing_accounts": "segment",
+    "billing_subscriptions": "plan_id",
+    "billing_invoices": "status",
+    "survey_invitations": "survey_type",
+    "survey_responses": "score",
+    "product_users": "user_id",
+}
+# Free-text column that gets non-ASCII text in the ``utf8_bom`` file.
+FREE_TEXT = {"billing_accounts": "account_name", "survey_responses": "comment"}
+# First bytes of the binary files delivered under a .csv name (PNG, XLSX/ZIP, gzip, JPEG, PDF, UTF-16).
+NOT_CSV_MAGIC: tuple[bytes, ...] = (
+    b"\x89PNG\r\n\x1a\n\x00\x00",
+    b"PK\x03\x04\x14\x00\x06\x00\x08\x00",
+    b"\x1f\x8b\x08\x00\x00\x00\x00\x00",
+    b"\xff\xd8\xff\xe0\x00\x10JFIF\x00",
+    b"%PDF-1.7\r%\xe2\xe3\xcf\xd3\x00\n",
+    b"\xff\xfea\x00c\x00c\x00,\x00",
 )
 
 REGIONS = ("NA", "EMEA", "APAC", "LATAM")
@@ -267,9 +301,11 @@ def _anniversary(start: int, step: int, after: int) -> int:
     return int(days[np.argmax(days > after)])
 
 
-def _csv_bytes(header: list[str], rows: list[list[str]], crlf: bool = False) -> bytes:
+def _csv_bytes(header: list[str], rows: list[list[str]], crlf: bool = False, quote_all: bool = False) -> bytes:
+    """RFC 4180: a field is quoted when it holds a comma, quote or line break (or always), quotes doubled."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n" if crlf else "\n", quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(buffer, lineterminator="\r\n" if crlf else "\n",
+                        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")
@@ -1140,189 +1176,274 @@ def _generate_events(world: _World, landing: _Landing, say: Progress) -> None:
 # --------------------------------------------------------------------------- bad input
 
 
-def _write_bad_files(world: _World, landing: _Landing, samples: dict[str, list[list[str]]]) -> None:
-    """Small files under each entity folder, one per case, named ``bad_<case>.*``."""
-    w = world
+class _BadInput:
+    """Plants every bad-input case as small ``bad_<case>.<ext>`` files in the entity folders.
 
+    Rows start from real delivered rows (``samples``: distinct keys per entity) and get one
+    defect each; the manifest records per file the data records written, how many of them the
+    loader must quarantine (``bad_rows``) and whether the whole file must fail."""
+
+    def __init__(self, world: _World, landing: _Landing, samples: dict[str, list[list[str]]]) -> None:
+        self.world = world
+        self.landing = landing
+        self.samples = samples
+        self.late_stamp = world.clock.ts(np.array([world.end_ts - 60]))[0]
+
+    # ------------------------------------------------------------- helpers
+    @staticmethod
     def header(table: str) -> list[str]:
         return ENTITY_BY_TABLE[table].column_names
 
-    def good(table: str, count: int, start: int = 0) -> list[list[str]]:
-        rows = samples[table]
+    def col(self, table: str, name: str) -> int:
+        return self.header(table).index(name)
+
+    def good(self, table: str, count: int, start: int = 0) -> list[list[str]]:
+        rows = self.samples[table]
         return [list(rows[(start + i) % len(rows)]) for i in range(count)]
 
-    def col(table: str, name: str) -> int:
-        return header(table).index(name)
-
-    def csv_file(table: str, case: str, rows: list[list[str]], bad: int, cases: tuple[str, ...] | None = None,
-                 hdr: list[str] | None = None, crlf: bool = False, bom: bool = False, fails: bool = False) -> None:
-        payload = _csv_bytes(hdr or header(table), rows, crlf=crlf)
+    def csv(self, table: str, case: str, rows: list[list[str]], bad: int, *, cases: tuple[str, ...] | None = None,
+            header: list[str] | None = None, crlf: bool = False, bom: bool = False, quote_all: bool = False,
+            fails: bool = False) -> None:
+        payload = _csv_bytes(header or self.header(table), rows, crlf=crlf, quote_all=quote_all)
         if bom:
             payload = b"\xef\xbb\xbf" + payload
-        landing.write_bytes(table, f"bad_{case}.csv", payload, len(rows), bad_rows=bad, fails=fails,
-                            cases=cases or (case,))
+        self.landing.write_bytes(table, f"bad_{case}.csv", payload, len(rows), bad_rows=bad, fails=fails,
+                                 cases=cases or (case,))
 
-    A, S, I = "billing_accounts", "billing_subscriptions", "billing_invoices"
-    INV, R, U, E = "survey_invitations", "survey_responses", "product_users", "product_events"
+    def garbage(self, stream: int, size: int) -> bytes:
+        return np.random.default_rng([self.world.seed, 9, stream]).integers(0, 256, size, dtype=np.uint8).tobytes()
 
-    # ---- billing/accounts
-    rows = good(A, 4)
-    rows[1] = rows[1] + ["surplus"]
-    rows[3] = rows[3][:-2]
-    csv_file(A, "wrong_field_count", rows, 2)
-    rows = good(A, 2, 1)
-    rows[1][col(A, "segment")] = "startup"
-    csv_file(A, "unknown_segment", rows, 1)
-    rows = good(A, 2, 2)
-    rows[1][col(A, "account_id")] = ""
-    csv_file(A, "missing_required_value", rows, 1)
-    rows = good(A, 2, 3)
-    dup = list(rows[0])
-    dup[col(A, "updated_at")] = w.clock.ts(np.array([w.end_ts - 3600]))[0]
-    csv_file(A, "duplicate_key_in_file", [rows[0], rows[1], dup], 1)
-    rows = good(A, 3, 4)
-    rows[1][col(A, "created_at")] = "yesterday"
-    rows[2][col(A, "updated_at")] = "2024-13-45T25:61:00Z"
-    csv_file(A, "unparseable_timestamp", rows, 2)
-    rows = [r + [f"owner{i}@example.com"] for i, r in enumerate(good(A, 2, 5))]
-    csv_file(A, "extra_column", rows, 0, hdr=header(A) + ["crm_owner"])
-    order = list(reversed(range(len(header(A)))))
-    rows = [[r[i] for i in order] for r in good(A, 2, 6)]
-    csv_file(A, "shuffled_columns", rows, 0, hdr=[header(A)[i] for i in order])
-    csv_file(A, "header_only", [], 0)
-    landing.write_bytes(A, "bad_zero_bytes.csv", b"", 0, fails=True, cases=("zero_bytes",))
-    rows = good(A, 2, 7)
-    rows[0][col(A, "account_name")] = "Müller Straße Café"
-    csv_file(A, "utf8_bom", rows, 0, bom=True)
-    csv_file(A, "crlf_line_endings", good(A, 2, 8), 0, crlf=True)
-    rows = good(A, 2, 9)
-    rows[0][col(A, "account_name")] = 'Smith, Jones & "Partners"\nEMEA branch'
-    rows[1][col(A, "industry")] = 'Retail, "Luxury"'
-    csv_file(A, "quoted_fields", rows, 0)
-    garbage = bytes(np.random.default_rng([w.seed, 9]).integers(0, 256, 2048, dtype=np.uint8).tolist())
-    landing.write_bytes(A, "bad_not_csv.csv", b"\x89PNG\r\n\x1a\n\x00\x00" + garbage, None, fails=True,
-                        cases=("not_csv",))
-    keep = [i for i, c in enumerate(header(A)) if c != "segment"]
-    rows = [[r[i] for i in keep] for r in good(A, 2, 10)]
-    csv_file(A, "missing_required_column", rows, 0, hdr=[header(A)[i] for i in keep], fails=True)
+    def plant(self) -> None:
+        for i, table in enumerate(CSV_TABLES):
+            self.file_cases(i, table)
+            self.row_cases(i, table)
+        self.account_cases()
+        self.subscription_cases()
+        self.invoice_cases()
+        self.survey_cases()
+        self.user_cases()
+        self.event_cases()
 
-    # ---- billing/subscriptions
-    rows = good(S, 2)
-    rows[1][col(S, "quantity")] = "ten"
-    csv_file(S, "unparseable_integer", rows, 1)
-    rows = good(S, 2, 1)
-    rows[1][col(S, "unit_amount")] = "12,50"
-    csv_file(S, "unparseable_decimal", rows, 1)
-    rows = good(S, 2, 2)
-    rows[1][col(S, "billing_interval")] = "week"
-    csv_file(S, "unknown_interval", rows, 1)
-    rows = good(S, 1, 3)
-    rows[0][col(S, "subscription_id")] = "sub_unknown_account"
-    rows[0][col(S, "version")] = "1"
-    rows[0][col(S, "account_id")] = "acc_999999x"
-    csv_file(S, "unknown_account", rows, 0)
-    # correction: the same keys again with a later updated_at (wins downstream)
-    rows = good(S, 2, 4)
-    for r in rows:
-        r[col(S, "quantity")] = str(int(r[col(S, "quantity")]) + 1)
-        r[col(S, "updated_at")] = w.clock.ts(np.array([w.end_ts - 60]))[0]
-    csv_file(S, "duplicate_key_across_files", rows, 0)
-    rows = good(S, 2, 5)
-    rows[0][col(S, "account_id")] = ""
-    rows[1][col(S, "valid_from")] = ""
-    csv_file(S, "missing_required_value", rows, 2)
+    # ------------------------------------------------------------- every CSV entity: file shape
+    def file_cases(self, i: int, table: str) -> None:
+        hdr = self.header(table)
+        self.csv(table, "header_only", [], 0)
+        self.landing.write_bytes(table, "bad_zero_bytes.csv", b"", 0, fails=True, cases=("zero_bytes",))
+        # a binary file with a .csv name (an image, a spreadsheet, a compressed export ...)
+        self.landing.write_bytes(table, "bad_not_csv.csv", NOT_CSV_MAGIC[i % len(NOT_CSV_MAGIC)] + self.garbage(i, 2048),
+                                 None, fails=True, cases=("not_csv",))
+        dropped = MISSING_COLUMN[table]
+        keep = [j for j, c in enumerate(hdr) if c != dropped]
+        rows = [[r[j] for j in keep] for r in self.good(table, 2, 10)]
+        self.csv(table, "missing_required_column", rows, 0, header=[hdr[j] for j in keep], fails=True)
+        # unknown columns, one in the middle and one at the end: ignored, never fatal
+        rows = [r[:2] + ["legacy-export"] + r[2:] + [f"note {j}, see CRM"] for j, r in enumerate(self.good(table, 2, 5))]
+        self.csv(table, "extra_column", rows, 0, header=hdr[:2] + ["source_system"] + hdr[2:] + ["Notes"])
+        order = np.random.default_rng([self.world.seed, 10, i]).permutation(len(hdr)).tolist()
+        if order == sorted(order):
+            order = order[::-1]
+        rows = [[r[j] for j in order] for r in self.good(table, 2, 6)]
+        self.csv(table, "shuffled_columns", rows, 0, header=[hdr[j] for j in order])
+        self.csv(table, "utf8_bom", self.with_text(table, self.good(table, 2, 7), "Müller Straße Café ☕"), 0, bom=True)
+        rows = self.good(table, 2, 8)
+        if table == "survey_responses":
+            rows[0][self.col(table, "comment")] = "Multi-line comment,\nin a file with CRLF line endings"
+        self.csv(table, "crlf_line_endings", rows, 0, crlf=True)
+        self.quoted_fields(table)
 
-    # ---- billing/invoices
-    rows = good(I, 2)
-    rows[1][col(I, "status")] = "refunded"
-    csv_file(I, "unknown_status", rows, 1)
-    rows = good(I, 2, 1)
-    rows[1][col(I, "amount_due")] = "12,50"
-    csv_file(I, "unparseable_decimal", rows, 1)
-    rows = good(I, 1, 2)
-    rows[0][col(I, "invoice_id")] = "inv_unknown_account"
-    rows[0][col(I, "account_id")] = "acc_999999x"
-    csv_file(I, "unknown_account", rows, 0)
-    rows = good(I, 3, 3)
-    rows[1] = rows[1][:5]
-    csv_file(I, "wrong_field_count", rows, 1)
+    @staticmethod
+    def with_text(table: str, rows: list[list[str]], text: str) -> list[list[str]]:
+        """Put non-ASCII ``text`` in the entity's free-text column, where it has one."""
+        column = FREE_TEXT.get(table)
+        if column is not None:
+            rows[0][ENTITY_BY_TABLE[table].column_names.index(column)] = text
+        return rows
 
-    # ---- survey/invitations
-    rows = good(INV, 2)
-    rows[1][col(INV, "survey_type")] = "pulse"
-    csv_file(INV, "unknown_survey_type", rows, 1)
-    rows = good(INV, 2, 1)
-    rows[1][col(INV, "sent_at")] = "31/12/2024 10:00"
-    csv_file(INV, "unparseable_timestamp", rows, 1)
+    def quoted_fields(self, table: str) -> None:
+        rows = self.good(table, 3, 9)
+        if table == "billing_accounts":
+            rows[0][self.col(table, "account_name")] = 'Smith, Jones & "Partners"\nEMEA branch'
+            rows[1][self.col(table, "industry")] = 'Retail, "Luxury"'
+        elif table == "survey_invitations":
+            rows[0][self.col(table, "survey_id")] = 'pulse "Q3, 2025"\nrelationship'
+        elif table == "survey_responses":
+            rows[0][self.col(table, "comment")] = 'Love it, truly: "best tool"\nSecond line, with commas, é ü 日本語 🙂'
+            rows[1][self.col(table, "comment")] = '"quoted start' + '"' * 3
+            rows[2][self.col(table, "comment")] = "a,b,c\r\nwindows newline inside"
+        elif table == "product_users":
+            rows[0][self.col(table, "email")] = '"smith, anna"@example.com'  # a quoted local part is a valid address
+        # billing ids and codes hold no free text: every field is quoted instead
+        self.csv(table, "quoted_fields", rows, 0, quote_all=table in ("billing_subscriptions", "billing_invoices"))
 
-    # ---- survey/responses
-    rows = good(R, 4)
-    for r, (typ, score) in zip(rows[1:], (("nps", "11"), ("csat", "0"), ("ces", "8"))):
-        r[col(R, "survey_type")] = typ
-        r[col(R, "score")] = score
-    csv_file(R, "score_out_of_scale", rows, 3)
-    rows = good(R, 2, 1)
-    rows[1][col(R, "survey_type")] = "pulse"
-    csv_file(R, "unknown_survey_type", rows, 1)
-    rows = good(R, 3, 2)
-    rows[0][col(R, "comment")] = 'Love it, truly: "best tool"\nSecond line, with commas, é ü 日本語 🙂'
-    rows[1][col(R, "comment")] = '"quoted start' + '"' * 3
-    rows[2][col(R, "comment")] = "a,b,c\r\nwindows newline inside"
-    csv_file(R, "quoted_fields", rows, 0)
-    rows = good(R, 2, 3)
-    rows[0][col(R, "comment")] = "Multi-line\nin CRLF file"
-    csv_file(R, "crlf_line_endings", rows, 0, crlf=True)
-    rows = good(R, 2, 4)
-    rows[0][col(R, "comment")] = "Überraschend gut 🙂"
-    csv_file(R, "utf8_bom", rows, 0, bom=True)
-    rows = good(R, 2, 5)
-    rows[1][col(R, "score")] = "seven"
-    csv_file(R, "unparseable_integer", rows, 1)
-    rows = good(R, 2, 6)
-    rows[1][col(R, "account_id")] = "acc_999999x"
-    rows[1][col(R, "response_id")] = "resp_unknown_account"
-    csv_file(R, "unknown_account", rows, 0)
+    # ------------------------------------------------------------- every CSV entity: bad rows
+    def row_cases(self, i: int, table: str) -> None:
+        entity = ENTITY_BY_TABLE[table]
+        hdr = self.header(table)
+        key = self.col(table, entity.key[0])
+        rows = self.good(table, 4, 1)
+        rows[1] = rows[1] + ["surplus"]
+        rows[3] = rows[3][:-2]
+        self.csv(table, "wrong_field_count", rows, 2)
 
-    # ---- product/users
-    rows = good(U, 2)
-    rows[1][col(U, "account_id")] = ""
-    csv_file(U, "missing_required_value", rows, 1)
-    rows = good(U, 3, 1)
-    rows[2] = rows[2] + ["x", "y"]
-    csv_file(U, "wrong_field_count", rows, 1)
-    keep = [i for i, c in enumerate(header(U)) if c != "user_id"]
-    rows = [[r[i] for i in keep] for r in good(U, 2, 2)]
-    csv_file(U, "missing_required_column", rows, 0, hdr=[header(U)[i] for i in keep], fails=True)
+        rows = self.good(table, 3, 2)
+        other = next(c for c in entity.required_columns if c not in entity.key)
+        rows[0][key] = ""
+        rows[1][self.col(table, other)] = "  "  # blank after trimming
+        self.csv(table, "missing_required_value", rows, 2)
 
-    # ---- product/events
-    lines = samples[E]
+        stamps = [c.name for c in entity.columns if c.type == "timestamp" and c.required]
+        rows = self.good(table, 3, 3)
+        rows[1][self.col(table, stamps[0])] = "yesterday"
+        rows[2][self.col(table, stamps[-1])] = "2024-13-45T25:61:00Z"
+        self.csv(table, "unparseable_timestamp", rows, 2)
 
-    def jsonl(case: str, body: list[str], bad: int, ext: str = "jsonl", fails: bool = False,
-              data_rows: int | None = None, cases: tuple[str, ...] | None = None) -> None:
-        payload = "".join(line + "\n" for line in body).encode("utf-8")
-        if ext == "jsonl.gz":
-            payload = gzip.compress(payload, compresslevel=6, mtime=0)
-        if fails:
-            payload = payload[: len(payload) // 2]
-        landing.write_bytes(E, f"bad_{case}.{ext}", payload, len(body) if data_rows is None else data_rows,
-                            bad_rows=bad, fails=fails, cases=cases or (case,))
+        rows = self.good(table, 2, 4)
+        twin = list(rows[0])
+        if entity.updated_at:
+            twin[self.col(table, entity.updated_at)] = self.late_stamp  # the later version is kept
+        self.csv(table, "duplicate_key_in_file", [rows[0], rows[1], twin], 1)
 
-    def event(i: int, **changes) -> dict:
-        doc = json.loads(lines[i % len(lines)])
-        doc["event_id"] = f"evt_bad_{i:04d}"
-        doc.update(changes)
-        return doc
+        # delivered again in another file: the latest updated_at (or the latest batch) wins downstream
+        # (in descending key order: never the same bytes as a good file, which the loader would skip)
+        rows = self.good(table, 2, 11)[::-1]
+        if entity.updated_at:
+            for r in rows:
+                r[self.col(table, entity.updated_at)] = self.late_stamp
+        self.csv(table, "duplicate_key_across_files", rows, 0)
 
-    body = [json.dumps(event(0)), '{"event_id": "evt_bad_9000", "account_id": "acc_000001", "user_', json.dumps(event(1))]
-    jsonl("malformed_json", body, 1)
-    missing = event(2)
-    del missing["event_id"]
-    jsonl("missing_event_id", [json.dumps(event(3)), json.dumps(missing)], 1, cases=("missing_event_id", "missing_required_value"))
-    jsonl("unparseable_timestamp", [json.dumps(event(4)), json.dumps(event(5, occurred_at="2024-02-30 25:00"))], 1)
-    twin = json.dumps(event(6))
-    jsonl("duplicate_event_id", [twin, json.dumps(event(7)), twin], 1, cases=("duplicate_event_id", "duplicate_key_in_file"))
-    body = [json.dumps(event(100 + i)) for i in range(400)]
-    jsonl("truncated_gzip", body, 0, ext="jsonl.gz", fails=True)
+        if "account_id" in hdr and table != "billing_accounts":
+            rows = self.good(table, 2, 12)
+            rows[1][key] = f"{rows[1][key]}_orphan"
+            rows[1][self.col(table, "account_id")] = UNKNOWN_ACCOUNT
+            self.csv(table, "unknown_account", rows, 0)
+
+    # ------------------------------------------------------------- entity-specific values
+    def account_cases(self) -> None:
+        A = "billing_accounts"
+        rows = self.good(A, 3, 1)
+        rows[1][self.col(A, "segment")] = "startup"
+        rows[2][self.col(A, "segment")] = "Enterprise Plus"
+        self.csv(A, "unknown_segment", rows, 2)
+
+    def subscription_cases(self) -> None:
+        S = "billing_subscriptions"
+        col = lambda name: self.col(S, name)  # noqa: E731
+        rows = self.good(S, 3)
+        rows[1][col("quantity")] = "ten"
+        rows[2][col("version")] = "1.5"
+        self.csv(S, "unparseable_integer", rows, 2)
+        rows = self.good(S, 3, 1)
+        rows[1][col("unit_amount")] = "12,50"
+        rows[2][col("discount_pct")] = "10%"
+        self.csv(S, "unparseable_decimal", rows, 2)
+        rows = self.good(S, 2, 2)
+        rows[1][col("billing_interval")] = "week"
+        self.csv(S, "unknown_interval", rows, 1)
+        rows = self.good(S, 2, 3)
+        rows[1][col("is_trial")] = "maybe"
+        self.csv(S, "unparseable_boolean", rows, 1)
+        rows = self.good(S, 3, 4)
+        rows[1][col("valid_from")] = "2025-02-30"
+        rows[2][col("contract_end")] = "next year"
+        self.csv(S, "unparseable_date", rows, 2)
+        rows = self.good(S, 4, 5)
+        rows[1][col("quantity")] = "-3"
+        rows[2][col("discount_pct")] = "150.00"
+        rows[3][col("version")] = "0"
+        self.csv(S, "value_out_of_range", rows, 3)
+
+    def invoice_cases(self) -> None:
+        I = "billing_invoices"  # noqa: E741
+        rows = self.good(I, 2)
+        rows[1][self.col(I, "status")] = "refunded"
+        self.csv(I, "unknown_status", rows, 1)
+        rows = self.good(I, 3, 1)
+        rows[1][self.col(I, "amount_due")] = "12,50"
+        rows[2][self.col(I, "amount_paid")] = "€10.00"
+        self.csv(I, "unparseable_decimal", rows, 2)
+
+    def survey_cases(self) -> None:
+        INV, R = "survey_invitations", "survey_responses"
+        for table in (INV, R):
+            rows = self.good(table, 2, 1)
+            rows[1][self.col(table, "survey_type")] = "pulse"
+            self.csv(table, "unknown_survey_type", rows, 1)
+            rows = self.good(table, 2, 2)
+            rows[1][self.col(table, "touchpoint")] = "checkout"
+            self.csv(table, "unknown_touchpoint", rows, 1)
+        rows = self.good(R, 4)
+        for r, (typ, score) in zip(rows[1:], (("nps", "11"), ("csat", "0"), ("ces", "8"))):
+            r[self.col(R, "survey_type")] = typ
+            r[self.col(R, "score")] = score
+        self.csv(R, "score_out_of_scale", rows, 3)
+        rows = self.good(R, 3, 5)
+        rows[1][self.col(R, "score")] = "seven"
+        rows[2][self.col(R, "score")] = "8.5"
+        self.csv(R, "unparseable_integer", rows, 2)
+
+    def user_cases(self) -> None:
+        U = "product_users"
+        rows = self.good(U, 2, 1)
+        rows[1][self.col(U, "role")] = "owner"
+        self.csv(U, "unknown_role", rows, 1)
+
+    # ------------------------------------------------------------- product/events
+    def event_cases(self) -> None:
+        E = "product_events"
+        lines = self.samples[E]
+
+        def write(case: str, body: list[str], bad: int, ext: str = "jsonl", *, fails: bool = False,
+                  crlf: bool = False, cases: tuple[str, ...] | None = None) -> None:
+            payload = "".join(line + ("\r\n" if crlf else "\n") for line in body).encode("utf-8")
+            if ext == "jsonl.gz":
+                payload = gzip.compress(payload, compresslevel=6, mtime=0)
+            if fails:
+                payload = payload[: len(payload) // 2]
+            self.landing.write_bytes(E, f"bad_{case}.{ext}", payload, len(body),
+                                     bad_rows=bad, fails=fails, cases=cases or (case,))
+
+        def event(i: int, **changes: object) -> dict:
+            doc = json.loads(lines[i % len(lines)])
+            doc["event_id"] = f"evt_bad_{i:04d}"
+            doc.update(changes)
+            return doc
+
+        def dump(doc: dict) -> str:
+            return json.dumps(doc, ensure_ascii=False)
+
+        write("malformed_json", [dump(event(0)), '{"event_id": "evt_bad_9000", "account_id": "acc_000001", "user_',
+                                 dump(event(1)), "this is not json", dump(event(8))], 2)
+        no_id, no_user, blank_account = event(2), event(9), event(10, account_id="")
+        del no_id["event_id"], no_user["user_id"]
+        write("missing_event_id", [dump(event(3)), dump(no_id), dump(no_user), dump(blank_account)], 3,
+              cases=("missing_event_id", "missing_required_value"))
+        write("unparseable_timestamp", [dump(event(4)), dump(event(5, occurred_at="2024-02-30 25:00")),
+                                        dump(event(11, received_at="last tuesday"))], 2)
+        twin = dump(event(6))
+        write("duplicate_event_id", [twin, dump(event(7)), twin], 1, cases=("duplicate_event_id", "duplicate_key_in_file"))
+        # an SDK replay of events already delivered in a daily file
+        write("duplicate_key_across_files", lines[:3], 0)
+        write("unknown_account", [dump(event(12)), dump(event(13, account_id=UNKNOWN_ACCOUNT))], 0)
+        extra = event(14)
+        extra["context"] = {"library": {"name": "analytics.js", "version": "4.1.0"}, "locale": "de-DE"}
+        extra["anonymous_id"] = "anon_7f3a"
+        write("extra_column", [dump(event(15)), dump(extra)], 0)
+        write("properties_not_object", [dump(event(16)), dump(event(17, properties="dashboards")),
+                                        dump(event(18, properties=[1, 2]))], 2)
+        write("crlf_line_endings", [dump(event(19, properties={"feature": "search", "query": "Café, \"ünïcode\" 日本語"})),
+                                    dump(event(20))], 0, crlf=True)
+        self.landing.write_bytes(E, "bad_zero_bytes.jsonl", b"", 0, fails=True, cases=("zero_bytes",))
+        write("truncated_gzip", [dump(event(100 + i)) for i in range(400)], 0, ext="jsonl.gz", fails=True)
+        # an HTML error page saved under a .jsonl.gz name: not gzip, not JSON
+        page = b"<!DOCTYPE html>\n<html><body><h1>502 Bad Gateway</h1></body></html>\n" + self.garbage(99, 512)
+        self.landing.write_bytes(E, "bad_not_json.jsonl.gz", page, None, fails=True, cases=("not_json",))
+        # a Parquet export without the user_id column
+        docs = [event(21 + i) for i in range(3)]
+        table = pa.table({c: [str(d[c]) if c != "properties" else json.dumps(d[c]) for d in docs]
+                          for c in ENTITY_BY_TABLE[E].column_names if c != "user_id"})
+        path = self.landing.path(E, "bad_missing_required_column.parquet")
+        pq.write_table(table, path, compression="zstd")
+        self.landing.record(E, path, len(docs), fails=True, cases=("missing_required_column",))
 
 
 # --------------------------------------------------------------------------- entry point
@@ -1404,7 +1525,7 @@ def generate(
     _generate_events(w, landing, say)
     if bad_rows:
         samples["product_events"] = _sample_event_lines(landing)
-        _write_bad_files(w, landing, samples)
+        _BadInput(w, landing, samples).plant()
         say("bad input planted: " + ", ".join(BAD_CASES))
 
     seconds = time.monotonic() - started

@@ -45,7 +45,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.contract import ENTITIES, RAW_TYPES, SCORE_SCALES, Entity
+from orchestration.contract import ENTITIES, RAW_TYPES, SCORE_SCALES, Column, Entity
 from orchestration.raw_schema import MANIFEST_TABLE, QUARANTINE_TABLE, RAW_SCHEMA, ensure_raw_schema
 
 Progress = Callable[[str], None]
@@ -104,6 +104,17 @@ class FileOutcome:
     rows_loaded: int
     rows_quarantined: int
     note: str | None
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A file read and validated into temp table ``_staged``.
+
+    ``raw_sql`` selects ``(_row_number, _raw)``, the row as delivered, for the rows listed
+    in temp table ``_rejected``: the raw text is only looked up for quarantined rows."""
+
+    note: str | None
+    raw_sql: str
 
 
 # --------------------------------------------------------------------------- public
@@ -189,17 +200,17 @@ def _load_file(
     conn.execute("begin transaction")
     try:
         try:
-            note = _stage_file(conn, entity, path)
+            staged = _stage_file(conn, entity, path)
         except FileRejected as rejected:
             conn.execute("rollback")
             conn.execute("begin transaction")
             _record_manifest(conn, batch_id, entity, rel, sha, size, mtime_ns, "failed", None, 0, 0, str(rejected), started)
             conn.execute("commit")
             return None, str(rejected)
-        outcome = _commit_staged(conn, entity, batch_id, rel, note)
+        outcome = _commit_staged(conn, entity, batch_id, rel, staged)
         _record_manifest(
             conn, batch_id, entity, rel, sha, size, mtime_ns, "loaded",
-            outcome.rows_delivered, outcome.rows_loaded, outcome.rows_quarantined, note, started,
+            outcome.rows_delivered, outcome.rows_loaded, outcome.rows_quarantined, outcome.note, started,
         )
         conn.execute("commit")
         return outcome, None
@@ -222,28 +233,33 @@ def _record_manifest(conn, batch_id, entity, rel, sha, size, mtime_ns, status, d
 # --------------------------------------------------------------------------- reading
 
 
-def _stage_file(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> str | None:
-    """Read a file into temp table ``_incoming`` (all varchar contract columns, _row_number,
-    _line_number, _raw, _reason), then validate into ``_staged``.  Returns a note for the manifest."""
+def _stage_file(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> Staged:
+    """Read a file into ``_incoming`` (all varchar contract columns, _row_number, _line_number,
+    _reason; a temp table or view), then validate it into ``_staged`` and ``_rejected``."""
     name = path.name.lower()
     if path.stat().st_size == 0:
         raise FileRejected("empty_file: zero bytes")
+    physical_lines = None
     try:
         if entity.table == "product_events":
             if name.endswith(".jsonl") or name.endswith(".jsonl.gz"):
-                note = _read_jsonl(conn, entity, path)
+                physical_lines, raw_sql = _read_jsonl(conn, entity, path)
+                note = None
             elif name.endswith(".parquet"):
-                note = _read_parquet(conn, entity, path)
+                note, raw_sql = _read_parquet(conn, entity, path)
             else:
                 raise FileRejected(f"unsupported_file_type: expected one of {', '.join(EVENT_EXTENSIONS)}")
         elif name.endswith(CSV_EXTENSIONS):
-            note = _read_csv(conn, entity, path)
+            note, raw_sql = _read_csv(conn, entity, path)
         else:
             raise FileRejected("unsupported_file_type: expected .csv")
     except duckdb.Error as error:
         raise FileRejected(f"unreadable: {_first_line(str(error))}") from error
     _validate(conn, entity)
-    return note
+    if physical_lines is not None:
+        blank = physical_lines - conn.execute("select count(*) from _staged").fetchone()[0]
+        note = f"{blank} blank line(s) skipped" if blank else None
+    return Staged(note=note, raw_sql=raw_sql)
 
 
 def _first_line(message: str) -> str:
@@ -310,7 +326,7 @@ def _unterminated_quote_line(path: Path) -> int | None:
         csv.field_size_limit(previous_limit)
 
 
-def _read_csv(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> str | None:
+def _read_csv(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> tuple[str | None, str]:
     header = _read_header(path)
     mapping, note = _map_columns(entity, header)
     unterminated = _unterminated_quote_line(path)
@@ -358,7 +374,7 @@ def _read_csv(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> st
     raw_json = "to_json(struct_pack(" + ", ".join(f"{_quote_ident(h)} := r.c{i}" for i, h in enumerate(header)) + "))"
     conn.execute(
         f"""
-        create or replace temp table _incoming as
+        create or replace temp table _csv_records as
         with record_numbers as (
             select i as record_number, row_number() over (order by i) as ordinal
             from range(1, {good + rejected + 1}) as t(i)
@@ -379,14 +395,18 @@ def _read_csv(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> st
     )
     if good + rejected == 0:
         note = "header only: no data rows" + (f"; {note}" if note else "")
-    return note
+    conn.execute("create or replace temp view _incoming as select * from _csv_records")
+    return note, "select _row_number, _raw from _csv_records where _row_number in (select _row_number from _rejected)"
 
 
 def _quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _read_jsonl(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> str | None:
+def _read_jsonl(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> tuple[int, str]:
+    """Lines into ``_lines``; ``_incoming`` is a view parsing each non-blank line once.
+
+    Returns the number of physical lines and the raw-content query."""
     conn.execute(
         f"""
         create or replace temp table _lines as
@@ -396,65 +416,51 @@ def _read_jsonl(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> 
                       max_line_size = 10000000)
         """
     )
+    lines, chars = conn.execute(
+        "select count(*), coalesce(sum(coalesce(strlen(line), 0) + 1), 0) from _lines"
+    ).fetchone()
     if path.name.lower().endswith(".gz"):
-        _check_gzip_complete(conn, path)
-    paths = ", ".join(f"'$.{c}'" for c in entity.column_names)
-    parsed = ",\n".join(
-        (
-            # Any non-null value is passed on as JSON text, so validation quarantines a string,
-            # number or array instead of silently turning it into null.
-            f"case when json_type(doc, '$.{c.name}') <> 'NULL' "
-            f"then cast(json_extract(doc, '$.{c.name}') as varchar) end as {c.name}"
-            if c.type == "json"
-            else f"v[{i + 1}] as {c.name}"
-        )
-        for i, c in enumerate(entity.columns)
+        _check_gzip_complete(path, chars)
+    # One parse per line: from_json into a struct of the contract's fields, every value as
+    # text except a json column, which keeps any non-null JSON value (a string, number or
+    # array is then quarantined by validation instead of silently turning into null).
+    # A line that is not one JSON object (malformed, an array, trailing garbage, a lone
+    # surrogate) yields null: try() turns the parser's error into null, and only text that
+    # starts with '{' is parsed at all (from_json would read '[1]' as a struct of nulls).
+    spec = "{" + ", ".join(f'"{c.name}": "{"JSON" if c.type == "json" else "VARCHAR"}"' for c in entity.columns) + "}"
+    fields = ", ".join(
+        f"cast(d.{c.name} as varchar) as {c.name}" if c.type == "json" else f"d.{c.name} as {c.name}"
+        for c in entity.columns
     )
     conn.execute(
         f"""
-        create or replace temp table _incoming as
-        with lines as (
-            select _line_number, line, json_valid(line) as is_valid
-            from _lines
-            where line is not null and trim(line) <> ''
-        ),
-        -- DuckDB's JSON functions raise on malformed input even inside a CASE, so they only
-        -- ever see valid JSON: '{{}}' stands in for a malformed line (quarantined below).
-        valid_lines as (
-            select *, case when is_valid then line else '{{}}' end as valid_json
-            from lines
-        ),
-        objects as (
-            select *, is_valid and json_type(valid_json) = 'OBJECT' as is_object
-            from valid_lines
-        ),
-        documents as (
-            select *, case when is_object then valid_json else '{{}}' end as doc
-            from objects
-        )
-        select {parsed},
+        create or replace temp view _incoming as
+        select {fields},
                _line_number as _row_number,
                _line_number,
-               line as _raw,
-               case when not is_object then 'invalid_json: not a JSON object' end as _reason
+               case when d is null then 'invalid_json: not a JSON object' end as _reason
         from (
-            select *, json_extract_string(doc, [{paths}]) as v
-            from documents
+            select _line_number,
+                   case when starts_with(line, '{{') or ltrim(line)[1] = '{{'
+                        then try(from_json(line, {_sql_str(spec)})) end as d
+            from _lines
+            where {_present("line")}
         )
         """
     )
-    blank = conn.execute("select count(*) from _lines where line is null or trim(line) = ''").fetchone()[0]
-    return f"{blank} blank line(s) skipped" if blank else None
+    return lines, (
+        "select _line_number as _row_number, line as _raw from _lines "
+        "where _line_number in (select _row_number from _rejected)"
+    )
 
 
-def _check_gzip_complete(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
+def _check_gzip_complete(path: Path, chars_read: int) -> None:
     """DuckDB stops quietly at the end of a truncated gzip: compare the bytes read with the
     size the gzip trailer declares, and on a mismatch verify the stream in full."""
     with open(path, "rb") as handle:
         handle.seek(-4, 2)
         declared = int.from_bytes(handle.read(4), "little")
-    read = conn.execute("select coalesce(sum(coalesce(strlen(line), 0) + 1), 0) from _lines").fetchone()[0]
-    if declared in (read % (1 << 32), (read - 1) % (1 << 32)):
+    if declared in (chars_read % (1 << 32), (chars_read - 1) % (1 << 32)):
         return
     try:
         with gzip.open(path, "rb") as stream:
@@ -464,7 +470,7 @@ def _check_gzip_complete(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
         raise FileRejected(f"corrupt_gzip: {error}") from error
 
 
-def _read_parquet(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> str | None:
+def _read_parquet(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> tuple[str | None, str]:
     described = conn.execute(f"describe select * from read_parquet({_sql_str(str(path))})").fetchall()
     types = {name.lower(): (name, typ) for name, typ, *_ in described}
     missing = [c for c in entity.required_columns if c not in types]
@@ -483,29 +489,60 @@ def _read_parquet(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -
         return f"cast({ident} as varchar) as {column}"
 
     extra = [name for key, (name, _) in types.items() if key not in entity.column_names and key != "file_row_number"]
+    conn.execute(
+        f"""
+        create or replace temp table _parquet as
+        select *, file_row_number + 1 as _parquet_row
+        from read_parquet({_sql_str(str(path))}, file_row_number = true)
+        """
+    )
+    conn.execute(
+        f"""
+        create or replace temp view _incoming as
+        select {", ".join(as_text(c) for c in entity.column_names)},
+               _parquet_row as _row_number,
+               cast(null as bigint) as _line_number,
+               cast(null as varchar) as _reason
+        from _parquet
+        """
+    )
     # The row as delivered: the file's own columns, not the reader's file_row_number.
     raw_json = "to_json(struct_pack(" + ", ".join(
         f"{_quote_ident(name)} := p.{_quote_ident(name)}" for name, *_ in described
     ) + "))"
-    conn.execute(
-        f"""
-        create or replace temp table _incoming as
-        select {", ".join(as_text(c) for c in entity.column_names)},
-               file_row_number + 1 as _row_number,
-               cast(null as bigint) as _line_number,
-               cast({raw_json} as varchar) as _raw,
-               cast(null as varchar) as _reason
-        from read_parquet({_sql_str(str(path))}, file_row_number = true) as p
-        """
+    raw_sql = (
+        f"select p._parquet_row as _row_number, cast({raw_json} as varchar) as _raw from _parquet as p "
+        "where p._parquet_row in (select _row_number from _rejected)"
     )
-    return f"ignored unknown columns: {', '.join(extra)}" if extra else None
+    return (f"ignored unknown columns: {', '.join(extra)}" if extra else None), raw_sql
 
 
 # --------------------------------------------------------------------------- validation
 
 
+def _trimmed(column: str) -> str:
+    """``nullif(trim(column), '')``, without trimming (a copy of the text) when the first and
+    last characters are printable ASCII other than space, so trim() would change nothing."""
+    return (
+        f"case when ascii({column}) between 33 and 126 and ascii({column}[-1]) between 33 and 126 "
+        f"then {column} else nullif(trim({column}), '') end"
+    )
+
+
+def _present(column: str) -> str:
+    """``nullif(trim(column), '') is not null``: text that starts with printable ASCII is."""
+    return f"case when ascii({column}) between 33 and 126 then true else coalesce(trim({column}) <> '', false) end"
+
+
+def _needs_trimmed(column: Column) -> bool:
+    """Whether checks or typing read the trimmed text ``v_<column>``; a free-text column
+    is stored as delivered and only tested for presence."""
+    return column.type != "text" or bool(column.allowed)
+
+
 def _typed_expr(column: str, typ: str) -> str:
-    value = f"nullif(trim({column}), '')"
+    """The typed value of ``column``; ``v_<column>`` is its text trimmed, null when empty."""
+    value = f"v_{column}"
     if typ == "text":
         return f"nullif({column}, '')"
     if typ == "int":
@@ -519,10 +556,13 @@ def _typed_expr(column: str, typ: str) -> str:
     if typ == "date":
         return f"try_cast({value} as date)"
     if typ == "timestamp":
-        # With TimeZone = UTC, an input without offset is read as UTC; stored as UTC wall time.
-        return f"cast(try_cast({value} as timestamptz) as timestamp)"
+        # With TimeZone = UTC, an input without offset is read as UTC; stored as UTC wall
+        # time.  make_timestamp(epoch_us(..)) is that wall time without a time zone lookup
+        # per value (a cast to timestamp converts through the session time zone).
+        return f"make_timestamp(epoch_us(try_cast({value} as timestamptz)))"
     if typ == "json":
-        return f"case when json_valid({value}) and json_type({value}) = 'OBJECT' then {value} end"
+        # Valid JSON that starts with '{' is an object.
+        return f"case when starts_with({value}, '{{') and json_valid({value}) then {value} end"
     raise ValueError(f"unknown contract type {typ}")
 
 
@@ -536,89 +576,113 @@ TYPE_ERROR_CODES = {
 }
 
 
-def _checks(entity: Entity) -> list[str]:
-    """SQL expressions, each a reason string or null, over ``_incoming`` (text) and ``t_<col>`` (typed)."""
-    checks: list[str] = []
+def _checks(entity: Entity) -> list[tuple[str, str]]:
+    """(condition, reason) pairs in SQL over the delivered text ``<col>``, ``v_<col>`` (trimmed
+    text, null when empty; see ``_needs_trimmed``) and ``t_<col>`` (typed): the row has the
+    problem when the condition is true."""
+    checks: list[tuple[str, str]] = []
     for c in entity.columns:
-        present = f"nullif(trim({c.name}), '') is not null"
+        present = f"v_{c.name} is not null" if _needs_trimmed(c) else _present(c.name)
         if c.required:
-            checks.append(f"case when not ({present}) then 'missing_required: {c.name}' end")
+            checks.append((f"not ({present})", f"'missing_required: {c.name}'"))
         if c.type not in ("text",):
             code = TYPE_ERROR_CODES[c.type]
-            checks.append(f"case when {present} and t_{c.name} is null then '{code}: {c.name}' end")
+            checks.append((f"{present} and t_{c.name} is null", f"'{code}: {c.name}'"))
         if c.allowed:
             values = ", ".join(_sql_str(v) for v in c.allowed)
-            checks.append(
-                f"case when {present} and lower(trim({c.name})) not in ({values}) "
-                f"then 'unknown_value: {c.name}=' || chr(39) || trim({c.name}) || chr(39) end"
-            )
+            checks.append((
+                f"{present} and lower(v_{c.name}) not in ({values})",
+                f"'unknown_value: {c.name}=' || chr(39) || v_{c.name} || chr(39)",
+            ))
         if c.min_value is not None:
-            checks.append(f"case when t_{c.name} < {c.min_value} then 'out_of_range: {c.name}=' || t_{c.name} end")
+            checks.append((f"t_{c.name} < {c.min_value}", f"'out_of_range: {c.name}=' || t_{c.name}"))
         if c.max_value is not None:
-            checks.append(f"case when t_{c.name} > {c.max_value} then 'out_of_range: {c.name}=' || t_{c.name} end")
+            checks.append((f"t_{c.name} > {c.max_value}", f"'out_of_range: {c.name}=' || t_{c.name}"))
     if entity.scale_by:
         bounds = " ".join(f"when '{kind}' then t_score between {lo} and {hi}" for kind, (lo, hi) in SCORE_SCALES.items())
-        checks.append(
-            f"case when t_score is not null and not coalesce(case lower(trim(survey_type)) {bounds} end, true) "
-            f"then 'score_out_of_scale: ' || lower(trim(survey_type)) || ' ' || t_score end"
-        )
+        checks.append((
+            f"t_score is not null and not coalesce(case lower(v_survey_type) {bounds} end, true)",
+            "'score_out_of_scale: ' || lower(v_survey_type) || ' ' || t_score",
+        ))
     return checks
 
 
 def _validate(conn: duckdb.DuckDBPyConnection, entity: Entity) -> None:
-    typed = ",\n".join(f"{_typed_expr(c.name, c.type)} as t_{c.name}" for c in entity.columns)
-    reasons = ", ".join(_checks(entity))
-    key = ", ".join(f"t_{k}" for k in entity.key)
-    order = (f"t_{entity.updated_at} desc nulls last, " if entity.updated_at else "") + "_row_number desc"
+    """Type and check ``_incoming`` into ``_staged`` (typed columns and ``_problem``), then list
+    every row that does not load in ``_rejected`` (``_row_number``, ``_line_number``, ``_reason``).
+
+    The reason text is only built for a row that fails a check.  Only rows without a
+    problem compete for their key: duplicated keys are found by grouping, and only the
+    rows of a duplicated key are ranked."""
+    trimmed = "".join(f", {_trimmed(c.name)} as v_{c.name}" for c in entity.columns if _needs_trimmed(c))
+    typed = ", ".join(f"{_typed_expr(c.name, c.type)} as t_{c.name}" for c in entity.columns)
+    checks = _checks(entity)
+    failing = " or ".join(f"coalesce({condition}, false)" for condition, _ in checks)
+    reasons = ", ".join(f"case when {condition} then {reason} end" for condition, reason in checks)
     conn.execute(
         f"""
         create or replace temp table _staged as
-        with typed as (
-            select *, {typed} from _incoming
+        with trimmed as (
+            select {", ".join(entity.column_names)}, _row_number, _line_number, _reason{trimmed}
+            from _incoming
         ),
-        checked as (
-            select *, coalesce(_reason, nullif(concat_ws('; ', {reasons}), '')) as _problem
-            from typed
+        typed as (
+            select *, {typed} from trimmed
+        )
+        select _row_number, _line_number, {", ".join(f"t_{c}" for c in entity.column_names)},
+               case when _reason is not null then _reason
+                    when {failing} then concat_ws('; ', {reasons}) end as _problem
+        from typed
+        """
+    )
+    key = ", ".join(f"t_{k}" for k in entity.key)
+    order = (f"t_{entity.updated_at} desc nulls last, " if entity.updated_at else "") + "_row_number desc"
+    version = f", t_{entity.updated_at}" if entity.updated_at else ""
+    conn.execute(
+        f"""
+        create or replace temp table _rejected as
+        with duplicated as (
+            select {key} from _staged where _problem is null group by {key} having count(*) > 1
+        ),
+        contenders as (
+            select _row_number, _line_number, {key}{version}
+            from _staged semi join duplicated using ({key})
+            where _problem is null
         ),
         ranked as (
-            select *,
-                   case when _problem is null then row_number() over (
-                       partition by _problem is null, {key} order by {order}) end as _key_rank,
-                   case when _problem is null then first_value(_row_number) over (
-                       partition by _problem is null, {key} order by {order}) end as _kept_row
-            from checked
+            select _row_number, _line_number,
+                   first_value(_row_number) over (partition by {key} order by {order}) as _kept_row
+            from contenders
         )
-        select *,
-               coalesce(_problem, case when _key_rank > 1
-                   then 'duplicate_key_in_file: kept row ' || _kept_row end) as _final_reason
-        from ranked
+        select _row_number, _line_number, _problem as _reason from _staged where _problem is not null
+        union all
+        select _row_number, _line_number, 'duplicate_key_in_file: kept row ' || _kept_row
+        from ranked where _row_number <> _kept_row
         """
     )
 
 
-def _commit_staged(conn: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int, rel: str, note: str | None) -> FileOutcome:
+def _commit_staged(conn: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int, rel: str, staged: Staged) -> FileOutcome:
     columns = ", ".join(entity.column_names)
     typed = ", ".join(f"t_{c}" for c in entity.column_names)
-    conn.execute(
+    loaded = conn.execute(
         f"""
         insert into {RAW_SCHEMA}.{entity.table} ({columns}, _batch_id, _row_number, _loaded_at)
         select {typed}, {batch_id}, _row_number, cast(current_timestamp as timestamp)
-        from _staged where _final_reason is null
-        order by _row_number
+        from _staged anti join _rejected using (_row_number)
         """
-    )
-    conn.execute(
+    ).fetchone()[0]
+    quarantined = conn.execute(
         f"""
         insert into {QUARANTINE_TABLE}
-        select {batch_id}, ?, ?, _row_number, _line_number, _raw, _final_reason, cast(current_timestamp as timestamp)
-        from _staged where _final_reason is not null
-        order by _row_number
+        select {batch_id}, ?, ?, q._row_number, q._line_number, r._raw, q._reason, cast(current_timestamp as timestamp)
+        from _rejected as q left join ({staged.raw_sql}) as r using (_row_number)
+        order by q._row_number
         """,
         [entity.table, rel],
-    )
-    delivered, loaded = conn.execute(
-        "select count(*), count(*) filter (where _final_reason is null) from _staged"
-    ).fetchone()
-    for temp in ("_staged", "_incoming", "_csv_rows", "_csv_rejects", "_lines"):
+    ).fetchone()[0]
+    delivered = conn.execute("select count(*) from _staged").fetchone()[0]
+    conn.execute("drop view if exists _incoming")
+    for temp in ("_rejected", "_staged", "_csv_records", "_csv_rows", "_csv_rejects", "_lines", "_parquet"):
         conn.execute(f"drop table if exists {temp}")
-    return FileOutcome(rows_delivered=delivered, rows_loaded=loaded, rows_quarantined=delivered - loaded, note=note)
+    return FileOutcome(rows_delivered=delivered, rows_loaded=loaded, rows_quarantined=quarantined, note=staged.note)

@@ -11,10 +11,11 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from orchestration.contract import ENTITIES, ENTITY_BY_FOLDER, ENTITY_BY_TABLE, SCORE_SCALES
-from orchestration.demo_data import BAD_CASES, MANIFEST_NAME, generate
+from orchestration.demo_data import BAD_CASES, FAILING_CASES, MANIFEST_NAME, generate
 
 END = date(2025, 6, 30)
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -556,7 +557,13 @@ def test_bad_rows_plants_every_case(bad: Path, small: Path) -> None:
         assert len(p.read_text(encoding="utf-8").splitlines()) == 1
     for p in by_case("missing_required_column") + by_case("extra_column") + by_case("shuffled_columns"):
         entity = ENTITY_BY_FOLDER["/".join(p.relative_to(bad).parts[:2])]
-        header = next(csv.reader(p.read_text(encoding="utf-8").splitlines()))
+        if p.suffix == ".parquet":
+            header = pq.read_schema(p).names
+        elif p.suffix == ".jsonl":
+            # every key of any line (an extra field need not be on the first line)
+            header = list(dict.fromkeys(k for line in p.read_text(encoding="utf-8").splitlines() for k in json.loads(line)))
+        else:
+            header = next(csv.reader(p.read_text(encoding="utf-8").splitlines()))
         assert header != entity.column_names
         if "missing_required_column" in files[p.relative_to(bad).as_posix()]["cases"]:
             assert set(entity.required_columns) - set(header)
@@ -578,7 +585,8 @@ def test_bad_rows_plants_every_case(bad: Path, small: Path) -> None:
         assert broken == files[p.relative_to(bad).as_posix()]["bad_rows"]
     # failing files are exactly the unreadable ones
     failing = {c for f in bad_files if f["fails_whole_file"] for c in f["cases"]}
-    assert failing == {"zero_bytes", "not_csv", "missing_required_column", "truncated_gzip"}
+    assert failing == set(FAILING_CASES)
+    assert set(FAILING_CASES) == {"zero_bytes", "not_csv", "missing_required_column", "truncated_gzip", "not_json"}
     # every bad file has different bytes within its entity (the loader skips repeated content)
     contents = defaultdict(set)
     for f in manifest["files"]:

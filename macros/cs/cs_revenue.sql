@@ -87,3 +87,24 @@
         and ({{ versions }}.valid_to is null or {{ versions }}.valid_to > {{ on_date }})
     )
 {%- endmacro %}
+
+{#-
+    Rate from a currency to the reporting currency (project variable reporting_currency,
+    USD by default), decimal(38, 12). `rate_to_usd` is the column of the fx_rates seed and
+    `fx_rates` the relation (or CTE) holding the seed. For USD reporting the seed's rates are
+    used as they are (exact); for another reporting currency the rate is
+    rate_to_usd / that currency's own rate_to_usd, rounded to 10 decimals (null when the seed
+    has no rate for it).
+-#}
+{% macro cs_rate_to_reporting(rate_to_usd, fx_rates) -%}
+    {%- set reporting_currency = var('reporting_currency', 'USD') | upper -%}
+    {%- if reporting_currency == 'USD' -%}
+        cast({{ rate_to_usd }} as decimal(38, 12))
+    {%- else -%}
+        cast({{ cs_round(
+            rate_to_usd ~ ' / (select reporting.rate_to_usd from ' ~ fx_rates ~ ' as reporting'
+            ~ " where reporting.currency = '" ~ reporting_currency ~ "')",
+            10, 38
+        ) }} as decimal(38, 12))
+    {%- endif -%}
+{%- endmacro %}

@@ -56,8 +56,10 @@ final as (
 
     select
         cohorts.cohort_month,
-        cast({{ dbt.datediff('cohorts.cohort_month', 'months.month_start', 'month') }} as {{ dbt.type_int() }})
-            as months_since_start,
+        cast(
+            {{ dbt.datediff('cohorts.cohort_month', 'months.month_start', 'month') }}
+            as {{ dbt.type_int() }}
+        ) as months_since_start,
         months.month_start,
         cast(cohorts.cohort_accounts as {{ dbt.type_bigint() }}) as cohort_accounts,
         cast(coalesce(cohort_activity.retained_accounts, 0) as {{ dbt.type_bigint() }}) as retained_accounts,

@@ -46,8 +46,10 @@ final as (
         in_force.plan_id,
         in_force.billing_interval,
         in_force.contract_end,
-        cast({{ dbt.datediff(cs_as_of_date(), 'in_force.contract_end', 'day') }} as {{ dbt.type_int() }})
-            as days_to_renewal,
+        cast(
+            {{ dbt.datediff(cs_as_of_date(), 'in_force.contract_end', 'day') }}
+            as {{ dbt.type_int() }}
+        ) as days_to_renewal,
         cast(in_force.mrr as {{ cs_money_type() }}) as mrr,
         cast(12 * in_force.mrr as {{ cs_money_type() }}) as arr_up_for_renewal,
         in_force.canceled_at is not null as is_cancellation_requested,

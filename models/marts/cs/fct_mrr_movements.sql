@@ -19,12 +19,12 @@ final as (
     select
         account_months.account_id,
         account_months.month_start,
-        coalesce(accounts.segment, 'unknown') as segment,
         account_months.snapshot_date,
         account_months.starting_mrr,
         account_months.ending_mrr,
         account_months.mrr_change,
-        account_months.movement_type
+        account_months.movement_type,
+        coalesce(accounts.segment, 'unknown') as segment
 
     from account_months
     left join accounts
