@@ -45,6 +45,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.config import apply_duckdb_settings
 from orchestration.contract import ENTITIES, RAW_TYPES, SCORE_SCALES, Column, Entity
 from orchestration.raw_schema import MANIFEST_TABLE, QUARANTINE_TABLE, RAW_SCHEMA, ensure_raw_schema
 
@@ -131,6 +132,7 @@ def load_landing(
     say = progress or (lambda _message: None)
     wanted = set(entities) if entities is not None else None
     conn.execute("set TimeZone = 'UTC'")
+    apply_duckdb_settings(conn)
     ensure_raw_schema(conn)
     summary = LoadSummary(entities={})
     for entity in ENTITIES:

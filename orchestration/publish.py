@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.config import apply_duckdb_settings
+
 
 @dataclass(frozen=True)
 class Publication:
@@ -25,6 +27,7 @@ class Publication:
 def checkpoint(build_path: Path) -> None:
     """Fold the write-ahead log into the database file so a file copy is complete."""
     with duckdb.connect(str(build_path)) as conn:
+        apply_duckdb_settings(conn)
         conn.execute("checkpoint")
 
 
