@@ -383,15 +383,66 @@ def stage_of(step_key: str) -> str:
 STAGES = ("load", "dbt_build", "gate", "publish", "other", "startup_and_summary")
 
 
-def dbt_run_results(run_id: str | None) -> dict[str, Any] | None:
-    """The run_results.json dagster-dbt left for this run (target/cxcs_dbt_models-<run>-<uuid>/)."""
+def dbt_target_dir(run_id: str | None) -> Path | None:
+    """The target folder dagster-dbt used for this run (target/cxcs_dbt_models-<run>-<uuid>/)."""
     if not run_id:
         return None
     found = sorted((PROJECT_DIR / "target").glob(f"*-{run_id[:7]}-*/run_results.json"))
-    if not found:
+    return found[-1].parent if found else None
+
+
+def dbt_run_results(target: Path | None) -> dict[str, Any] | None:
+    if target is None:
         return None
-    data = json.loads(found[-1].read_text())
-    return summarise_run_results(data)
+    return summarise_run_results(json.loads((target / "run_results.json").read_text()))
+
+
+def profile_models(build_file: Path, target: Path, nodes: list[str], out_dir: Path) -> list[dict[str, Any]]:
+    """DuckDB's profiler (EXPLAIN ANALYZE, as JSON) on the compiled SELECT of each model in
+    ``nodes``, against the finished build file (read-only): the heaviest operators of each."""
+    import duckdb
+
+    manifest = json.loads((target / "manifest.json").read_text())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    profiles = []
+    for node in nodes:
+        info = manifest["nodes"].get(node, {})
+        compiled = target / "compiled" / info.get("package_name", "cxcs") / info.get("original_file_path", "")
+        if not info or not compiled.is_file():
+            continue
+        output = out_dir / f"{info['name']}.json"
+        with duckdb.connect(str(build_file), read_only=True) as conn:
+            conn.execute("set TimeZone = 'UTC'")
+            limit = os.environ.get("CXCS_DUCKDB_MEMORY_LIMIT")
+            if limit:
+                conn.execute(f"set memory_limit = '{limit}'")
+            conn.execute("set enable_profiling = 'json'")
+            conn.execute(f"set profiling_output = '{output}'")
+            started = time.monotonic()
+            conn.execute(compiled.read_text()).fetchall()
+            seconds = time.monotonic() - started
+            conn.execute("set enable_profiling = 'no_output'")
+        tree = json.loads(output.read_text())
+        operators: list[dict[str, Any]] = []
+
+        def walk(op: dict[str, Any]) -> None:
+            if op.get("operator_name") or op.get("operator_type"):
+                extra = op.get("extra_info") or {}
+                detail = extra.get("Table") or extra.get("Function") or extra.get("Join Type") or extra.get("Groups") or ""
+                operators.append({"operator": op.get("operator_name") or op.get("operator_type"),
+                                  "seconds": round(float(op.get("operator_timing") or 0.0), 3),
+                                  "rows": op.get("operator_cardinality"), "detail": str(detail)[:80]})
+            for child in op.get("children", []):
+                walk(child)
+
+        walk(tree)
+        operators.sort(key=lambda o: -o["seconds"])
+        profiles.append({"node": node, "seconds": round(seconds, 2), "cpu_seconds": tree.get("cpu_time"),
+                         "peak_buffer_memory": tree.get("system_peak_buffer_memory"),
+                         "peak_temp_dir_size": tree.get("system_peak_temp_dir_size"),
+                         "rows_scanned": tree.get("cumulative_rows_scanned"),
+                         "top_operators": operators[:5], "profile": str(output)})
+    return profiles
 
 
 def summarise_run_results(data: dict[str, Any], top: int = 12) -> dict[str, Any]:
@@ -400,17 +451,21 @@ def summarise_run_results(data: dict[str, Any], top: int = 12) -> dict[str, Any]
     for result in results:
         kind = result["unique_id"].split(".", 1)[0]
         by_type[kind] = by_type.get(kind, 0.0) + float(result.get("execution_time") or 0.0)
-    slowest = sorted(results, key=lambda r: -float(r.get("execution_time") or 0.0))[:top]
+    slowest = sorted(results, key=lambda r: -float(r.get("execution_time") or 0.0))
+    models = [r for r in slowest if r["unique_id"].startswith("model.")]
     return {
         "elapsed_seconds": round(float(data.get("elapsed_time") or 0.0), 2),
         "nodes": len(results),
         "node_seconds_by_type": {k: round(v, 2) for k, v in sorted(by_type.items())},
         "slowest": [{"node": r["unique_id"], "seconds": round(float(r.get("execution_time") or 0.0), 2),
-                     "status": r.get("status")} for r in slowest],
+                     "status": r.get("status")} for r in slowest[:top]],
+        "slowest_models": [{"node": r["unique_id"], "seconds": round(float(r.get("execution_time") or 0.0), 2)}
+                           for r in models[:top]],
     }
 
 
-def measure_refresh(landing: Path, warehouse: Path, run_dir: Path, label: str, memory_limit: str, rows: int) -> dict[str, Any]:
+def measure_refresh(landing: Path, warehouse: Path, run_dir: Path, label: str, memory_limit: str, rows: int,
+                    profile: int = 0) -> dict[str, Any]:
     report = run_dir / f"{label}.json"
     child = run_child(
         [sys.executable, "-m", "orchestration.bench", "_refresh", str(landing), str(warehouse), str(report)],
@@ -429,6 +484,13 @@ def measure_refresh(landing: Path, warehouse: Path, run_dir: Path, label: str, m
         stage["seconds"] += step["end"] - step["start"]
         stage["peak_rss"] = max(stage["peak_rss"], child.peak_between(step["start"], step["end"]))
         stage["steps"].append(step["step"])
+    target = dbt_target_dir(info.get("run_id"))
+    dbt = dbt_run_results(target)
+    profiles = []
+    if profile and target is not None and dbt:
+        os.environ.setdefault("CXCS_DUCKDB_MEMORY_LIMIT", memory_limit)
+        models = [n["node"] for n in dbt["slowest_models"][:profile]]
+        profiles = profile_models(warehouse / "build" / "cxcs.duckdb", target, models, run_dir / f"{label}-profiles")
     in_steps = sum(s["seconds"] for s in stages.values())
     stages["startup_and_summary"] = {"seconds": max(child.seconds - in_steps, 0.0), "peak_rss": child.peak_rss,
                                      "steps": ["imports, dbt parse, run setup, printed summary"]}
@@ -442,7 +504,8 @@ def measure_refresh(landing: Path, warehouse: Path, run_dir: Path, label: str, m
         "peak_rss": child.peak_rss,
         "exit_code": info["exit_code"],
         "stages": stages,
-        "dbt": dbt_run_results(info.get("run_id")),
+        "dbt": dbt,
+        "profiles": profiles,
         "load": machine_load(),
     }
 
@@ -510,7 +573,7 @@ def measure_edit_build(build_file: Path, run_dir: Path, memory_limit: str, mart:
 
 
 def run_once(landing: Path, next_file: Path, run_dir: Path, memory_limit: str, rows_full: int, rows_next: int,
-             say: Progress) -> dict[str, Any]:
+             say: Progress, profile: int = 0) -> dict[str, Any]:
     if run_dir.exists():
         shutil.rmtree(run_dir)
     run_dir.mkdir(parents=True)
@@ -521,13 +584,13 @@ def run_once(landing: Path, next_file: Path, run_dir: Path, memory_limit: str, r
     floor = measure_floor(run_landing, run_dir, memory_limit, rows_full)
     say(f"floor: {floor['seconds']:.1f} s")
     say("full refresh: cxcs refresh into an empty warehouse")
-    full = measure_refresh(run_landing, warehouse, run_dir, "full", memory_limit, rows_full)
+    full = measure_refresh(run_landing, warehouse, run_dir, "full", memory_limit, rows_full, profile)
     say(f"full refresh: {full['seconds']:.1f} s")
     link = run_landing / EVENTS_FOLDER / next_file.name
     link.parent.mkdir(parents=True, exist_ok=True)
     link.symlink_to(next_file.resolve())
     say(f"incremental refresh: {next_file.name} landed")
-    incremental = measure_refresh(run_landing, warehouse, run_dir, "incremental", memory_limit, rows_next)
+    incremental = measure_refresh(run_landing, warehouse, run_dir, "incremental", memory_limit, rows_next, profile)
     say(f"incremental refresh: {incremental['seconds']:.1f} s")
     say(f"edit-build loop: dbt build -s {EDIT_MART}")
     edit = measure_edit_build(warehouse / "build" / "cxcs.duckdb", run_dir, memory_limit)
@@ -647,6 +710,10 @@ def markdown(result: dict[str, Any]) -> str:
                              f"{_fmt(st['rows_per_second'], 0)} | {_fmt(st['x_floor'], 2)} | {_mib(st['peak_rss'])} |")
             elif stage == "gate" and gate is None:
                 lines.append(f"| {title} | gate | not present | | | |")
+        dbt_elapsed = [r[kind]["dbt"]["elapsed_seconds"] for r in result["runs"] if r[kind].get("dbt")]
+        if dbt_elapsed:
+            lines.append(f"| {title} | (dbt's own elapsed, run_results.json) | ({_fmt(statistics.median(dbt_elapsed))}) "
+                         "| | | |")
         lines.append(f"| **{title}** | **total** | **{_fmt(k['seconds'])}** | {_fmt(k['rows_per_second'], 0)} | "
                      f"**{_fmt(k['x_floor'], 2)}** | {_mib(k['peak_rss'])} |")
     e = s["edit_build"]
@@ -663,12 +730,17 @@ def markdown(result: dict[str, Any]) -> str:
                       f"{dbt['nodes']} nodes, {dbt['elapsed_seconds']} s elapsed; node seconds by type: "
                       + ", ".join(f"{k} {v}" for k, v in dbt["node_seconds_by_type"].items()) + "):", ""]
         lines += [f"- {n['node']}: {n['seconds']} s" for n in dbt["slowest"][:8]]
+    for kind in ("full_refresh", "incremental_refresh"):
+        for prof in result["runs"][0][kind].get("profiles", []):
+            ops = "; ".join(f"{o['operator']} {o['seconds']} s ({o['rows']:,} rows{', ' + o['detail'] if o['detail'] else ''})"
+                            for o in prof["top_operators"][:3] if o["rows"] is not None)
+            lines.append(f"- EXPLAIN ANALYZE {kind.replace('_', ' ')} {prof['node']}: {prof['seconds']} s; {ops}")
     return "\n".join(lines) + "\n"
 
 
 def run_bench(scale_name: str, repeat: int = 1, out: Path | None = None, data_dir: Path | None = None,
               seed: int = 42, memory_limit: str = DEFAULT_MEMORY_LIMIT, work_dir: Path | None = None,
-              progress: Progress | None = None) -> dict[str, Any]:
+              progress: Progress | None = None, profile: int = 0) -> dict[str, Any]:
     say = progress or (lambda message: None)
     scale = SCALES[scale_name]
     work = Path(work_dir or os.environ.get("CXCS_BENCH_DIR") or DEFAULT_WORK_DIR).resolve()
@@ -682,7 +754,8 @@ def run_bench(scale_name: str, repeat: int = 1, out: Path | None = None, data_di
     runs = []
     for i in range(repeat):
         say(f"repeat {i + 1}/{repeat} (load average {os.getloadavg()[0]:.2f})")
-        runs.append(run_once(landing, next_file, cache / "run", memory_limit, sum(rows.values()), next_rows, say))
+        runs.append(run_once(landing, next_file, cache / "run", memory_limit, sum(rows.values()), next_rows, say,
+                             profile if i == 0 else 0))
     summary = summarise(runs)
     result = {
         "params": {"scale": scale.name, "accounts": scale.accounts, "days": scale.days, "seed": seed,
@@ -726,6 +799,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory-limit", default=DEFAULT_MEMORY_LIMIT,
                         help="DuckDB memory_limit for every stage (CXCS_DUCKDB_MEMORY_LIMIT)")
     parser.add_argument("--work-dir", help="cache and scratch folder (default $CXCS_BENCH_DIR or data/bench)")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="after each refresh of the first repeat, profile the N slowest dbt models with DuckDB's "
+                             "EXPLAIN ANALYZE (JSON profiles beside the results; not counted in the timings)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

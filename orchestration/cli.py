@@ -135,6 +135,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         seed=args.seed,
         memory_limit=args.memory_limit,
         work_dir=Path(args.work_dir) if args.work_dir else None,
+        profile=args.profile,
         progress=lambda message: print(f"[bench] {message}", flush=True),
     )
     print(Path(result["paths"]["markdown"]).read_text(encoding="utf-8"))
