@@ -16,7 +16,7 @@ from typing import Any
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.config import PROJECT_DIR, get_settings
 from orchestration.contract import ENTITIES
@@ -149,7 +149,8 @@ class CxcsDbtTranslator(DagsterDbtTranslator):
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    dagster_dbt_translator=CxcsDbtTranslator(),
+    # Tests on dbt sources (the raw tables' column tests) become asset checks of the raw assets.
+    dagster_dbt_translator=CxcsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)),
     name="cxcs_dbt_models",
 )
 def cxcs_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
