@@ -298,6 +298,7 @@ def floor_child(landing: Path, report: Path, temp_dir: Path) -> None:
     conn = duckdb.connect(config={"memory_limit": os.environ.get("CXCS_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
                                   "temp_directory": str(temp_dir)})
     conn.execute("set TimeZone = 'UTC'")
+    conn.execute("set enable_progress_bar = false")
     files = event_files(landing)
     jsonl = [str(p) for p in files if p.name.endswith((".jsonl", ".jsonl.gz"))]
     parquet = [str(p) for p in files if p.name.endswith(".parquet")]
@@ -331,7 +332,8 @@ def floor_child(landing: Path, report: Path, temp_dir: Path) -> None:
         csvs = sorted(str(p) for p in folder.glob("*.csv")) if folder.is_dir() else []
         if csvs:
             other_rows += conn.execute(
-                f"select count(*) from read_csv({csvs}, header = true, all_varchar = true, union_by_name = true)"
+                f"select count(*) from read_csv({csvs}, header = true, all_varchar = true, delim = ',', quote = '\"', "
+                f"escape = '\"')"
             ).fetchone()[0]
     timings["other_sources"] = {"seconds": time.monotonic() - started, "rows": int(other_rows)}
     report.write_text(json.dumps(timings, indent=1))
