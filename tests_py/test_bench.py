@@ -43,7 +43,11 @@ def test_json_has_every_measurement(ci_bench: tuple[Path, dict]) -> None:
     summary = result["summary"]
     assert summary["floor_seconds"] > 0
     # The floor read every event of the landing set (the generator's manifest counts them).
-    floor_parts = result["runs"][0]["floor"]["parts"]
+    floor = result["runs"][0]["floor"]
+    # measured before the refreshes and again at the end; the floor of the run is their mean
+    assert floor["seconds"] == pytest.approx((floor["before"]["seconds"] + floor["after"]["seconds"]) / 2, abs=0.002)
+    assert summary["floor_seconds"] == pytest.approx(floor["seconds"], abs=0.002)
+    floor_parts = floor["parts"]
     assert floor_parts["events"]["rows"] == result["data"]["event_rows"]
     assert floor_parts["other_sources"]["rows"] == result["data"]["rows_total"] - result["data"]["event_rows"]
     expected_stages = {"load", "dbt_build", "publish", "startup_and_summary"} | (
