@@ -205,10 +205,13 @@ def link_tree(source: Path, target: Path) -> None:
 # --------------------------------------------------------------------------- measuring
 
 
-def _tree_rss(root: int) -> int:
-    """Summed resident set size (bytes) of ``root`` and all its descendants, from /proc."""
+def _tree_usage(root: int) -> tuple[int, float]:
+    """(RSS bytes, CPU seconds) of ``root`` and all its descendants, from /proc.
+
+    CPU counts each live process's user and system time plus that of its children it has
+    already reaped, so a finished dbt subprocess still counts (in its parent)."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
+    usage: dict[int, tuple[int, int]] = {}
     page = os.sysconf("SC_PAGE_SIZE")
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -219,15 +222,22 @@ def _tree_rss(root: int) -> int:
             fields = stat[stat.rfind(")") + 2:].split()
             pid = int(entry.name)
             children.setdefault(int(fields[1]), []).append(pid)
-            rss[pid] = int(fields[21]) * page
+            usage[pid] = (int(fields[21]) * page, sum(int(v) for v in fields[11:15]))
         except (OSError, ValueError, IndexError):
             continue
-    total, stack = 0, [root]
+    rss, ticks, stack = 0, 0, [root]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        pid_rss, pid_ticks = usage.get(pid, (0, 0))
+        rss += pid_rss
+        ticks += pid_ticks
         stack.extend(children.get(pid, []))
-    return total
+    return rss, ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _tree_rss(root: int) -> int:
+    """Summed resident set size (bytes) of ``root`` and all its descendants."""
+    return _tree_usage(root)[0]
 
 
 @dataclass
@@ -236,18 +246,28 @@ class ChildRun:
     seconds: float
     started: float
     peak_rss: int
-    samples: list[tuple[float, int]]
+    cpu_seconds: float
+    samples: list[tuple[float, int, float]]
     output: str
 
     def peak_between(self, start: float, end: float) -> int:
-        values = [rss for at, rss in self.samples if start <= at <= end]
+        values = [rss for at, rss, _ in self.samples if start <= at <= end]
         return max(values) if values else 0
+
+    def cpu_between(self, start: float, end: float) -> float:
+        """CPU seconds of the process tree between two moments (from the 50 ms samples)."""
+        before = [cpu for at, _, cpu in self.samples if at <= start]
+        until = [cpu for at, _, cpu in self.samples if at <= end]
+        return max((until[-1] if until else 0.0) - (before[-1] if before else 0.0), 0.0)
 
 
 def run_child(args: Sequence[str], env: dict[str, str], log: Path) -> ChildRun:
-    """Run a command, sampling its process tree's RSS; stdout and stderr go to ``log``."""
+    """Run a command, sampling its process tree's RSS and CPU; stdout and stderr go to ``log``.
+
+    Wall seconds, and CPU seconds of the whole tree (``wait4``): on a shared, busy machine
+    wall time stretches with the load while CPU time mostly does not."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    samples: list[tuple[float, int]] = []
+    samples: list[tuple[float, int, float]] = []
     with open(log, "w", encoding="utf-8") as out:
         started = time.time()
         clock = time.monotonic()
@@ -256,20 +276,22 @@ def run_child(args: Sequence[str], env: dict[str, str], log: Path) -> ChildRun:
 
         def sample() -> None:
             while not stop.is_set():
-                samples.append((time.time(), _tree_rss(proc.pid)))
+                samples.append((time.time(), *_tree_usage(proc.pid)))
                 stop.wait(SAMPLE_SECONDS)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        returncode = proc.wait()
+        _, status, rusage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.monotonic() - clock
         stop.set()
         sampler.join()
     return ChildRun(
-        returncode=returncode,
+        returncode=proc.returncode,
         seconds=seconds,
         started=started,
-        peak_rss=max((rss for _, rss in samples), default=0),
+        peak_rss=max((rss for _, rss, _ in samples), default=0),
+        cpu_seconds=rusage.ru_utime + rusage.ru_stime,
         samples=samples,
         output=log.read_text(encoding="utf-8", errors="replace"),
     )
@@ -495,8 +517,10 @@ def measure_refresh(landing: Path, warehouse: Path, run_dir: Path, label: str, m
     for step in info["steps"]:
         if step["start"] is None or step["end"] is None:
             continue
-        stage = stages.setdefault(stage_of(step["step"]), {"seconds": 0.0, "peak_rss": 0, "steps": []})
+        stage = stages.setdefault(stage_of(step["step"]), {"seconds": 0.0, "cpu_seconds": 0.0, "peak_rss": 0,
+                                                           "steps": []})
         stage["seconds"] += step["end"] - step["start"]
+        stage["cpu_seconds"] += child.cpu_between(step["start"], step["end"])
         stage["peak_rss"] = max(stage["peak_rss"], child.peak_between(step["start"], step["end"]))
         stage["steps"].append(step["step"])
     target = dbt_target_dir(info.get("run_id"))
@@ -507,7 +531,9 @@ def measure_refresh(landing: Path, warehouse: Path, run_dir: Path, label: str, m
         models = [n["node"] for n in dbt["slowest_models"][:profile]]
         profiles = profile_models(warehouse / "build" / "cxcs.duckdb", target, models, run_dir / f"{label}-profiles")
     in_steps = sum(s["seconds"] for s in stages.values())
-    stages["startup_and_summary"] = {"seconds": max(child.seconds - in_steps, 0.0), "peak_rss": child.peak_rss,
+    cpu_in_steps = sum(s["cpu_seconds"] for s in stages.values())
+    stages["startup_and_summary"] = {"seconds": max(child.seconds - in_steps, 0.0),
+                                     "cpu_seconds": max(child.cpu_seconds - cpu_in_steps, 0.0), "peak_rss": child.peak_rss,
                                      "steps": ["imports, dbt parse, run setup, printed summary"]}
     marks = info.get("marks", {})
     timed = [s for s in info["steps"] if s["start"] and s["end"]]
@@ -521,9 +547,11 @@ def measure_refresh(landing: Path, warehouse: Path, run_dir: Path, label: str, m
         }
     for stage in stages.values():
         stage["seconds"] = round(stage["seconds"], 3)
+        stage["cpu_seconds"] = round(stage["cpu_seconds"], 2)
         stage["rows_per_second"] = round(rows / stage["seconds"]) if stage["seconds"] > 0 else None
     return {
         "seconds": round(child.seconds, 3),
+        "cpu_seconds": round(child.cpu_seconds, 2),
         "rows": rows,
         "rows_per_second": round(rows / child.seconds) if child.seconds else None,
         "peak_rss": child.peak_rss,
@@ -548,6 +576,10 @@ def measure_floor(landing: Path, run_dir: Path, memory_limit: str, rows: int, la
     return {
         "seconds": round(seconds, 3),
         "process_seconds": round(child.seconds, 3),
+        # the floor's CPU: its queries' share of the child's CPU (Python start-up excluded)
+        "cpu_seconds": round(child.cpu_between(child.started + child.seconds - seconds - 0.5, child.started + child.seconds),
+                             2),
+        "process_cpu_seconds": round(child.cpu_seconds, 2),
         "rows": rows,
         "rows_per_second": round(rows / seconds) if seconds else None,
         "peak_rss": child.peak_rss,
@@ -587,6 +619,7 @@ def measure_edit_build(build_file: Path, run_dir: Path, memory_limit: str, mart:
         run_results = json.loads((project / "target" / "run_results.json").read_text())
         results[label] = {
             "seconds": round(child.seconds, 3),
+            "cpu_seconds": round(child.cpu_seconds, 2),
             "dbt_elapsed_seconds": round(float(run_results.get("elapsed_time") or 0.0), 2),
             "nodes": len(run_results.get("results", [])),
             "peak_rss": child.peak_rss,
@@ -627,6 +660,7 @@ def run_once(landing: Path, next_file: Path, run_dir: Path, memory_limit: str, r
     say(f"floor again: {floor_after['seconds']:.1f} s")
     floor = {**floor, "before": floor, "after": floor_after,
              "seconds": round((floor["seconds"] + floor_after["seconds"]) / 2, 3),
+             "cpu_seconds": round((floor["cpu_seconds"] + floor_after["cpu_seconds"]) / 2, 2),
              "peak_rss": max(floor["peak_rss"], floor_after["peak_rss"])}
     floor["rows_per_second"] = round(rows_full / floor["seconds"]) if floor["seconds"] else None
     build_file = warehouse / "build" / "cxcs.duckdb"
@@ -647,7 +681,12 @@ def _median(values: list[float]) -> float:
 def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Medians over the repeats (each repeat is a complete run), and ratios to the floor."""
     floor = _median([r["floor"]["seconds"] for r in runs])
-    summary: dict[str, Any] = {"floor_seconds": floor}
+    floor_cpu = _median([r["floor"].get("cpu_seconds", 0.0) for r in runs])
+    summary: dict[str, Any] = {"floor_seconds": floor, "floor_cpu_seconds": floor_cpu}
+
+    def cpu_ratio(value: float) -> float | None:
+        return round(value / floor_cpu, 3) if floor_cpu else None
+
     for kind in ("full_refresh", "incremental_refresh"):
         total = _median([r[kind]["seconds"] for r in runs])
         stages = {}
@@ -657,15 +696,22 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 continue
             seconds = _median(values)
             rows = runs[0][kind]["rows"]
+            cpu = _median([r[kind]["stages"][stage].get("cpu_seconds", 0.0) for r in runs
+                           if stage in r[kind]["stages"]])
             stages[stage] = {
                 "seconds": seconds,
+                "cpu_seconds": cpu,
+                "cpu_x_floor": cpu_ratio(cpu),
                 "min_seconds": round(min(values), 3),
                 "rows_per_second": round(rows / seconds) if seconds else None,
                 "x_floor": round(seconds / floor, 3) if floor else None,
                 "peak_rss": max(r[kind]["stages"][stage]["peak_rss"] for r in runs if stage in r[kind]["stages"]),
             }
+        total_cpu = _median([r[kind].get("cpu_seconds", 0.0) for r in runs])
         summary[kind] = {
             "seconds": total,
+            "cpu_seconds": total_cpu,
+            "cpu_x_floor": cpu_ratio(total_cpu),
             "min_seconds": round(min(r[kind]["seconds"] for r in runs), 3),
             "rows": runs[0][kind]["rows"],
             "rows_per_second": round(runs[0][kind]["rows"] / total) if total else None,
@@ -676,12 +722,14 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     edit = _median([r["edit_build"]["seconds"] for r in runs])
     summary["edit_build"] = {
         "seconds": edit,
+        "cpu_seconds": _median([r["edit_build"].get("cpu_seconds", 0.0) for r in runs]),
         "cold_seconds": _median([r["edit_build"]["cold"]["seconds"] for r in runs]),
         "x_floor": round(edit / floor, 3) if floor else None,
         "peak_rss": max(r["edit_build"]["peak_rss"] for r in runs),
     }
     summary["floor"] = {
         "seconds": floor,
+        "cpu_seconds": floor_cpu,
         "rows_per_second": round(runs[0]["floor"]["rows"] / floor) if floor else None,
         "peak_rss": max(r["floor"]["peak_rss"] for r in runs),
     }
@@ -729,11 +777,12 @@ def markdown(result: dict[str, Any]) -> str:
         f"{p['repeat']} repeat(s), medians; load average before/after: "
         f"{result['machine']['load_before']['load_1m']} / {result['machine']['load_after']['load_1m']} (1 min).",
         "",
-        "| measurement | stage | seconds | rows/s | x floor | peak RSS (MiB) |",
-        "|---|---|---:|---:|---:|---:|",
+        "| measurement | stage | seconds | rows/s | x floor | CPU s | CPU x floor | peak RSS (MiB) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
         f"| floor (DuckDB alone) | read + aggregate (mean of before {_fmt(result['runs'][0]['floor'].get('before', {}).get('seconds'))}"
         f" s and after {_fmt(result['runs'][0]['floor'].get('after', {}).get('seconds'))} s) | {_fmt(s['floor']['seconds'])} | "
-        f"{_fmt(s['floor']['rows_per_second'], 0)} | 1.00 | {_mib(s['floor']['peak_rss'])} |",
+        f"{_fmt(s['floor']['rows_per_second'], 0)} | 1.00 | {_fmt(s['floor'].get('cpu_seconds'))} | 1.00 | "
+        f"{_mib(s['floor']['peak_rss'])} |",
     ]
     gate = "gate" if result["gate_present"] else None
     for kind, title in (("full_refresh", "full refresh"), ("incremental_refresh", "incremental (+1 day)")):
@@ -742,19 +791,21 @@ def markdown(result: dict[str, Any]) -> str:
             if stage in k["stages"]:
                 st = k["stages"][stage]
                 lines.append(f"| {title} | {stage.replace('_', ' ')} | {_fmt(st['seconds'])} | "
-                             f"{_fmt(st['rows_per_second'], 0)} | {_fmt(st['x_floor'], 2)} | {_mib(st['peak_rss'])} |")
+                             f"{_fmt(st['rows_per_second'], 0)} | {_fmt(st['x_floor'], 2)} | {_fmt(st.get('cpu_seconds'))} | "
+                             f"{_fmt(st.get('cpu_x_floor'), 2)} | {_mib(st['peak_rss'])} |")
             elif stage == "gate" and gate is None:
-                lines.append(f"| {title} | gate | not present | | | |")
+                lines.append(f"| {title} | gate | not present | | | | | |")
         dbt_elapsed = [r[kind]["dbt"]["elapsed_seconds"] for r in result["runs"] if r[kind].get("dbt")]
         if dbt_elapsed:
             lines.append(f"| {title} | (dbt's own elapsed, run_results.json) | ({_fmt(statistics.median(dbt_elapsed))}) "
-                         "| | | |")
+                         "| | | | | |")
         lines.append(f"| **{title}** | **total** | **{_fmt(k['seconds'])}** | {_fmt(k['rows_per_second'], 0)} | "
-                     f"**{_fmt(k['x_floor'], 2)}** | {_mib(k['peak_rss'])} |")
+                     f"**{_fmt(k['x_floor'], 2)}** | {_fmt(k.get('cpu_seconds'))} | {_fmt(k.get('cpu_x_floor'), 2)} | "
+                     f"{_mib(k['peak_rss'])} |")
     e = s["edit_build"]
     lines.append(f"| edit-build loop | `dbt build -s {EDIT_MART}` after an edit | {_fmt(e['seconds'])} | | "
-                 f"{_fmt(e['x_floor'], 2)} | {_mib(e['peak_rss'])} |")
-    lines.append(f"| edit-build loop | same, cold (first parse) | {_fmt(e['cold_seconds'])} | | | |")
+                 f"{_fmt(e['x_floor'], 2)} | {_fmt(e.get('cpu_seconds'))} | | {_mib(e['peak_rss'])} |")
+    lines.append(f"| edit-build loop | same, cold (first parse) | {_fmt(e['cold_seconds'])} | | | | | |")
     for kind, title in (("full_refresh", "full refresh"), ("incremental_refresh", "incremental refresh")):
         parts = result["runs"][0][kind]["stages"].get("startup_and_summary", {}).get("parts")
         if parts:

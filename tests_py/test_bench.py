@@ -57,11 +57,16 @@ def test_json_has_every_measurement(ci_bench: tuple[Path, dict]) -> None:
         assert expected_stages <= set(stages), stages
         for stage in stages.values():
             assert stage["seconds"] >= 0 and stage["x_floor"] is not None and stage["peak_rss"] > 0
+            assert stage["cpu_seconds"] >= 0
         # Stage times are parts of the measured process: they add up to its wall time.
         total = sum(s["seconds"] for s in stages.values())
         assert total == pytest.approx(summary[kind]["seconds"], rel=0.01, abs=0.05)
         assert summary[kind]["x_floor"] == pytest.approx(summary[kind]["seconds"] / summary["floor_seconds"], rel=0.01)
         assert summary[kind]["peak_rss"] > 50 * 2**20  # a Python process running DuckDB and dbt
+        # CPU of the whole process tree (the dbt subprocess included): a Python process that
+        # imports Dagster and runs dbt uses seconds of CPU; the stages' CPU is part of it.
+        assert summary[kind]["cpu_seconds"] > 1.0
+        assert sum(s["cpu_seconds"] for s in stages.values()) == pytest.approx(summary[kind]["cpu_seconds"], rel=0.05)
     dbt = result["runs"][0]["full_refresh"]["dbt"]
     assert dbt["nodes"] > 100 and dbt["slowest"] and dbt["elapsed_seconds"] > 0
     edit = summary["edit_build"]
@@ -150,6 +155,17 @@ def test_process_tree_rss_counts_children() -> None:
         child.wait()
     assert alone > 200 * 2**20
     assert with_parent >= alone
+
+
+def test_child_cpu_counts_grandchildren(tmp_path: Path) -> None:
+    # A parent that burns ~0.3 s of CPU, then waits for a child that burns ~0.3 s more: the
+    # tree's CPU (wait4) holds both; sampled CPU grows over the run.
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass\n"
+    script = burn + f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {burn!r}], check=True)\n"
+    run = bench.run_child([sys.executable, "-c", script], dict(os.environ), tmp_path / "child.log")
+    assert run.returncode == 0
+    assert run.cpu_seconds >= 0.6
+    assert run.samples[-1][2] >= run.samples[0][2]
 
 
 def test_memory_limit_reaches_loader_and_dbt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
