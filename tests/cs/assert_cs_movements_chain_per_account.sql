@@ -27,6 +27,15 @@ with_previous as (
 
 ),
 
+with_gaps as (
+
+    select
+        with_previous.*,
+        {{ dbt.datediff('previous_month', 'movement_month', 'month') }} as months_since_previous  -- noqa: LT05
+    from with_previous
+
+),
+
 breaks as (
 
     select
@@ -35,18 +44,14 @@ breaks as (
         movement_type,
         starting_mrr,
         previous_month,
-        previous_ending_mrr
-    from with_previous
+        previous_ending_mrr,
+        months_since_previous
+    from with_gaps
     where
         (previous_month is null and (movement_type <> 'new' or starting_mrr <> 0))
+        or (months_since_previous = 1 and starting_mrr <> previous_ending_mrr)
         or (
-            previous_month is not null
-            and {{ dbt.datediff('previous_month', 'movement_month', 'month') }} = 1
-            and starting_mrr <> previous_ending_mrr
-        )
-        or (
-            previous_month is not null
-            and {{ dbt.datediff('previous_month', 'movement_month', 'month') }} > 1
+            months_since_previous > 1
             and (previous_ending_mrr <> 0 or movement_type <> 'reactivation')
         )
 
