@@ -18,15 +18,22 @@
 {%- endmacro %}
 
 {#-
-    Two parts of one component: share * first + (1 - share) * second when both are present,
-    the one present otherwise (a missing part is re-weighted away, never scored 0).
+    Weighted mean of the parts present: sum(weight * part) / sum(weight) over the parts that
+    are not null, so a missing part's weight is re-distributed over the others (never scored
+    0). Null when no part is present or the weights present add up to 0.
+
+    parts: list of (part expression, weight expression) pairs.
 -#}
-{% macro health_blend(first, second, share) -%}
+{% macro health_weighted_mean(parts) -%}
+    {%- set weighted = [] -%}
+    {%- set present = [] -%}
+    {%- for part, weight in parts -%}
+        {%- do weighted.append('coalesce(' ~ weight ~ ' * ' ~ part ~ ', 0)') -%}
+        {%- do present.append('case when ' ~ part ~ ' is null then 0 else ' ~ weight ~ ' end') -%}
+    {%- endfor -%}
     case
-        when {{ first }} is not null and {{ second }} is not null
-            then {{ share }} * {{ first }} + (1 - {{ share }}) * {{ second }}
-        when {{ first }} is not null then {{ first }}
-        else {{ second }}
+        when ({{ present | join(' + ') }}) > 0
+            then ({{ weighted | join(' + ') }}) / ({{ present | join(' + ') }})
     end
 {%- endmacro %}
 

@@ -14,6 +14,8 @@ final as (
             ('usage', 'weight'),
             ('usage', 'seat_utilisation_share'),
             ('usage', 'seat_utilisation_target_pct'),
+            ('usage', 'stickiness_share'),
+            ('usage', 'stickiness_target'),
             ('adoption', 'weight'),
             ('adoption', 'breadth_target_pct'),
             ('sentiment', 'weight'),

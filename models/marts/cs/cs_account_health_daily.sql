@@ -89,10 +89,13 @@ signals as (
         scored_days.tenure_days,
         usage.mau,
         scored_days.seats,
-        case when scored_days.seats > 0 then 100.0 * usage.mau / scored_days.seats end as seat_utilisation_pct,
-        usage.active_days_30d,
-        usage.active_days_prev_30d,
-        usage.feature_breadth_pct,
+        case
+            when scored_days.seats > 0 and usage.is_30d_observed then 100.0 * usage.mau / scored_days.seats
+        end as seat_utilisation_pct,
+        case when usage.is_30d_observed then usage.stickiness end as stickiness,
+        usage.active_user_days_30d,
+        usage.active_user_days_prev_30d,
+        case when usage.is_30d_observed then usage.feature_breadth_pct end as feature_breadth_pct,
         case
             when sentiment.latest_nps_responded_at is not null
                 and cast(sentiment.latest_nps_responded_at as date)
@@ -138,10 +141,14 @@ parts as (
                 then {{ health_scale('signals.seat_utilisation_pct', 'parameters.usage_seat_utilisation_target_pct') }}
         end as seat_part,
         case
-            when signals.active_days_prev_30d is null then null
-            when signals.active_days_prev_30d = 0
-                then case when signals.active_days_30d > 0 then 100 else 0 end
-            else {{ health_scale('signals.active_days_30d', 'signals.active_days_prev_30d') }}
+            when signals.stickiness is not null
+                then {{ health_scale('signals.stickiness', 'parameters.usage_stickiness_target') }}
+        end as stickiness_part,
+        case
+            when signals.active_user_days_prev_30d is null then null
+            when signals.active_user_days_prev_30d = 0
+                then case when signals.active_user_days_30d > 0 then 100 else 0 end
+            else {{ health_scale('signals.active_user_days_30d', 'signals.active_user_days_prev_30d') }}
         end as trend_part,
         case
             when signals.feature_breadth_pct is not null
@@ -160,6 +167,7 @@ parts as (
         end as billing_part,
         {{ health_scale('signals.tenure_days', 'parameters.lifecycle_tenure_days_for_full') }} as tenure_part,
         parameters.usage_seat_utilisation_share,
+        parameters.usage_stickiness_share,
         parameters.sentiment_detractor_cap,
         parameters.lifecycle_onboarding_share
     from signals
@@ -174,8 +182,9 @@ components as (
         date_day,
         is_trial,
         seat_utilisation_pct,
-        active_days_30d,
-        active_days_prev_30d,
+        stickiness,
+        active_user_days_30d,
+        active_user_days_prev_30d,
         feature_breadth_pct,
         nps_class_180d,
         csat_180d_pct,
@@ -183,17 +192,19 @@ components as (
         max_days_past_due,
         onboarding_progress_pct,
         tenure_days,
-        {{ health_round(health_blend('seat_part', 'trend_part', 'usage_seat_utilisation_share')) }} as usage_score,
+        {{ health_round(health_weighted_mean([
+            ('seat_part', 'usage_seat_utilisation_share'),
+            ('stickiness_part', 'usage_stickiness_share'),
+            ('trend_part', '(1 - usage_seat_utilisation_share - usage_stickiness_share)'),
+        ])) }} as usage_score,
         {{ health_round('adoption_part') }} as adoption_score,
-        {{ health_round(
-            'case when nps_part is null and csat_part is null and ces_part is null then null'
-            ~ ' else (coalesce(nps_part, 0) + coalesce(csat_part, 0) + coalesce(ces_part, 0))'
-            ~ ' / (case when nps_part is null then 0 else 1 end + case when csat_part is null then 0 else 1 end'
-            ~ ' + case when ces_part is null then 0 else 1 end) end'
-        ) }} as sentiment_mean,
+        {{ health_round(health_weighted_mean([('nps_part', '1'), ('csat_part', '1'), ('ces_part', '1')])) }}
+            as sentiment_mean,
         {{ health_round('billing_part') }} as billing_score,
-        {{ health_round(health_blend('onboarding_progress_pct', 'tenure_part', 'lifecycle_onboarding_share')) }}
-            as lifecycle_score,
+        {{ health_round(health_weighted_mean([
+            ('onboarding_progress_pct', 'lifecycle_onboarding_share'),
+            ('tenure_part', '(1 - lifecycle_onboarding_share)'),
+        ])) }} as lifecycle_score,
         sentiment_detractor_cap
     from parts
 
@@ -219,18 +230,13 @@ totals as (
 
     select
         capped.*,
-        {%- set weighted = [] %}
-        {%- set present = [] %}
-        {%- for component in ['usage', 'adoption', 'sentiment', 'billing', 'lifecycle'] %}
-            {%- do weighted.append('coalesce(parameters.' ~ component ~ '_weight * capped.' ~ component ~ '_score, 0)') %}
-            {%- do present.append(
-                'case when capped.' ~ component ~ '_score is null then 0 else parameters.' ~ component ~ '_weight end'
-            ) %}
-        {%- endfor %}
-        case
-            when ({{ present | join(' + ') }}) > 0
-                then {{ health_round('(' ~ weighted | join(' + ') ~ ') / (' ~ present | join(' + ') ~ ')') }}
-        end as health_score,
+        {{ health_round(health_weighted_mean([
+            ('capped.usage_score', 'parameters.usage_weight'),
+            ('capped.adoption_score', 'parameters.adoption_weight'),
+            ('capped.sentiment_score', 'parameters.sentiment_weight'),
+            ('capped.billing_score', 'parameters.billing_weight'),
+            ('capped.lifecycle_score', 'parameters.lifecycle_weight'),
+        ])) }} as health_score,
         parameters.band_green_min,
         parameters.band_yellow_min
     from capped
@@ -263,8 +269,9 @@ select
     lifecycle_score,
     is_trial,
     {{ cs_round('seat_utilisation_pct', 2) }} as seat_utilisation_pct,
-    cast(active_days_30d as {{ dbt.type_int() }}) as active_days_30d,
-    cast(active_days_prev_30d as {{ dbt.type_int() }}) as active_days_prev_30d,
+    stickiness,
+    cast(active_user_days_30d as {{ dbt.type_int() }}) as active_user_days_30d,
+    cast(active_user_days_prev_30d as {{ dbt.type_int() }}) as active_user_days_prev_30d,
     feature_breadth_pct,
     cast(nps_class_180d as {{ dbt.type_string() }}) as latest_nps_class_180d,
     csat_180d_pct,

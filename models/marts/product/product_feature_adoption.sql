@@ -18,38 +18,15 @@ days as (
 
 ),
 
+paying_spells as (
+
+    select * from {{ ref('int_health__paying_spells') }}
+
+),
+
 key_features as (
 
     select * from {{ ref('key_features') }}
-
-),
-
-paying_days as (
-
-    select
-        account_id,
-        date_day,
-        row_number() over (partition by account_id order by date_day) as day_number
-    from account_days
-    where is_paying
-
-),
-
--- Runs of consecutive paying days (MRR > 0) of each account: [paying_from, paying_until).
-paying_spells as (
-
-    select
-        account_id,
-        min(date_day) as paying_from,
-        cast({{ dbt.dateadd('day', 1, 'max(date_day)') }} as date) as paying_until
-    from (
-        select
-            account_id,
-            date_day,
-            cast({{ dbt.dateadd('day', '-day_number', 'date_day') }} as date) as spell_key
-        from paying_days
-    ) as keyed
-    group by account_id, spell_key
 
 ),
 
@@ -110,7 +87,8 @@ paying_accounts as (
     select
         date_day,
         count(*) as active_paying_accounts
-    from paying_days
+    from account_days
+    where is_paying
     group by 1
 
 ),

@@ -85,6 +85,13 @@ account_first_days as (
 
 ),
 
+history as (
+
+    select min(date_day) as history_start_date
+    from days
+
+),
+
 spine as (
 
     select
@@ -227,8 +234,8 @@ windowed as (
         sum(mau_delta) over running as mau,
         sum(feature_delta) over running as key_features_used_30d,
         avg(1.0 * dau) over last_30_days as mean_dau_30d,
-        sum(case when dau > 0 then 1 else 0 end) over last_30_days as active_days_30d,
-        sum(case when dau > 0 then 1 else 0 end) over previous_30_days as active_days_prev_30d
+        sum(dau) over last_30_days as active_user_days_30d,
+        sum(dau) over previous_30_days as active_user_days_prev_30d
     from daily
     window
         running as (
@@ -264,14 +271,20 @@ final as (
             when windowed.mau > 0
                 then {{ cs_round('windowed.mean_dau_30d / windowed.mau', 4, 5) }}
         end as stickiness,
-        windowed.active_days_30d,
-        case when windowed.days_observed >= 60 then windowed.active_days_prev_30d end as active_days_prev_30d,
+        windowed.active_user_days_30d,
+        case when windowed.days_observed >= 60 then windowed.active_user_days_prev_30d end as active_user_days_prev_30d,
         windowed.key_features_used_30d,
         key_feature_count.key_features,
         {{ cs_pct('windowed.key_features_used_30d', 'key_feature_count.key_features') }} as feature_breadth_pct,
-        windowed.days_observed
+        windowed.days_observed,
+        -- The trailing 30 days are fully observed unless they reach back before the product
+        -- history of an account that already existed when the history starts.
+        windowed.days_observed >= 30 or spine_starts.first_day > history.history_start_date as is_30d_observed
     from windowed
     cross join key_feature_count
+    cross join history
+    inner join account_first_days as spine_starts
+        on windowed.account_id = spine_starts.account_id
 
 )
 
@@ -285,10 +298,11 @@ select
     cast(licensed_seats as {{ dbt.type_int() }}) as licensed_seats,
     seat_utilisation_pct,
     stickiness,
-    cast(active_days_30d as {{ dbt.type_int() }}) as active_days_30d,
-    cast(active_days_prev_30d as {{ dbt.type_int() }}) as active_days_prev_30d,
+    cast(active_user_days_30d as {{ dbt.type_int() }}) as active_user_days_30d,
+    cast(active_user_days_prev_30d as {{ dbt.type_int() }}) as active_user_days_prev_30d,
     cast(key_features_used_30d as {{ dbt.type_int() }}) as key_features_used_30d,
     cast(key_features as {{ dbt.type_int() }}) as key_features,
     feature_breadth_pct,
-    cast(days_observed as {{ dbt.type_int() }}) as days_observed
+    cast(days_observed as {{ dbt.type_int() }}) as days_observed,
+    is_30d_observed
 from final
