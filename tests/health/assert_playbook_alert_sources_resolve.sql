@@ -80,7 +80,8 @@ health_resolved as (
         on
             alerts.account_id = health.account_id
             and alerts.source_date = health.date
-            and alerts.source_id = {{ dbt.concat(["health.account_id", "'|'", "cast(health.date as " ~ dbt.type_string() ~ ")"]) }}
+            and alerts.source_id
+            = {{ dbt.concat(["health.account_id", "'|'", "cast(health.date as " ~ dbt.type_string() ~ ")"]) }}
     where alerts.alert_type = 'health_drop'
 
 ),
@@ -99,9 +100,10 @@ renewal_resolved as (
             alerts.source_id = versions.subscription_id
             and alerts.account_id = versions.account_id
             and not versions.is_trial
-            and {{ cs_is_in_force('versions', 'alerts.source_date') }}
-            and versions.contract_end >= alerts.source_date
-            and versions.contract_end <= cast({{ dbt.dateadd('day', 90, 'alerts.source_date') }} as date)
+            and alerts.source_date >= versions.valid_from
+            and (versions.valid_to is null or alerts.source_date < versions.valid_to)
+            and alerts.source_date <= versions.contract_end
+            and cast({{ dbt.dateadd('day', 90, 'alerts.source_date') }} as date) >= versions.contract_end
     where alerts.alert_type = 'renewal_risk'
 
 ),

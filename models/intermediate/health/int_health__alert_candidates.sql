@@ -178,6 +178,7 @@ renewals_at_risk as (
         health.health_score,
         versions.subscription_id,
         versions.contract_end,
+        {{ dbt.datediff('health.date', 'versions.contract_end', 'day') }} as days_to_renewal,  -- noqa: LT05
         row_number() over (
             partition by health.account_id, health.date
             order by versions.contract_end, versions.subscription_id
@@ -187,9 +188,11 @@ renewals_at_risk as (
         on
             health.account_id = versions.account_id
             and not versions.is_trial
-            and {{ cs_is_in_force('versions', 'health.date') }}
-            and versions.contract_end >= health.date
-            and versions.contract_end <= cast({{ dbt.dateadd('day', 90, 'health.date') }} as date)
+            -- in force at the end of the day: valid_from <= day < valid_to (open = in force)
+            and health.date >= versions.valid_from
+            and (versions.valid_to is null or health.date < versions.valid_to)
+            and health.date <= versions.contract_end
+            and cast({{ dbt.dateadd('day', 90, 'health.date') }} as date) >= versions.contract_end
     where health.health_band in ('yellow', 'red')
 
 ),
@@ -201,7 +204,8 @@ renewal_signals as (
         'renewal_risk' as alert_type,
         cast(date_day as {{ dbt.type_timestamp() }}) as triggered_at,
         case
-            when health_band = 'red'
+            when
+                health_band = 'red'
                 or contract_end <= cast({{ dbt.dateadd('day', 30, 'date_day') }} as date)
                 then 'high'
             else 'medium'
@@ -213,7 +217,7 @@ renewal_signals as (
         'subscription' as source_type,
         subscription_id as source_id,
         date_day as source_date,
-        cast({{ dbt.datediff('date_day', 'contract_end', 'day') }} as {{ dbt.type_numeric() }}) as signal_value
+        cast(days_to_renewal as {{ dbt.type_numeric() }}) as signal_value
     from renewals_at_risk
     where renewal_rank = 1
 

@@ -53,7 +53,7 @@ final as (
     inner join paying_spells
         on
             account_days.account_id = paying_spells.account_id
-            and paying_spells.paying_from <= months.month_start
+            and months.month_start >= paying_spells.paying_from
             and months.month_start < paying_spells.paying_until
 
 )

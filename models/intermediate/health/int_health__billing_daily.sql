@@ -38,12 +38,12 @@ past_due_days as (
         sent_invoices.account_id,
         days.date_day,
         sent_invoices.invoice_id,
-        {{ dbt.datediff('sent_invoices.due_date', 'days.date_day', 'day') }} as days_past_due
+        {{ dbt.datediff('sent_invoices.due_date', 'days.date_day', 'day') }} as days_past_due  -- noqa: LT05
     from sent_invoices
     inner join days
         on
-            days.date_day > sent_invoices.due_date
-            and (sent_invoices.closed_date is null or days.date_day < sent_invoices.closed_date)
+            sent_invoices.due_date < days.date_day
+            and (sent_invoices.closed_date is null or sent_invoices.closed_date > days.date_day)
 
 ),
 

@@ -33,8 +33,9 @@ final as (
         ] %}
             max(
                 case when component = '{{ component }}' and parameter = '{{ parameter }}' then value end
-            ) as {{ component }}_{{ parameter }}{{ ',' if not loop.last }}
+            ) as {{ component }}_{{ parameter }},
         {%- endfor %}
+        count(*) as seed_rows
     from weights
 
 )

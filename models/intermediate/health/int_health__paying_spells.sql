@@ -32,10 +32,11 @@ final as (
 
     select
         account_id,
+        spell_key,
         min(date_day) as paying_from,
         cast({{ dbt.dateadd('day', 1, 'max(date_day)') }} as date) as paying_until
     from keyed
-    group by account_id, spell_key
+    group by 1, 2
 
 )
 

@@ -34,9 +34,9 @@ final as (
         required_milestones,
         required_reached,
         milestones_reached,
+        value_moment_at,
         required_reached = required_milestones as onboarding_complete,
         case when required_reached = required_milestones then last_required_reached_at end as onboarding_completed_at,
-        value_moment_at,
         -- Unknown (null) when the onboarding started before the product history.
         case when is_observed_from_start then days_to_value end as time_to_value_days
     from summarised

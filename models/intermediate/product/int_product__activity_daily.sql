@@ -29,25 +29,52 @@ events as (
 
 ),
 
--- Two groupings in one pass over the events: per user and day (active users, event counts)
--- and per event name and feature and day (milestones, feature use).
-rolled_up as (
+-- One pass over the events at the finest grain; both groupings below read this CTE (used
+-- twice, so DuckDB and PostgreSQL materialise it: the events are scanned once).
+user_event_days as (
 
     select
         occurred_date as activity_date,
         account_id,
-        case when grouping(user_id) = 0 then 'user' else 'event' end as rollup_level,
         user_id,
         event_name,
         feature,
         count(*) as events,
         min(occurred_at) as first_occurred_at
     from events
-    group by
-        grouping sets (
-            (occurred_date, account_id, user_id),
-            (occurred_date, account_id, event_name, feature)
-        )
+    group by 1, 2, 3, 4, 5
+
+),
+
+-- Per user and day (active users, event counts) and per event name and feature and day
+-- (milestones, feature use).
+rolled_up as (
+
+    select
+        activity_date,
+        account_id,
+        'user' as rollup_level,
+        user_id,
+        null as event_name,
+        null as feature,
+        sum(events) as events,
+        min(first_occurred_at) as first_occurred_at
+    from user_event_days
+    group by 1, 2, 3, 4
+
+    union all
+
+    select
+        activity_date,
+        account_id,
+        'event' as rollup_level,
+        null as user_id,
+        event_name,
+        feature,
+        sum(events) as events,
+        min(first_occurred_at) as first_occurred_at
+    from user_event_days
+    group by 1, 2, 3, 4, 5, 6
 
 )
 

@@ -93,13 +93,13 @@ current_usage as (
 next_renewals as (
 
     select
-        account_id,
-        min(contract_end) as next_renewal_date
+        versions.account_id,
+        min(versions.contract_end) as next_renewal_date
     from versions
     where
-        not is_trial
+        not versions.is_trial
         and {{ cs_is_in_force('versions', cs_as_of_date()) }}
-        and contract_end >= {{ cs_as_of_date() }}
+        and versions.contract_end >= {{ cs_as_of_date() }}
     group by 1
 
 ),

@@ -41,10 +41,10 @@ final as (
         accounts.created_at,
         first_subscriptions.first_subscription_at,
         first_subscriptions.first_paid_at,
+        cs_accounts.is_known_account,
         coalesce(
             first_subscriptions.versions > 0 and first_subscriptions.first_paid_at is null, false
-        ) as is_trial_only,
-        cs_accounts.is_known_account
+        ) as is_trial_only
     from cs_accounts
     left join accounts
         on cs_accounts.account_id = accounts.account_id

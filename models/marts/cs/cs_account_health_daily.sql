@@ -43,10 +43,10 @@ scored_days as (
         account_id,
         date_day,
         is_trial,
-        -- During a trial the trial's seats stand in for licensed seats.
-        case when is_trial then trial_seats else licensed_seats end as seats,
         tenure_days,
-        first_invoice_date
+        first_invoice_date,
+        -- During a trial the trial's seats stand in for licensed seats.
+        case when is_trial then trial_seats else licensed_seats end as seats
     from account_days
     where is_paying or is_trial
 
@@ -97,7 +97,8 @@ signals as (
         usage.active_user_days_prev_30d,
         case when usage.is_30d_observed then usage.feature_breadth_pct end as feature_breadth_pct,
         case
-            when sentiment.latest_nps_responded_at is not null
+            when
+                sentiment.latest_nps_responded_at is not null
                 and cast(sentiment.latest_nps_responded_at as date)
                 >= cast({{ dbt.dateadd('day', -179, 'scored_days.date_day') }} as date)
                 then sentiment.latest_nps_class
@@ -163,7 +164,8 @@ parts as (
         case when signals.ces_180d_mean is not null then 100.0 * (7 - signals.ces_180d_mean) / 6 end as ces_part,
         case
             when signals.has_billing_history
-                then 100.0 - {{ health_scale('signals.max_days_past_due', 'parameters.billing_days_past_due_for_zero') }}
+                then
+                    100.0 - {{ health_scale('signals.max_days_past_due', 'parameters.billing_days_past_due_for_zero') }}
         end as billing_part,
         {{ health_scale('signals.tenure_days', 'parameters.lifecycle_tenure_days_for_full') }} as tenure_part,
         parameters.usage_seat_utilisation_share,
@@ -216,9 +218,11 @@ capped as (
     select
         components.*,
         case
-            when nps_class_180d = 'detractor' and sentiment_mean > sentiment_detractor_cap
+            when
+                components.nps_class_180d = 'detractor'
+                and components.sentiment_mean > components.sentiment_detractor_cap
                 then {{ health_round('sentiment_detractor_cap') }}
-            else sentiment_mean
+            else components.sentiment_mean
         end as sentiment_score
     from components
 

@@ -8,13 +8,21 @@ observations as (
 
 bands as (
 
-    select 'green' as health_band, 1 as band_order
+    select
+        'green' as health_band,
+        1 as band_order
     union all
-    select 'yellow' as health_band, 2 as band_order
+    select
+        'yellow' as health_band,
+        2 as band_order
     union all
-    select 'red' as health_band, 3 as band_order
+    select
+        'red' as health_band,
+        3 as band_order
     union all
-    select 'all' as health_band, 4 as band_order
+    select
+        'all' as health_band,
+        4 as band_order
 
 ),
 
@@ -47,7 +55,7 @@ band_counts as (
     select
         month_start,
         health_band,
-        count(*) as accounts,
+        count(*) as accounts,  -- noqa: RF04
         sum(case when churned_90d then 1 else 0 end) as churned_90d
     from banded
     group by 1, 2
@@ -75,7 +83,8 @@ auc as (
     select
         month_start,
         case
-            when sum(case when churned_90d then 1 else 0 end) > 0
+            when
+                sum(case when churned_90d then 1 else 0 end) > 0
                 and sum(case when churned_90d then 0 else 1 end) > 0
                 then {{ cs_round(
                     '(sum(case when churned_90d then average_rank else 0 end)'
@@ -97,7 +106,7 @@ final as (
         months.month_start,
         bands.health_band,
         bands.band_order,
-        coalesce(band_counts.accounts, 0) as accounts,
+        coalesce(band_counts.accounts, 0) as accounts,  -- noqa: RF04
         coalesce(band_counts.churned_90d, 0) as churned_90d,
         {{ cs_pct('band_counts.churned_90d', 'band_counts.accounts') }} as churn_rate_pct,
         case when bands.health_band = 'all' then auc.auc end as auc
@@ -115,7 +124,7 @@ final as (
 select
     cast(month_start as date) as month,  -- noqa: RF04
     cast(health_band as {{ dbt.type_string() }}) as health_band,
-    cast(accounts as {{ dbt.type_int() }}) as accounts,
+    cast(accounts as {{ dbt.type_int() }}) as accounts,  -- noqa: RF04
     cast(churned_90d as {{ dbt.type_int() }}) as churned_90d,
     churn_rate_pct,
     auc,

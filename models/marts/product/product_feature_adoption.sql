@@ -55,7 +55,7 @@ paying_coverage as (
         on
             feature_coverage.account_id = paying_spells.account_id
             and feature_coverage.covered_from < paying_spells.paying_until
-            and paying_spells.paying_from < feature_coverage.covered_until
+            and feature_coverage.covered_until > paying_spells.paying_from
 
 ),
 
