@@ -196,3 +196,40 @@ def test_alerts_all_types_and_traceable(demo_build: Path) -> None:
         "detractor_outreach", "csat_recovery", "friction_review", "health_drop", "renewal_risk", "billing_issue"
     }
     assert one_per_account
+
+
+def test_changing_a_weight_rescores_without_sql(demo_build: Path, tmp_path: Path) -> None:
+    """What a CS team does: change a weight in seeds/health_score_weights.csv and re-run.
+
+    Here the seed table of a copy of the warehouse gets sentiment weight 0.30 -> 0 and usage
+    0.45 -> 0.60 (what `dbt seed` loads from an edited CSV); `dbt run` of the models downstream
+    of the parameters then re-scores every day. Each new score is recomputed here from the
+    published components with the new weights (usage 0.60, adoption 0.10, billing 0.10,
+    lifecycle 0.05; sentiment 0): sum(weight * component) / sum(weights of the components
+    present), rounded half away from zero to 1 decimal.
+    """
+    database = tmp_path / "wh" / "cxcs.duckdb"
+    database.parent.mkdir()
+    shutil.copy(demo_build, database)
+    with duckdb.connect(str(database)) as conn:
+        before = dict(conn.execute(
+            "select account_id || '|' || date, health_score from marts.cs_account_health_daily"
+        ).fetchall())
+        conn.execute("update seeds.health_score_weights set value = 0 where component = 'sentiment' and parameter = 'weight'")
+        conn.execute("update seeds.health_score_weights set value = 0.6 where component = 'usage' and parameter = 'weight'")
+    dbt(database, tmp_path, "run", "--select", "int_health__parameters+")
+    weights = {"usage": 0.60, "adoption": 0.10, "sentiment": 0.0, "billing": 0.10, "lifecycle": 0.05}
+    with duckdb.connect(str(database), read_only=True) as conn:
+        rows = conn.execute(
+            "select account_id || '|' || date, health_score, usage_score, adoption_score, sentiment_score,"
+            " billing_score, lifecycle_score from marts.cs_account_health_daily"
+        ).fetchall()
+    from decimal import ROUND_HALF_UP, Decimal
+
+    changed = 0
+    for key, score, *components in rows:
+        present = [(w, c) for w, c in zip(weights.values(), components) if c is not None]
+        expected = Decimal(sum(Decimal(str(w)) * c for w, c in present) / sum(Decimal(str(w)) for w, _ in present))
+        assert score == expected.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP), key
+        changed += score != before[key]
+    assert len(rows) == len(before) and changed > len(rows) / 2
