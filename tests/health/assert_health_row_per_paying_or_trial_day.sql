@@ -2,6 +2,8 @@
 -- trial, over the product history; none on other days. (Duplicates are caught by the
 -- unique_combination_of_columns test of cs_account_health_daily.)
 -- Fails with each missing or unexpected (account, day).
+-- Reads several models: Dagster shows it as an asset check of cs_account_health_daily.
+{{ config(meta={'dagster': {'ref': {'name': 'cs_account_health_daily'}}}) }}
 with
 
 account_days as (

@@ -8,6 +8,8 @@
 --   renewal_risk: the subscription (source_id) of the account with a paid version in force on
 --     source_date whose contract_end is within 90 days, and a yellow or red health row that day.
 -- Fails with each alert whose source does not resolve.
+-- Reads several models: Dagster shows it as an asset check of cs_playbook_alerts.
+{{ config(meta={'dagster': {'ref': {'name': 'cs_playbook_alerts'}}}) }}
 with
 
 alerts as (
