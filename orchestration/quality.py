@@ -195,7 +195,7 @@ class ExpectationOutcome:
         return self.severity == CRITICAL
 
     def label(self) -> str:
-        args = ", ".join(f"{k}={_short(v)}" for k, v in self.kwargs.items() if k not in ("result_format",))
+        args = ", ".join(f"{k}={_short(_plain(v))}" for k, v in self.kwargs.items() if k not in ("result_format",))
         return f"{self.suite}: {self.expectation}({args})"
 
     def explain(self) -> str:
@@ -299,6 +299,11 @@ class GateReport:
 
 def _format_timings(timings: Mapping[str, float]) -> str:
     return ", ".join(f"{k} {v:.1f}s" for k, v in timings.items())
+
+
+def _plain(value: Any) -> Any:
+    """GX stores bounds as floats: show 100.0 as 100."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _short(value: Any, limit: int = 160) -> str:
@@ -571,13 +576,18 @@ def _gx_context(docs_dir: Path) -> Any:
     return context
 
 
-def _outcomes(suite_name: str, result: Any) -> list[ExpectationOutcome]:
+def _outcomes(suite_name: str, result: Any, values: Mapping[str, Any] | None = None) -> list[ExpectationOutcome]:
+    """Outcomes of one validation; ``values``: the one-row structure frame, whose value is the observation."""
     outcomes = []
     for r in result.results:
         config = r.expectation_config
         info = r.result or {}
         observed = info.get("observed_value")
-        unexpected = info.get("partial_unexpected_index_list") or info.get("partial_unexpected_list") or []
+        if values is not None:
+            observed = values.get(config.kwargs.get("column"))
+            unexpected: list[Any] = []
+        else:
+            unexpected = info.get("partial_unexpected_index_list") or info.get("partial_unexpected_list") or []
         if observed is None and "unexpected_count" in info and not r.success:
             observed = f"{info['unexpected_count']} unexpected of {info.get('element_count')}"
         error = None
@@ -664,7 +674,7 @@ def run_gate(
         t0 = time.monotonic()
         decl = frame.decl
         validations = [
-            (decl.mart, build_expectation_suite(decl), frame.frame, frame.index_columns, {}),
+            (decl.mart, build_expectation_suite(decl), frame.frame, frame.index_columns, {}, None),
             (
                 f"{decl.mart}.structure",
                 gx.ExpectationSuite(
@@ -675,6 +685,7 @@ def run_gate(
                 frame.structure,
                 [],
                 frame.parameters,
+                frame.structure.iloc[0].to_dict(),
             ),
         ]
         outcomes = [
@@ -684,7 +695,7 @@ def run_gate(
             )
             for severity, message in frame.setup_errors
         ]
-        for name, suite, df, index_columns, parameters in validations:
+        for name, suite, df, index_columns, parameters, values in validations:
             if not suite.expectations:
                 continue
             asset = datasource.add_dataframe_asset(name)
@@ -700,7 +711,7 @@ def run_gate(
                 result_format=result_format,
                 run_id=gx_run,
             )
-            outcomes += _outcomes(name, result)
+            outcomes += _outcomes(name, result, values)
         mart = results[decl.mart]
         mart.outcomes = outcomes
         mart.status = "failed" if mart.blocking_failures else "passed"
