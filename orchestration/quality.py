@@ -33,7 +33,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -386,17 +386,33 @@ def _as_date(value: Any) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
+def _reference_date(conn: duckdb.DuckDBPyConnection, sql: str, cache: dict[str, date | None]) -> date | None:
+    """The latest input date a freshness reference finds, never later than today (UTC).
+
+    Capped at today because the marts are built up to the as-of date (today by default): an
+    input stamped in the future (a client clock ahead) is not a stale mart. Cached per query
+    for the run (several marts share a reference, e.g. the raw events).
+    """
+    if sql not in cache:
+        found = _as_date(conn.execute(sql).fetchone()[0])
+        today = datetime.now(timezone.utc).date()
+        cache[sql] = None if found is None else min(found, today)
+    return cache[sql]
+
+
 def read_frames(
     conn: duckdb.DuckDBPyConnection,
     decl: SuiteDeclaration,
     columns: Sequence[str],
     previous_count: int | None,
     has_accounts_dimension: bool,
+    references: dict[str, date | None] | None = None,
 ) -> MartFrames:
     """Everything GX needs for one mart, computed set-based in DuckDB."""
     import pandas as pd
 
     table = f"{MARTS_SCHEMA}.{_quote(decl.mart)}"
+    references = {} if references is None else references
     not_evaluated: list[str] = []
     setup_errors: list[tuple[str, str]] = []
     present = set(columns)
@@ -429,7 +445,7 @@ def read_frames(
     expectations.append(_between("row_count", min_value=decl.min_rows, description=f"the mart has at least {decl.min_rows} row(s)"))
     share = decl.max_row_drop_share if decl.max_row_drop_share is not None else default_max_row_drop_share()
     if previous_count is None:
-        not_evaluated.append("row count against the previous publication: this mart has not been published yet")
+        not_evaluated.append("row count against the previous publication: no previous publication of this mart")
     else:
         minimum = math.ceil(previous_count * (1 - share))
         parameters["min_row_count"] = minimum
@@ -462,7 +478,7 @@ def read_frames(
             setup_errors.append((f.severity, f"freshness column {f.column!r} is not in the mart"))
         else:
             try:
-                reference = _as_date(conn.execute(f.reference).fetchone()[0])
+                reference = _reference_date(conn, f.reference, references)
             except duckdb.Error as exc:
                 reference = None
                 setup_errors.append((f.severity, f"freshness reference query failed: {exc}"))
@@ -641,6 +657,7 @@ def run_gate(
     results: dict[str, MartResult] = {}
     frames: list[MartFrames] = []
     tick = time.monotonic()
+    references: dict[str, date | None] = {}
     with duckdb.connect(str(build_path), read_only=True) as conn:
         columns = {m: c for m, c in mart_columns(conn).items() if m != "publication"}
         for decl in declarations:
@@ -650,7 +667,9 @@ def run_gate(
                 )
                 continue
             t0 = time.monotonic()
-            frame = read_frames(conn, decl, columns[decl.mart], previous.get(decl.mart), ACCOUNTS_DIMENSION in columns)
+            frame = read_frames(
+                conn, decl, columns[decl.mart], previous.get(decl.mart), ACCOUNTS_DIMENSION in columns, references
+            )
             frames.append(frame)
             results[decl.mart] = MartResult(
                 decl.mart, "passed", row_count=frame.row_count, not_evaluated=frame.not_evaluated,

@@ -165,7 +165,7 @@ def test_clean_build_passes_and_missing_marts_are_skipped_not_passed(tmp_path: P
     assert report.results["customer_360"].status == "skipped"
     assert "SKIPPED customer_360: mart marts.customer_360 is not in the build yet" in report.format()
     # Checks that cannot apply are named, not silently passed.
-    assert any("has not been published yet" in n for n in nps.not_evaluated)
+    assert any("no previous publication of this mart" in n for n in nps.not_evaluated)
     assert any("dim_accounts is not in the build yet" in n for n in report.results["fct_survey_responses"].not_evaluated)
     # Data Docs (HTML) are rebuilt.
     assert report.data_docs and Path(report.data_docs).name == "index.html" and Path(report.data_docs).exists()
