@@ -129,8 +129,8 @@ def make_build(
             conn.execute("insert into raw.product_events values ('2026-06-02 08:00:00')")
             conn.execute(
                 "create table marts.product_usage_daily (account_id varchar, date date, dau integer, wau integer, "
-                "mau integer, events integer, licensed_seats integer, seat_utilisation_pct decimal(9, 2), "
-                "stickiness decimal(9, 2))"
+                "mau integer, events integer, licensed_seats integer, seat_utilisation_pct decimal(18, 2), "
+                "stickiness decimal(5, 4))"
             )
             conn.executemany("insert into marts.product_usage_daily values (?, ?, ?, ?, ?, ?, ?, ?, ?)", usage_rows)
     return path
@@ -235,10 +235,10 @@ def test_accounts_missing_from_dim_accounts(tmp_path: Path) -> None:
 
 def test_large_mart_is_validated_on_per_day_aggregates(tmp_path: Path) -> None:
     usage = [
-        ("a1", "2026-06-01", 2, 3, 4, 10, 5, 80.0, 50.0),
-        ("a2", "2026-06-01", 1, 1, 2, 3, 2, 100.0, 50.0),
-        ("a1", "2026-06-02", 3, 2, 4, 9, 5, 80.0, 75.0),  # DAU 3 > WAU 2: impossible
-        ("a2", "2026-06-02", 1, 1, 2, 2, 2, 100.0, 50.0),
+        ("a1", "2026-06-01", 2, 3, 4, 10, 5, 80.0, 0.5),
+        ("a2", "2026-06-01", 1, 1, 2, 3, 2, 100.0, 0.5),
+        ("a1", "2026-06-02", 3, 2, 4, 9, 5, 80.0, 0.75),  # DAU 3 > WAU 2: impossible
+        ("a2", "2026-06-02", 1, 1, 2, 2, 2, 100.0, 0.5),
     ]
     report = gate(tmp_path, make_build(tmp_path / "b" / "cxcs.duckdb", usage_rows=usage), ["product_usage_daily"])
     [failure] = failures(report, "product_usage_daily")
