@@ -63,9 +63,11 @@ class NotAvailable(Exception):
 class Warehouse:
     """Read-only access to the published marts, and the dbt docs of what is drawn."""
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, docs: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, conn: duckdb.DuckDBPyConnection, docs: dict[str, dict[str, Any]], current_month: date) -> None:
         self.conn = conn
         self.docs = docs
+        # The month of the publication: still running, so headline numbers use the month before.
+        self.current_month = current_month
         self.tables = {
             row[0]
             for row in conn.execute(
@@ -90,6 +92,12 @@ class Warehouse:
             raise NotAvailable(f"Not available in this warehouse: {error}") from error
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, (plain(v) for v in row))) for row in cursor.fetchall()]
+
+
+def last_full_month(wh: Warehouse, rows: Sequence[dict[str, Any]], key: str = "month") -> dict[str, Any]:
+    """The latest row of a month before the publication's month (else the latest row)."""
+    full = [r for r in rows if r[key] < wh.current_month]
+    return full[-1] if full else rows[-1]
 
 
 def plain(value: Any) -> Any:
@@ -272,7 +280,7 @@ def revenue_rows(wh: Warehouse) -> list[dict[str, Any]]:
 
 def mrr_section(wh: Warehouse) -> Card:
     rows = revenue_rows(wh)
-    latest = rows[-1]
+    latest = last_full_month(wh, rows)
     steps = [
         ("New", latest["new_mrr"]),
         ("Reactivation", latest["reactivation_mrr"]),
@@ -296,7 +304,8 @@ def mrr_section(wh: Warehouse) -> Card:
         f"<h3>Bridge, {month:%B %Y}</h3>"
         + bridge
         + f'<p class="caption">Starting MRR {charts.fmt(latest["starting_mrr"], unit="$")} → ending MRR '
-        f'{charts.fmt(latest["ending_mrr"], unit="$")}; the current month is measured at the as-of date.</p>'
+        f'{charts.fmt(latest["ending_mrr"], unit="$")} in the last full month. The axis is zoomed on the movements '
+        "(it does not start at 0); hover a bar for its amount.</p>"
         + "<h3>MRR trend</h3>"
         + trend
         + definition(
@@ -500,35 +509,38 @@ SECTIONS: tuple[tuple[str, str, Callable[[Warehouse], Card]], ...] = (
 
 
 # --------------------------------------------------------------------------- headline numbers
-KPIS: tuple[tuple[str, str, str, str], ...] = (
-    # label, mart, sql (latest value), format unit
-    ("NPS", "cx_nps_monthly", "select month, nps from marts.cx_nps_monthly where dimension = 'overall' and nps is not null order by month desc limit 1", ""),
-    ("CSAT", "cx_csat_monthly", "select month, csat_pct from marts.cx_csat_monthly where dimension = 'overall' and csat_pct is not null order by month desc limit 1", "%"),
-    ("CES", "cx_ces_monthly", "select month, ces_mean from marts.cx_ces_monthly where dimension = 'overall' and ces_mean is not null order by month desc limit 1", ""),
-    ("MRR", "cs_revenue_monthly", "select month, ending_mrr from marts.cs_revenue_monthly where segment = 'all' order by month desc limit 1", "$"),
-    ("ARR", "cs_revenue_monthly", "select month, ending_arr from marts.cs_revenue_monthly where segment = 'all' order by month desc limit 1", "$"),
-    ("NRR 12m", "cs_revenue_monthly", "select month, nrr_12m_pct from marts.cs_revenue_monthly where segment = 'all' and nrr_12m_pct is not null order by month desc limit 1", "%"),
-    ("Logo churn", "cs_revenue_monthly", "select month, logo_churn_pct from marts.cs_revenue_monthly where segment = 'all' and logo_churn_pct is not null order by month desc limit 1", "%"),
-)  # fmt: skip
+KPIS: tuple[tuple[str, str, str, str, str, int], ...] = (
+    # label, mart, column, filter, unit, decimals: the mart's value for the last full month
+    ("NPS", "cx_nps_monthly", "nps", "dimension = 'overall'", "", 1),
+    ("CSAT", "cx_csat_monthly", "csat_pct", "dimension = 'overall'", "%", 1),
+    ("CES", "cx_ces_monthly", "ces_mean", "dimension = 'overall'", "", 2),
+    ("MRR", "cs_revenue_monthly", "ending_mrr", "segment = 'all'", "$", 0),
+    ("ARR", "cs_revenue_monthly", "ending_arr", "segment = 'all'", "$", 0),
+    ("NRR 12m", "cs_revenue_monthly", "nrr_12m_pct", "segment = 'all'", "%", 1),
+    ("GRR 12m", "cs_revenue_monthly", "grr_12m_pct", "segment = 'all'", "%", 1),
+    ("Logo churn", "cs_revenue_monthly", "logo_churn_pct", "segment = 'all'", "%", 2),
+)
 
 
 def kpi_tiles(wh: Warehouse) -> str:
     tiles = []
-    for label, mart, sql, unit in KPIS:
+    for label, mart, column, where, unit, decimals in KPIS:
         if mart not in wh.tables:
             continue
         try:
-            rows = wh.rows(sql)
+            rows = wh.rows(
+                f"select month, {column} as value from {MARTS_SCHEMA}.{mart} "
+                f"where {where} and {column} is not null order by month"
+            )
         except NotAvailable:
             continue
         if not rows:
             continue
-        when, value = rows[0].values()
-        decimals = 2 if label == "CES" else 1
+        row = last_full_month(wh, rows)
         tiles.append(
-            f'<div class="kpi"><div class="kpi-label">{escape(label)}</div>'
-            f'<div class="kpi-value">{escape(charts.fmt(value, decimals, unit))}</div>'
-            f'<div class="kpi-when">{when:%B %Y}</div></div>'
+            f'<div class="kpi" data-kpi="{escape(column)}"><div class="kpi-label">{escape(label)}</div>'
+            f'<div class="kpi-value">{escape(charts.fmt(row["value"], decimals, unit))}</div>'
+            f'<div class="kpi-when">{row["month"]:%B %Y}</div></div>'
         )
     return f'<section class="kpis" aria-label="Headline numbers">{"".join(tiles)}</section>' if tiles else ""
 
@@ -597,8 +609,9 @@ def render(wh: Warehouse, title: str, subtitle: str) -> tuple[str, tuple[Section
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
         f"<header><h1>{escape(title)}</h1><p>{escape(subtitle)}</p></header>"
         f"<main>{kpi_tiles(wh)}{''.join(cards)}</main>"
-        "<footer>Every number is read from the published marts; open “Definition” under a chart for its "
-        "meaning and “Numbers” for the values drawn. Hover a point or bar for its value.</footer>"
+        "<footer>Every number is read from the published marts. Headline numbers are those of the last full "
+        "month (the month of publication is still running; the charts include it). Open “Definition” under a "
+        "chart for its meaning and “Numbers” for the values drawn; hover a point or bar for its value.</footer>"
         "</body></html>\n"
     )
     return page, tuple(results)
@@ -612,7 +625,7 @@ def build_scorecard(published_path: Path, out_path: Path, manifest_path: Path | 
     docs = load_docs(manifest_path)
     with duckdb.connect(str(published_path), read_only=True) as conn:
         page, sections = render(
-            Warehouse(conn, docs),
+            Warehouse(conn, docs, published_at.date().replace(day=1)),
             "CX / CS scorecard",
             f"Published warehouse {published_path.name}, published {published_at:%Y-%m-%d %H:%M} UTC. "
             "Customer Experience (NPS, CSAT, CES) and Customer Success (MRR, retention, health, adoption).",

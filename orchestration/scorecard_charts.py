@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from html import escape
 
 WIDTH, HEIGHT = 720, 280
-MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 56, 16, 16, 40
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 64, 16, 16, 40
 
 # Colour-blind-safe palette (Okabe-Ito) and the health band colours.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -36,6 +36,18 @@ def fmt(value: float | None, decimals: int = 1, unit: str = "") -> str:
     if unit == "$":
         return f"${value:,.0f}"
     return f"{value:,.{decimals}f}{unit}"
+
+
+def fmt_axis(value: float, decimals: int, unit: str) -> str:
+    """Compact tick labels: $1.25M, $750k, 40%."""
+    if unit == "$":
+        magnitude = abs(value)
+        if magnitude >= 1_000_000:
+            return f"${value / 1_000_000:,.2f}".rstrip("0").rstrip(".") + "M"
+        if magnitude >= 1_000:
+            return f"${value / 1_000:,.1f}".rstrip("0").rstrip(".") + "k"
+        return f"${value:,.0f}"
+    return fmt(value, decimals, unit)
 
 
 def nice_range(values: Sequence[float], include_zero: bool = False) -> tuple[float, float]:
@@ -74,7 +86,7 @@ def _y_axis(low: float, high: float, scale_y, unit: str, decimals: int) -> list[
         parts.append(
             f'<line class="grid" x1="{MARGIN_LEFT}" x2="{WIDTH - MARGIN_RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
             f'<text class="tick" x="{MARGIN_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{escape(fmt(tick, decimals if step < 1 else 0, unit))}</text>"
+            f"{escape(fmt_axis(tick, decimals if step < 1 else 0, unit))}</text>"
         )
         tick += step
     return parts
@@ -82,10 +94,15 @@ def _y_axis(low: float, high: float, scale_y, unit: str, decimals: int) -> list[
 
 def _x_labels(labels: Sequence[str], scale_x, height: int = HEIGHT) -> list[str]:
     every = max(1, math.ceil(len(labels) / 12))
+    shown = [i for i in range(len(labels)) if i % every == 0]
+    if labels and shown[-1] != len(labels) - 1:
+        # always label the last month; drop the one before when they would overlap
+        if len(labels) - 1 - shown[-1] < every:
+            shown.pop()
+        shown.append(len(labels) - 1)
     return [
-        f'<text class="tick" x="{scale_x(i):.1f}" y="{height - MARGIN_BOTTOM + 16}" text-anchor="middle">{escape(label)}</text>'
-        for i, label in enumerate(labels)
-        if i % every == 0 or i == len(labels) - 1
+        f'<text class="tick" x="{scale_x(i):.1f}" y="{height - MARGIN_BOTTOM + 16}" text-anchor="middle">{escape(labels[i])}</text>'
+        for i in shown
     ]
 
 
@@ -217,7 +234,12 @@ def waterfall_chart(chart: str, label: str, steps: Sequence[tuple[str, float]], 
     for _, v in steps:
         running += v
         tops.append(running)
-    low, high = nice_range([*tops, 0.0], include_zero=True)
+    # The axis zooms on the movements (starting at 0 would flatten them against the totals);
+    # the total bars rise from the bottom of the axis, and the caption says so.
+    span = max(tops) - min(tops)
+    pad = max(span * 0.6, max(abs(start), abs(end), 1.0) * 0.002)
+    low, high = nice_range([min(tops) - pad, max(tops) + pad])
+    low = max(low, 0.0) if min(tops) >= 0 else low
     labels = ["Starting MRR", *[name for name, _ in steps], "Ending MRR"]
     n = len(labels)
     plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
@@ -238,14 +260,14 @@ def waterfall_chart(chart: str, label: str, steps: Sequence[tuple[str, float]], 
             f"<title>{escape(title)}</title></rect>"
         )
 
-    parts.append(bar(0, 0, start, "total", TOTAL, f"Starting MRR: {fmt(start, unit=unit)}"))
+    parts.append(bar(0, low, start, "total", TOTAL, f"Starting MRR: {fmt(start, unit=unit)}"))
     running = start
     for i, (name, value) in enumerate(steps, start=1):
         colour = POSITIVE if value >= 0 else NEGATIVE
         sign = "+" if value >= 0 else "−"
         parts.append(bar(i, running, running + value, "step", colour, f"{name}: {sign}{fmt(abs(value), unit=unit)}"))
         running += value
-    parts.append(bar(n - 1, 0, end, "total", TOTAL, f"Ending MRR: {fmt(end, unit=unit)}"))
+    parts.append(bar(n - 1, low, end, "total", TOTAL, f"Ending MRR: {fmt(end, unit=unit)}"))
     for i, name in enumerate(labels):
         parts.append(
             f'<text class="tick" x="{MARGIN_LEFT + i * slot + slot / 2:.1f}" y="{HEIGHT - MARGIN_BOTTOM + 16}" '
