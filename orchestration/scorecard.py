@@ -462,35 +462,56 @@ ALERT_WINDOW_DAYS = 30
 
 
 def alerts_section(wh: Warehouse) -> Card:
+    """Open alerts: still in their 30-day cool-down on the as-of date (customer_360.open_alerts'
+    rule, so the bars add up to its total); without customer_360, the alerts of the last 30 days."""
     wh.require("cs_playbook_alerts")
-    latest = wh.rows(f"select max(triggered_at) as latest from {MARTS_SCHEMA}.cs_playbook_alerts")[0]["latest"]
-    if latest is None:
-        raise NotAvailable("No playbook alerts.")
-    since = f"cast(? as timestamp) - interval {ALERT_WINDOW_DAYS} day"
-    counts = wh.rows(
-        f"select alert_type, count(*) as alerts from {MARTS_SCHEMA}.cs_playbook_alerts "
-        f"where triggered_at > {since} group by alert_type order by alerts desc, alert_type",
-        [latest],
-    )
+    as_of = None
+    if "customer_360" in wh.tables:
+        as_of = wh.rows(f"select max(as_of_date) as as_of from {MARTS_SCHEMA}.customer_360")[0]["as_of"]
+    columns = "triggered_at, account_id, alert_type, priority, reason"
+    try:
+        if as_of is None:
+            raise NotAvailable("no as-of date")
+        where, params = "trigger_date <= ? and cool_down_until >= ?", [as_of, as_of]
+        counts = wh.rows(
+            f"select alert_type, count(*) as alerts from {MARTS_SCHEMA}.cs_playbook_alerts where {where} "
+            "group by alert_type order by alerts desc, alert_type",
+            params,
+        )
+        heading = f"Open playbook alerts on {as_of}, by type"
+        caption = "Open = raised within the 30-day cool-down before the as-of date (one per account and type)."
+    except NotAvailable:
+        latest = wh.rows(f"select max(triggered_at) as latest from {MARTS_SCHEMA}.cs_playbook_alerts")[0]["latest"]
+        if latest is None:
+            raise NotAvailable("No playbook alerts.") from None
+        where = f"triggered_at > cast(? as timestamp) - interval {ALERT_WINDOW_DAYS} day"
+        params = [latest]
+        counts = wh.rows(
+            f"select alert_type, count(*) as alerts from {MARTS_SCHEMA}.cs_playbook_alerts where {where} "
+            "group by alert_type order by alerts desc, alert_type",
+            params,
+        )
+        heading = f"Playbook alerts raised in the {ALERT_WINDOW_DAYS} days to {latest:%Y-%m-%d}, by type"
+        caption = f"Alerts of the last {ALERT_WINDOW_DAYS} days (the playbook cool-down), one per account and type."
     recent = wh.rows(
-        f"select triggered_at, account_id, alert_type, priority, reason from {MARTS_SCHEMA}.cs_playbook_alerts "
-        f"where triggered_at > {since} order by triggered_at desc, alert_id limit 25",
-        [latest],
+        f"select {columns} from {MARTS_SCHEMA}.cs_playbook_alerts where {where} "
+        "order by triggered_at desc, alert_id limit 25",
+        params,
     )
     svg = charts.bar_chart(
         "alerts",
-        f"Playbook alerts raised in the {ALERT_WINDOW_DAYS} days to {latest:%Y-%m-%d}, by type",
+        heading,
         [r["alert_type"] for r in counts],
         [float(r["alerts"]) for r in counts],
         [charts.NEGATIVE] * len(counts),
     )
     return Card(
-        svg
-        + f'<p class="caption">Alerts of the last {ALERT_WINDOW_DAYS} days (the playbook cool-down): '
-        "one per account and type; the table lists the latest.</p>"
+        f"<h3>{escape(heading)}</h3>"
+        + (svg if counts else '<p class="caption">No open alerts.</p>')
+        + f'<p class="caption">{escape(caption)} The table lists the latest 25.</p>'
         + definition(wh, "cs_playbook_alerts", ["alert_type", "priority", "triggered_at", "reason"])
         + data_table(list(reversed(recent)), ["triggered_at", "account_id", "alert_type", "priority", "reason"]),
-        ["alerts"],
+        ["alerts"] if counts else [],
     )
 
 

@@ -216,7 +216,7 @@ def bar_chart(
         shown = fmt(value, decimals, unit)
         parts.append(
             f'<text class="category" x="{label_w - 8}" y="{y + row_h / 2 + 4:.1f}" text-anchor="end">{escape(category)}</text>'
-            f'<rect class="bar" x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" fill="{colour}">'
+            f'<rect class="bar" data-value="{value}" x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" fill="{colour}">'
             f"<title>{escape(category)}: {escape(shown)}</title></rect>"
             f'<text class="value" x="{label_w + w + 6:.1f}" y="{y + row_h / 2 + 4:.1f}">{escape(shown)}</text>'
         )

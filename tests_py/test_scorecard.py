@@ -164,6 +164,7 @@ COUNT_MARKS = """
       width: box.width, height: box.height,
       series: count('path.series'), band: count('path.band'), points: count('circle.point'),
       bars: count('rect.bar'), steps: count('rect.step'), totals: count('rect.total'), cells: count('rect.cell'),
+      bar_total: [...svg.querySelectorAll('rect.bar')].reduce((sum, bar) => sum + Number(bar.dataset.value), 0),
     };
   }
   return out;
@@ -257,6 +258,18 @@ def test_scorecard_renders_every_chart_in_chromium(warehouse: Path, browser: str
     for key, names in charts_expected.items():
         if sections[key][0] == "true":
             assert all(marks[n]["bars"] >= 1 for n in names), key
+    if {"customer_360", "cs_playbook_alerts"} <= published:
+        # the open-alert bars add up to customer_360's open_alerts
+        open_alerts = marts_rows(warehouse, "select sum(open_alerts) from marts.customer_360")[0][0]
+        assert marks.get("alerts", {}).get("bar_total", 0) == open_alerts
+    if "cs_account_health_daily" in published:
+        # one account per bar unit: the bands of the latest day add up to the accounts scored that day
+        scored = marts_rows(
+            warehouse,
+            "select count(*) from marts.cs_account_health_daily "
+            "where date = (select max(date) from marts.cs_account_health_daily)",
+        )[0][0]
+        assert marks["health_bands"]["bar_total"] == scored
 
 
 def test_sections_without_their_marts_are_not_available_not_failing(warehouse: Path, browser: str, tmp_path: Path) -> None:
