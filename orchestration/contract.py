@@ -28,7 +28,7 @@ class Column:
     name: str
     type: str  # one of RAW_TYPES
     required: bool = False
-    allowed: tuple[str, ...] | None = None  # closed vocabulary, compared as given
+    allowed: tuple[str, ...] | None = None  # closed vocabulary (lower case); the loader compares the trimmed, lower-cased value
     min_value: float | None = None
     max_value: float | None = None
     description: str = ""

@@ -130,6 +130,9 @@ def load_landing(
     started = time.monotonic()
     say = progress or (lambda _message: None)
     wanted = set(entities) if entities is not None else None
+    unknown = sorted(wanted - {e.table for e in ENTITIES}) if wanted is not None else []
+    if unknown:
+        raise ValueError(f"unknown raw tables: {', '.join(unknown)}; known: {', '.join(e.table for e in ENTITIES)}")
     conn.execute("set TimeZone = 'UTC'")
     ensure_raw_schema(conn)
     summary = LoadSummary(entities={})
@@ -550,16 +553,27 @@ def _typed_expr(column: str, typ: str) -> str:
         # plain integer (an integral '7.0' included) is an integer here.
         return f"case when regexp_full_match({value}, '[+-]?[0-9]+([.]0*)?') then try_cast({value} as bigint) end"
     if typ == "decimal":
-        return f"try_cast({value} as {RAW_TYPES['decimal']})"
+        # Decimal major units only: DuckDB's cast also takes '1e3', '1_0' and 'inf'.
+        return (
+            f"case when regexp_full_match({value}, '[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)') "
+            f"then try_cast({value} as {RAW_TYPES['decimal']}) end"
+        )
     if typ == "boolean":
-        return f"try_cast(lower({value}) as boolean)"
+        # true/false (any case) or 1/0; DuckDB's cast also takes yes/no, y/n, t/f, on/off.
+        return f"case lower({value}) when 'true' then true when '1' then true when 'false' then false when '0' then false end"
     if typ == "date":
-        return f"try_cast({value} as date)"
+        # A calendar date YYYY-MM-DD; DuckDB's cast also takes a timestamp and drops its time.
+        return f"case when regexp_full_match({value}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') then try_cast({value} as date) end"
     if typ == "timestamp":
+        # ISO-8601 (YYYY-MM-DD first; DuckDB's cast also takes 'epoch', 'infinity', 'now').
         # With TimeZone = UTC, an input without offset is read as UTC; stored as UTC wall
         # time.  make_timestamp(epoch_us(..)) is that wall time without a time zone lookup
-        # per value (a cast to timestamp converts through the session time zone).
-        return f"make_timestamp(epoch_us(try_cast({value} as timestamptz)))"
+        # per value (a cast to timestamp converts through the session time zone).  The
+        # shape test is character checks, not a regex: this runs on every event.
+        return (
+            f"case when {value}[5] = '-' and {value}[8] = '-' and {value}[1] between '0' and '9' "
+            f"then make_timestamp(epoch_us(try_cast({value} as timestamptz))) end"
+        )
     if typ == "json":
         # Valid JSON that starts with '{' is an object.
         return f"case when starts_with({value}, '{{') and json_valid({value}) then {value} end"

@@ -263,6 +263,40 @@ def test_unparseable_decimal(conn, landing):
     ]
 
 
+def test_values_duckdb_would_cast_but_the_contract_does_not_allow(conn, landing):
+    # DuckDB's casts are lenient: 'epoch' and 'infinity' are timestamps, '1e3' and '1_0' are
+    # decimals, 'yes' is a boolean and a timestamp is a date.  None of them is the contract's
+    # ISO-8601 timestamp, decimal in major units, boolean or date.
+    def sub(i: int, is_trial: str = "false", unit: str = "12.50", valid_from: str = "2024-01-01",
+            canceled: str = "", updated: str = "2024-01-01T00:00:00") -> bytes:
+        return f"SUB{i},1,A1,pro,{is_trial},month,3,{unit},,EUR,{valid_from},,,{canceled},{updated}\n".encode()
+
+    put(landing, "billing/subscriptions/s.csv", SUBSCRIPTIONS + b"".join([
+        sub(1, updated="epoch"),
+        sub(2, canceled="infinity"),
+        sub(3, unit="1e3"),
+        sub(4, unit="1_0"),
+        sub(5, is_trial="yes"),
+        sub(6, valid_from="2024-03-01T10:00:00"),
+        sub(7, is_trial="TRUE", unit="+.5", valid_from="2024-02-29", updated="2024-02-29 23:59:59+01:00"),
+        sub(8, is_trial="0", unit="10.", canceled="2024-03-01T00:00:00Z"),
+    ]))
+    load(conn, landing)
+
+    assert [(row, reason) for row, _, reason, _ in quarantined(conn, "billing/subscriptions/s.csv")] == [
+        (1, "invalid_timestamp: updated_at"),
+        (2, "invalid_timestamp: canceled_at"),
+        (3, "invalid_decimal: unit_amount"),
+        (4, "invalid_decimal: unit_amount"),
+        (5, "invalid_boolean: is_trial"),
+        (6, "invalid_date: valid_from"),
+    ]
+    assert raw(conn, "billing_subscriptions", "subscription_id, is_trial, unit_amount, valid_from, canceled_at, updated_at") == [
+        ("SUB7", True, Decimal("0.5"), date(2024, 2, 29), None, ts("2024-02-29 22:59:59")),
+        ("SUB8", False, Decimal("10"), date(2024, 1, 1), ts("2024-03-01 00:00:00"), ts("2024-01-01 00:00:00")),
+    ]
+
+
 def test_score_outside_its_scale_and_boundaries(conn, landing):
     put(landing, "survey/responses/r.csv", RESPONSES + (
         b"R01,I01,SV1,nps,relationship,A1,C1,11,,2024-03-01T10:00:00\n"
@@ -1103,3 +1137,8 @@ def test_exception_inside_the_file_transaction_leaves_nothing_of_that_file(conn,
     assert counts(manifest(conn, "billing/accounts/b_boom.csv")) == ("loaded", 2, 1, 1, None)
     assert [q[:3] for q in quarantined(conn, "billing/accounts/b_boom.csv")] == [(2, None, "unknown_value: segment='tiny'")]
     assert raw(conn, "billing_accounts", "account_id, account_name") == [("A1", "Acme"), ("A2", "Boom"), ("A4", "Later")]
+
+
+def test_unknown_entity_selection_is_an_error(conn, landing):
+    with pytest.raises(ValueError, match="unknown raw tables: billing_acounts"):
+        load_landing(conn, landing, entities=["billing_acounts"])
