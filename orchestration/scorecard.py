@@ -268,6 +268,9 @@ REVENUE_COLUMNS = [
 ]  # fmt: skip
 
 
+MOVEMENT_COLUMNS = ("new_mrr", "reactivation_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr")
+
+
 def revenue_rows(wh: Warehouse) -> list[dict[str, Any]]:
     wh.require("cs_revenue_monthly")
     rows = wh.rows(
@@ -281,6 +284,11 @@ def revenue_rows(wh: Warehouse) -> list[dict[str, Any]]:
 def mrr_section(wh: Warehouse) -> Card:
     rows = revenue_rows(wh)
     latest = last_full_month(wh, rows)
+    moved = [r for r in rows if r["month"] <= latest["month"] and any(r[c] for c in MOVEMENT_COLUMNS)]
+    note = ""
+    if moved and moved[-1] is not latest:
+        note = f" {latest['month']:%B %Y} had no MRR movement; the bridge shows the latest month that had."
+        latest = moved[-1]
     steps = [
         ("New", latest["new_mrr"]),
         ("Reactivation", latest["reactivation_mrr"]),
@@ -304,7 +312,7 @@ def mrr_section(wh: Warehouse) -> Card:
         f"<h3>Bridge, {month:%B %Y}</h3>"
         + bridge
         + f'<p class="caption">Starting MRR {charts.fmt(latest["starting_mrr"], unit="$")} → ending MRR '
-        f'{charts.fmt(latest["ending_mrr"], unit="$")} in the last full month. The axis is zoomed on the movements '
+        f'{charts.fmt(latest["ending_mrr"], unit="$")}.{note} The axis is zoomed on the movements '
         "(it does not start at 0); hover a bar for its amount.</p>"
         + "<h3>MRR trend</h3>"
         + trend

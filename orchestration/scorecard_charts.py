@@ -287,11 +287,14 @@ def heatmap_chart(
 ) -> str:
     """Cohort grid: one ``rect.cell`` per (row, column) value, shaded 0-100 %, value inside."""
     label_w, top = 120, 34
-    cell_w = max(min((WIDTH - label_w - MARGIN_RIGHT) / max(len(column_labels), 1), 48), 18)
+    cell_w = min((WIDTH - label_w - MARGIN_RIGHT) / max(len(column_labels), 1), 48)
+    label_every = 1 if cell_w >= 22 else 2 if cell_w >= 11 else 4
     cell_h = 20
     height = top + cell_h * len(row_labels) + 10
     parts = [_open_svg(chart, label, height)]
     for j, column in enumerate(column_labels):
+        if j % label_every:
+            continue
         parts.append(
             f'<text class="tick" x="{label_w + j * cell_w + cell_w / 2:.1f}" y="{top - 8}" text-anchor="middle">{escape(column)}</text>'
         )

@@ -19,6 +19,7 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -126,16 +127,19 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.kill()
 
 
-def open_page(endpoint: str, url: str) -> DevTools:
+@contextmanager
+def open_page(endpoint: str, url: str) -> Iterator[DevTools]:
+    """A new tab that loads `url`; every console and network event from the start is recorded."""
     request = urllib.request.Request(f"{endpoint}/json/new?about:blank", method="PUT")
     with urllib.request.urlopen(request, timeout=30) as response:
         target = json.load(response)
-    page = DevTools(connect(target["webSocketDebuggerUrl"], max_size=None, open_timeout=30))
-    for domain in ("Page", "Runtime", "Log", "Network"):
-        page.call(f"{domain}.enable")
-    page.call("Page.navigate", url=url)
-    page.wait_for("Page.loadEventFired")
-    return page
+    with connect(target["webSocketDebuggerUrl"], max_size=None, open_timeout=30) as ws:
+        page = DevTools(ws)
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            page.call(f"{domain}.enable")
+        page.call("Page.navigate", url=url)
+        page.wait_for("Page.loadEventFired")
+        yield page
 
 
 def screenshot(page: DevTools, *paths: Path) -> bytes:
@@ -191,8 +195,7 @@ def test_scorecard_renders_every_chart_in_chromium(warehouse: Path, browser: str
     for needle in ("<script", "http://", "https://", "<img", "@import", "url("):
         assert needle not in html.replace('xmlns="http://www.w3.org/2000/svg"', ""), needle
 
-    page = open_page(browser, page_path.as_uri())
-    try:
+    with open_page(browser, page_path.as_uri()) as page:
         marks = page.evaluate(COUNT_MARKS)
         screenshot(page, tmp_path / "scorecard.png", PROJECT_DIR / "target" / "scorecard.png")
         problems = page.problems()
@@ -204,8 +207,6 @@ def test_scorecard_renders_every_chart_in_chromium(warehouse: Path, browser: str
             "Object.fromEntries([...document.querySelectorAll('section[data-section]')]"
             ".map(s => [s.dataset.section, [s.dataset.available, s.innerText]]))"
         )
-    finally:
-        page.ws.close()
 
     assert problems == []
     for chart, box in marks.items():
@@ -283,14 +284,11 @@ def test_sections_without_their_marts_are_not_available_not_failing(warehouse: P
     result = build_scorecard(published, tmp_path / "out" / SCORECARD_FILE_NAME)
     assert result.charts == ("nps",)
     assert set(result.unavailable) == {key for key, _, _ in SECTIONS} - {"nps"}
-    page = open_page(browser, result.path.as_uri())
-    try:
+    with open_page(browser, result.path.as_uri()) as page:
         marks = page.evaluate(COUNT_MARKS)
         texts = page.evaluate("[...document.querySelectorAll('section[data-available=false]')].map(s => s.innerText)")
         screenshot(page, tmp_path / "scorecard-partial.png")
         problems = page.problems()
-    finally:
-        page.ws.close()
     assert problems == []
     assert list(marks) == ["nps"] and marks["nps"]["points"] >= 12
     assert len(texts) == len(SECTIONS) - 1
