@@ -295,3 +295,14 @@ def test_sections_without_their_marts_are_not_available_not_failing(warehouse: P
     assert all("Not available in this warehouse" in t for t in texts)
     # without the dbt manifest the definition points to the dbt docs instead of failing
     assert "dbt docs generate" in result.path.read_text()
+
+
+def test_scorecard_asset_follows_the_publication() -> None:
+    """In the Dagster lineage the scorecard is rebuilt from the publication, in the refresh job."""
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    graph = defs.get_repository_def().asset_graph
+    assert graph.get(dg.AssetKey("scorecard")).parent_keys == {dg.AssetKey("published_warehouse")}
+    assert dg.AssetKey("scorecard") in defs.resolve_job_def("refresh").asset_layer.asset_graph.get_all_asset_keys()
