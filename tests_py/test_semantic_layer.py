@@ -316,6 +316,18 @@ def test_queries_work_while_a_refresh_runs(warehouse: Path, tmp_path: Path, tmp_
     assert refresh.returncode == 0, output[-4000:]
 
 
+def test_mf_validate_configs_runs_every_metric_against_the_published_file(warehouse: Path) -> None:
+    """MetricFlow's own checks: the semantic manifest, then every semantic model, dimension,
+    entity, measure and metric queried on the published file (read-only)."""
+    env = {**os.environ, "DBT_TARGET": "semantic", "CXCS_WAREHOUSE_DIR": str(warehouse)}
+    env.pop("CXCS_DUCKDB_PATH", None)
+    result = subprocess.run([MF, "validate-configs"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=900)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    for stage in ("semantics of built manifest", "semantic models against data warehouse", "metrics against data warehouse"):
+        assert f"Successfully validated {stage} (ERRORS: 0, FUTURE_ERRORS: 0, WARNINGS: 0)" in output, stage
+
+
 # --------------------------------------------------------------------------- docs
 def test_dbt_docs_generate_reads_the_published_file_and_shows_the_consumers(warehouse: Path, tmp_path: Path) -> None:
     """`dbt docs generate` through the read-only semantic target: the catalog comes from the
