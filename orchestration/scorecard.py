@@ -134,7 +134,7 @@ def definition(wh: Warehouse, model: str, columns: Sequence[str]) -> str:
         )
         body = f"<p>{escape(doc['description'])}</p><dl>{items}</dl>"
     return (
-        f'<details class="definition"><summary>Definition</summary>'
+        f'<details class="definition"><summary>Definition <span class="model">({escape(model)})</span></summary>'
         f"<p class=\"source\">Source: <code>{MARTS_SCHEMA}.{escape(model)}</code></p>{body}</details>"
     )
 
@@ -603,6 +603,7 @@ svg circle.point:hover, svg rect:hover { opacity:.75; }
 .caption { color:var(--muted); font-size:13px; margin:6px 0; }
 details { margin-top:6px; border-top:1px solid var(--line); padding-top:6px; }
 summary { cursor:pointer; color:var(--accent); font-weight:600; }
+summary .model { color:var(--muted); font-weight:400; font-size:12px; }
 details dt { font-weight:600; margin-top:4px; }
 details dd { margin:0 0 4px 12px; }
 .scroll { max-height:260px; overflow:auto; }
