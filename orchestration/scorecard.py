@@ -574,6 +574,30 @@ def kpi_tiles(wh: Warehouse) -> str:
     return f'<section class="kpis" aria-label="Headline numbers">{"".join(tiles)}</section>' if tiles else ""
 
 
+def publication_note(wh: Warehouse) -> str:
+    """What the quality gate recorded for this publication (marts.publication), when present."""
+    if "publication" not in wh.tables:
+        return ""
+    try:
+        rows = wh.rows(
+            f"select run_id, max(published_at) as published_at, count(*) as marts, "
+            f"sum(dbt_tests_passed) as dbt_tests, sum(gx_expectations_passed) as expectations, "
+            f"sum(warnings) as warnings from {MARTS_SCHEMA}.publication "
+            f"where run_id = (select run_id from {MARTS_SCHEMA}.publication order by published_at desc limit 1) "
+            "group by run_id"
+        )
+    except NotAvailable:
+        return ""
+    if not rows:
+        return ""
+    r = rows[0]
+    return (
+        f'<p class="publication">Run {escape(str(r["run_id"]))} published {r["marts"]} marts at '
+        f'{r["published_at"]:%Y-%m-%d %H:%M} UTC after {r["dbt_tests"]} dbt tests and '
+        f'{r["expectations"]} quality-gate expectations passed; warn-only checks not passed: {r["warnings"]}.</p>'
+    )
+
+
 # --------------------------------------------------------------------------- page
 CSS = """
 :root { --ink:#1b1b1b; --muted:#5b6470; --line:#e3e6ea; --card:#fff; --bg:#f4f6f8; --accent:#0072B2; }
@@ -582,6 +606,7 @@ body { margin:0; font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvet
 header { padding:20px 28px 8px; }
 header h1 { margin:0 0 4px; font-size:24px; }
 header p { margin:0; color:var(--muted); }
+header p.publication { font-size:13px; margin-top:2px; }
 main { padding:8px 28px 32px; display:grid; grid-template-columns:repeat(auto-fit,minmax(560px,1fr)); gap:18px; }
 .kpis { grid-column:1/-1; display:flex; flex-wrap:wrap; gap:12px; }
 .kpi { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:10px 16px; min-width:130px; }
@@ -637,7 +662,7 @@ def render(wh: Warehouse, title: str, subtitle: str) -> tuple[str, tuple[Section
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<link rel="icon" href="data:,">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
-        f"<header><h1>{escape(title)}</h1><p>{escape(subtitle)}</p></header>"
+        f"<header><h1>{escape(title)}</h1><p>{escape(subtitle)}</p>{publication_note(wh)}</header>"
         f"<main>{kpi_tiles(wh)}{''.join(cards)}</main>"
         "<footer>Every number is read from the published marts. Headline numbers are those of the last full "
         "month (the month of publication is still running; the charts include it). Open “Definition” under a "

@@ -281,6 +281,17 @@ def test_sections_without_their_marts_are_not_available_not_failing(warehouse: P
         conn.execute("create schema marts")
         conn.execute("create table marts.cx_nps_monthly as select * from demo.marts.cx_nps_monthly")
         conn.execute("detach demo")
+        # what the quality gate records per publication (one row per mart of the run)
+        conn.execute(
+            "create table marts.publication (run_id varchar, published_at timestamp, mart varchar, row_count bigint, "
+            "dbt_tests_passed integer, gx_expectations_passed integer, warnings integer)"
+        )
+        conn.execute(
+            "insert into marts.publication values "
+            "('old', '2026-05-01 05:00', 'cx_nps_monthly', 9, 1, 1, 0), "
+            "('r2', '2026-06-01 05:00', 'cx_nps_monthly', 20, 5, 7, 1), "
+            "('r2', '2026-06-01 05:00', 'fct_survey_responses', 90, 3, 4, 0)"
+        )
     result = build_scorecard(published, tmp_path / "out" / SCORECARD_FILE_NAME)
     assert result.charts == ("nps",)
     assert set(result.unavailable) == {key for key, _, _ in SECTIONS} - {"nps"}
@@ -293,8 +304,14 @@ def test_sections_without_their_marts_are_not_available_not_failing(warehouse: P
     assert list(marks) == ["nps"] and marks["nps"]["points"] >= 12
     assert len(texts) == len(SECTIONS) - 1
     assert all("Not available in this warehouse" in t for t in texts)
+    html = result.path.read_text()
     # without the dbt manifest the definition points to the dbt docs instead of failing
-    assert "dbt docs generate" in result.path.read_text()
+    assert "dbt docs generate" in html
+    # the latest publication's gate record: 2 marts, 5 + 3 = 8 dbt tests, 7 + 4 = 11 expectations, 0 + 1 warnings
+    assert (
+        "Run r2 published 2 marts at 2026-06-01 05:00 UTC after 8 dbt tests and 11 quality-gate "
+        "expectations passed; warn-only checks not passed: 1." in html
+    )
 
 
 def test_scorecard_asset_follows_the_publication() -> None:
