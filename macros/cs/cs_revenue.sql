@@ -50,31 +50,6 @@
 {%- endmacro %}
 
 {#-
-    A dense series of calendar months between two first-of-month dates, inclusive, built from
-    dbt.generate_series (a cross join of powers of two: no recursive CTE) and dbt.dateadd.
-
-    Arguments:
-      bounds        a relation or CTE name with one row holding the two bounds (no row or a
-                    null bound gives no months)
-      start_column  column of `bounds`: first month (first day of the month, a date)
-      end_column    column of `bounds`: last month (first day of the month, inclusive)
-      max_months    compile-time cap on the number of months
-
-    Returns a select of one column, `month_start` (date), one row per month.
--#}
-{% macro cs_month_spine(bounds, start_column, end_column, max_months) -%}
-    select
-        cast(
-            {{ dbt.dateadd('month', 'series.generated_number - 1', 'spine_bounds.' ~ start_column) }} as date
-        ) as month_start
-    from {{ bounds }} as spine_bounds
-    cross join ({{ dbt.generate_series(max_months) }}) as series
-    where
-        series.generated_number - 1
-        <= {{ dbt.datediff('spine_bounds.' ~ start_column, 'spine_bounds.' ~ end_column, 'month') }}
-{%- endmacro %}
-
-{#-
     True when a subscription version is in force at the end of day `on_date` (a date):
     valid_from <= on_date and (valid_to is null or valid_to > on_date). With day-granular
     dates and valid_to exclusive, this is metrics.md's "valid_from <= t < valid_to" at the

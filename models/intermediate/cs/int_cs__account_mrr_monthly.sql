@@ -69,27 +69,37 @@ account_months as (
 
 ),
 
--- Previous month-end MRR (0 before the first month) and whether any earlier month-end had MRR.
-with_history as (
+-- Each account's first month ending with MRR > 0: a later return from 0 is a reactivation.
+first_paid_months as (
 
     select
         account_id,
-        month_start,
-        snapshot_date,
-        ending_mrr,
+        min(month_start) as first_paid_month
+    from account_months
+    where ending_mrr > 0
+    group by 1
+
+),
+
+-- Previous month-end MRR (0 before the first month) and whether an earlier month end had MRR.
+with_history as (
+
+    select
+        account_months.account_id,
+        account_months.month_start,
+        account_months.snapshot_date,
+        account_months.ending_mrr,
         cast(coalesce(
-            lag(ending_mrr) over (partition by account_id order by month_start),
-            0
-        ) as {{ cs_money_type() }}) as starting_mrr,
-        coalesce(
-            max(case when ending_mrr > 0 then 1 else 0 end) over (
-                partition by account_id
-                order by month_start
-                rows between unbounded preceding and 1 preceding
+            lag(account_months.ending_mrr) over (
+                partition by account_months.account_id
+                order by account_months.month_start
             ),
             0
-        ) = 1 as had_mrr_before
+        ) as {{ cs_money_type() }}) as starting_mrr,
+        coalesce(first_paid_months.first_paid_month < account_months.month_start, false) as had_mrr_before
     from account_months
+    left join first_paid_months
+        on account_months.account_id = first_paid_months.account_id
 
 ),
 

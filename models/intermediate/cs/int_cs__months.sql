@@ -20,16 +20,16 @@ bounds as (
 
 months as (
 
-    -- At most 1200 months (100 years) of billing history.
-    {{ cs_month_spine('bounds', 'first_month', 'last_month', 1200) }}
+    -- At most 1200 months (100 years) of billing history; the shared portable period spine.
+    {{ cx_period_spine('month', 'bounds', 'first_month', 'last_month', 1200) }}
 
 ),
 
 month_ends as (
 
     select
-        month_start,
-        {{ dbt.last_day('month_start', 'month') }} as month_end
+        period_start as month_start,
+        {{ dbt.last_day('period_start', 'month') }} as month_end
     from months
 
 ),
