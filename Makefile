@@ -38,5 +38,10 @@ lint: setup
 dev: setup
 	$(BIN)/dagster dev -m orchestration.definitions
 
+## dbt docs with the lineage down to the exposures, catalog read from the published file (read-only).
+docs: setup
+	DBT_TARGET=semantic $(BIN)/dbt docs generate --profiles-dir .
+	@echo "open target/index.html, or: $(BIN)/dbt docs serve --profiles-dir ."
+
 clean:
 	rm -rf data target logs .pytest_cache

@@ -113,6 +113,11 @@ def run_refresh(landing: Path | None, warehouse: Path | None) -> int:
         return EXIT_RUN_FAILED
     print(warehouse_summary(settings.published_path))
     print(f"[refresh] done in {elapsed:.1f}s; published warehouse: {settings.published_path}")
+    from orchestration.scorecard import SCORECARD_FILE_NAME
+
+    scorecard = settings.warehouse_dir / SCORECARD_FILE_NAME
+    if scorecard.exists():
+        print(f"[refresh] scorecard: {scorecard} (open it in a browser)")
     if report.files_failed:
         print(f"[refresh] {report.files_failed} landing file(s) failed to load (listed above); exit code 2.", file=sys.stderr)
         return EXIT_FILES_FAILED

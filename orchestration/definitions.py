@@ -28,6 +28,7 @@ from orchestration.loading import load_landing
 from orchestration.publish import MartChecks, begin_build, publish
 from orchestration.quality import CRITICAL, load_suites, quality_dir, read_report, run_gate, write_report
 from orchestration.raw_schema import MANIFEST_TABLE, QUARANTINE_TABLE, ensure_raw_schema
+from orchestration.scorecard import SCORECARD_FILE_NAME, build_scorecard
 
 RAW_PREFIX = "raw"
 LOADER_TABLES = (MANIFEST_TABLE.split(".")[1], QUARANTINE_TABLE.split(".")[1])
@@ -313,6 +314,35 @@ def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResu
     )
 
 
+# --------------------------------------------------------------------------- scorecard
+@dg.asset(
+    deps=[published_warehouse],
+    group_name="publish",
+    kinds={"html"},
+    description=(
+        "The CX/CS scorecard `<warehouse>/scorecard.html`: one self-contained page (inline SVG "
+        "charts, no network) rebuilt from the published file, read-only, after every publication."
+    ),
+)
+def scorecard(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = get_settings()
+    page = build_scorecard(
+        settings.published_path,
+        settings.warehouse_dir / SCORECARD_FILE_NAME,
+        manifest_path=dbt_project.manifest_path,
+    )
+    report(context, "scorecard", f"wrote {page.path} ({len(page.charts)} charts)")
+    if page.unavailable:
+        report(context, "scorecard", "not available in this warehouse: " + ", ".join(page.unavailable))
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(page.path)),
+            "charts": dg.MetadataValue.json(list(page.charts)),
+            "sections_not_available": dg.MetadataValue.json(list(page.unavailable)),
+        }
+    )
+
+
 # --------------------------------------------------------------------------- jobs
 refresh_job = dg.define_asset_job(
     "refresh",
@@ -362,7 +392,7 @@ def landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult
 
 
 defs = dg.Definitions(
-    assets=[raw_landing_files, cxcs_dbt_models, published_warehouse],
+    assets=[raw_landing_files, cxcs_dbt_models, published_warehouse, scorecard],
     asset_checks=[quality_gate],
     jobs=[refresh_job],
     schedules=[daily_refresh],
