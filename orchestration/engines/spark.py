@@ -24,14 +24,19 @@ metastore's lock (Derby), has exited before dbt starts its own session.
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import json
 import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -169,33 +174,71 @@ def _as_instants(query: str, table: RawTable) -> str:
 
 def table_ddl(table: RawTable, folder: Path) -> str:
     body = ", ".join(f"{name} {spark_type(typ)}" for name, typ in table.columns)
-    return f"create table if not exists {RAW_SCHEMA}.{table.name} ({body}) using parquet location '{folder}'"
+    return f"create table {RAW_SCHEMA}.{table.name} ({body}) using parquet location '{folder}'"
 
 
-def register_tables(tables: list[RawTable], env: Mapping[str, str] | None = None) -> None:
-    """Create schema raw and every raw table in the Spark metastore (in a child process)."""
-    raw_dir = spark_dir(env) / RAW_SCHEMA
+def register_tables(tables: list[RawTable], env: Mapping[str, str] | None = None) -> bool:
+    """Create schema raw and every raw table in the Spark metastore (in a child process).
+
+    Skipped (returns False) when the metastore already holds exactly these definitions:
+    the marker file ``raw/.registered`` keeps the hash of the last statements run.  New
+    Parquet files of a registered table need no statement: a new Spark session lists the
+    table's folder when it reads it."""
+    base = spark_dir(env)
+    raw_dir = base / RAW_SCHEMA
     statements = [f"create schema if not exists {RAW_SCHEMA}"]
-    statements += [table_ddl(table, raw_dir / table.name) for table in tables]
-    statements += [f"refresh table {RAW_SCHEMA}.{table.name}" for table in tables]
-    payload = json.dumps({"conf": spark_conf(env), "statements": statements})
-    child_env = {**(os.environ if env is None else env), "SPARK_LOCAL_IP": "127.0.0.1"}
-    subprocess.run(
-        [sys.executable, "-m", "orchestration.engines.spark"],
-        input=payload,
-        text=True,
-        check=True,
-        cwd=_ensure_dir(spark_dir(env)),
-        env=child_env,
-    )
+    for table in tables:
+        # External tables: dropping one keeps its files; it is re-created with the current columns.
+        statements += [f"drop table if exists {RAW_SCHEMA}.{table.name}", table_ddl(table, raw_dir / table.name)]
+    signature = hashlib.sha256("\n".join(statements).encode()).hexdigest()
+    marker = raw_dir / ".registered"
+    if (base / "metastore_db").is_dir() and marker.exists() and marker.read_text().strip() == signature:
+        return False
+    run_in_spark(statements, env=env)
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    marker.write_text(signature + "\n")
+    return True
 
 
-def _run_statements() -> None:
-    """Child process: run the statements read as JSON from stdin in a Spark session, then exit."""
+def run_in_spark(
+    statements: list[str],
+    queries: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Run statements, then queries, in a Spark session of the ``spark`` target's settings, in
+    a child process.  Returns {name: {"columns": [...], "types": [...], "rows": [[...], ...]}},
+    values as JSON (decimals, dates and timestamps as text; timestamps in UTC)."""
+    with tempfile.TemporaryDirectory(prefix="cxcs-spark-") as tmp:
+        output = Path(tmp) / "results.json"
+        payload = json.dumps(
+            {"conf": spark_conf(env), "statements": statements, "queries": dict(queries or {}), "output": str(output)}
+        )
+        # TZ: pyspark turns timestamps into Python datetimes in the process's local time zone.
+        child_env = {**(os.environ if env is None else env), "SPARK_LOCAL_IP": "127.0.0.1", "TZ": "UTC"}
+        subprocess.run(
+            [sys.executable, "-m", "orchestration.engines.spark"],
+            input=payload,
+            text=True,
+            check=True,
+            cwd=_ensure_dir(spark_dir(env)),
+            env=child_env,
+        )
+        return json.loads(output.read_text()) if output.exists() else {}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, (Decimal, datetime.date, datetime.datetime)):
+        return value.isoformat() if not isinstance(value, Decimal) else str(value)
+    return value
+
+
+def _run_child() -> None:
+    """Child process: run the statements and queries read as JSON from stdin in a Spark
+    session, write the query results to the output file, then exit (and with it the JVM)."""
     from pyspark.sql import SparkSession  # installed with `uv sync --extra spark`
 
     payload = json.load(sys.stdin)
-    builder = SparkSession.builder.appName("cxcs-raw-register").enableHiveSupport()
+    builder = SparkSession.builder.appName("cxcs").enableHiveSupport()
     for key, value in payload["conf"].items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
@@ -203,9 +246,19 @@ def _run_statements() -> None:
     try:
         for statement in payload["statements"]:
             session.sql(statement)
+        results = {}
+        for name, query in payload.get("queries", {}).items():
+            frame = session.sql(query)
+            results[name] = {
+                "columns": frame.columns,
+                "types": [field.dataType.simpleString() for field in frame.schema.fields],
+                "rows": [[_json_value(value) for value in row] for row in frame.collect()],
+            }
+        if payload.get("output"):
+            Path(payload["output"]).write_text(json.dumps(results))
     finally:
         session.stop()
 
 
 if __name__ == "__main__":
-    _run_statements()
+    _run_child()

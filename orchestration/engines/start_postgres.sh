@@ -73,8 +73,11 @@ fi
 psql_admin() {
     as_owner "$BIN/psql" -h "$SOCKET_DIR" -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA "$@"
 }
+# CREATEDB: the engine tests build in a database of their own and drop it afterwards.
 if [ "$(psql_admin -c "select 1 from pg_roles where rolname = '$USER_NAME'")" != "1" ]; then
-    psql_admin -c "create role \"$USER_NAME\" login password '$PASSWORD'"
+    psql_admin -c "create role \"$USER_NAME\" login createdb password '$PASSWORD'"
+else
+    psql_admin -c "alter role \"$USER_NAME\" login createdb password '$PASSWORD'"
 fi
 if [ "$(psql_admin -c "select 1 from pg_database where datname = '$DBNAME'")" != "1" ]; then
     psql_admin -c "create database \"$DBNAME\" owner \"$USER_NAME\""
