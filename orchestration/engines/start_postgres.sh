@@ -3,6 +3,7 @@
 # Idempotent: installs the OS packages when no server binaries are found (Debian, as root),
 # creates a cluster in $CXCS_PG_DATA once, starts it on 127.0.0.1:$CXCS_PG_PORT unless it
 # already answers, and creates the role and database the dbt target uses.
+# `start_postgres.sh --stop` stops that server (and `--stop --remove` deletes the cluster).
 #
 #   CXCS_PG_DATA      cluster folder            (default: /tmp/cxcs-postgres)
 #   CXCS_PG_PORT      port on 127.0.0.1         (default: 55432)
@@ -51,6 +52,14 @@ as_owner() {
 }
 
 SOCKET_DIR="$DATA/socket"
+if [ "${1:-}" = "--stop" ]; then
+    if [ -f "$DATA/postmaster.pid" ]; then
+        as_owner "$BIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null && echo "[postgres] stopped ($DATA)"
+    fi
+    if [ "${2:-}" = "--remove" ]; then rm -rf "$DATA"; fi
+    exit 0
+fi
+
 if [ ! -f "$DATA/PG_VERSION" ]; then
     echo "[postgres] creating a cluster in $DATA"
     mkdir -p "$DATA"
