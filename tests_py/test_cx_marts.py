@@ -426,3 +426,28 @@ def test_marts_are_tables_with_enforced_types(build: Build) -> None:
         "promoters": "BIGINT", "passives": "BIGINT", "detractors": "BIGINT",
         "nps": "DECIMAL(5,1)", "nps_moe_95": "DECIMAL(5,1)",
     }
+
+
+def test_nps_margin_of_error_does_not_overflow_on_large_months(tmp_path: Path) -> None:
+    # A month of a large customer base: n = 5,000 responses, P = 2,500, D = 1,000.
+    # (n(P+D) - (P-D)^2) / n^3 = (17,500,000 - 2,250,000) / 125,000,000,000 = 0.000122;
+    # MOE = 196 * sqrt(0.000122) = 196 * 0.0110454 = 2.1649 -> 2.2.
+    # And n = 2,000,000 (P = 1,200,000, D = 300,000): (2e6 * 1.5e6 - 9e5^2) / 8e18
+    # = (3e12 - 8.1e11) / 8e18 = 2.7375e-7; 196 * sqrt(2.7375e-7) = 196 * 0.00052321 = 0.10255 -> 0.1.
+    sql = (
+        "select {{ cx_nps_moe_95('2500', '1000', '5000') }} as moe_5k, "
+        "{{ cx_nps_moe_95('1200000', '300000', '2000000') }} as moe_2m"
+    )
+    env = {**os.environ, "DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path / "logs")}
+    result = subprocess.run(
+        [DBT, "show", "--inline", sql, "--target", "lint", "--profiles-dir", str(PROJECT_DIR),
+         "--project-dir", str(PROJECT_DIR), "--output", "json", "--log-format", "json"],
+        capture_output=True, text=True, env=env, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    previews = [
+        json.loads(line)["data"]["preview"]
+        for line in result.stdout.splitlines()
+        if line.startswith("{") and "preview" in json.loads(line).get("data", {})
+    ]
+    assert json.loads(previews[-1]) == [{"moe_5k": 2.2, "moe_2m": 0.1}]

@@ -34,19 +34,23 @@
     95% margin of error of NPS, in NPS points, 1 decimal; null without responses.
     metrics.md: 1.96 * 100 * sqrt((p + d - (p - d)^2) / n) with p, d the promoter and
     detractor shares. With counts P, D and n responses, p = P/n and d = D/n, so
-    (p + d - (p - d)^2) / n = (n * (P + D) - (P - D)^2) / n^3: the radicand is computed
-    from integers exactly, then one square root.
+    (p + d - (p - d)^2) / n = (n * (P + D) - (P - D)^2) / n^3. The numerator is an exact
+    integer (bigint); the division and the square root are done in floating point (sqrt is
+    a floating-point function on every engine anyway), then rounded like every metric.
+    Decimal arithmetic is avoided on purpose: n^3 at decimal scale overflows decimal(38)
+    once a month has a few thousand responses.
 -#}
 {% macro cx_nps_moe_95(promoters, detractors, responses) -%}
-    {%- set n = 'cast(' ~ responses ~ ' as decimal(38, 10))' -%}
-    {%- set p_plus_d = '(' ~ promoters ~ ' + ' ~ detractors ~ ')' -%}
-    {%- set p_minus_d = 'cast(' ~ promoters ~ ' - ' ~ detractors ~ ' as decimal(38, 10))' -%}
+    {%- set n = 'cast(' ~ responses ~ ' as ' ~ dbt.type_bigint() ~ ')' -%}
+    {%- set p_plus_d = 'cast(' ~ promoters ~ ' + ' ~ detractors ~ ' as ' ~ dbt.type_bigint() ~ ')' -%}
+    {%- set p_minus_d = 'cast(' ~ promoters ~ ' - ' ~ detractors ~ ' as ' ~ dbt.type_bigint() ~ ')' -%}
+    {%- set n_float = 'cast(' ~ responses ~ ' as ' ~ dbt.type_float() ~ ')' -%}
     cast(
         case
             when {{ responses }} > 0
                 then {{ cx_round(
-                    '196.0 * sqrt((' ~ n ~ ' * ' ~ p_plus_d ~ ' - ' ~ p_minus_d ~ ' * ' ~ p_minus_d ~ ') / ('
-                    ~ n ~ ' * ' ~ n ~ ' * ' ~ n ~ '))',
+                    '196.0 * sqrt(cast(' ~ n ~ ' * ' ~ p_plus_d ~ ' - ' ~ p_minus_d ~ ' * ' ~ p_minus_d
+                    ~ ' as ' ~ dbt.type_float() ~ ') / (' ~ n_float ~ ' * ' ~ n_float ~ ' * ' ~ n_float ~ '))',
                     1, 5
                 ) }}
         end
