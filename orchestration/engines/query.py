@@ -25,10 +25,6 @@ class Result:
     columns: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
 
-    def sorted_rows(self) -> list[tuple[Any, ...]]:
-        """Rows in a canonical order (every column, nulls first), independent of the engine."""
-        return sorted(self.rows, key=lambda row: tuple((value is not None, str(value)) for value in row))
-
 
 def canonical(value: Any) -> Any:
     if isinstance(value, Decimal):
