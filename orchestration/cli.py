@@ -226,6 +226,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--days", type=int, default=365)
     demo.add_argument("--seed", type=int, default=42)
     demo.set_defaults(func=cmd_demo)
+
+    from orchestration.engines.run import add_arguments, run_from_args
+
+    engine = sub.add_parser(
+        "engine-refresh", help="Load, copy raw to PostgreSQL or Spark, dbt build there (README: Other engines)."
+    )
+    add_arguments(engine)
+    engine.set_defaults(func=run_from_args)
     return parser
 
 
