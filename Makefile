@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 UV_VERSION := 0.13.9
 
-.PHONY: setup demo test test-python lint dev docs clean postgres-start test-postgres test-spark
+.PHONY: setup demo test test-python lint dev docs clean postgres-start test-postgres test-spark bench
 .DEFAULT_GOAL := demo
 
 # The locked environment in .venv (uv.lock): re-synced when the lock or pyproject changes.
@@ -33,6 +33,12 @@ test-python: setup
 
 lint: setup
 	$(BIN)/sqlfluff lint models macros tests
+
+## Benchmark (BENCHMARKS.md): make bench [SCALE=ci|demo|medium|large] [REPEAT=n] [DATA_DIR=landing folder].
+SCALE  ?= medium
+REPEAT ?= 1
+bench: setup
+	$(BIN)/cxcs bench --scale $(SCALE) --repeat $(REPEAT) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
 
 ## The Dagster UI with the full lineage (http://127.0.0.1:3000).
 dev: setup

@@ -1,4 +1,5 @@
-"""Command line: ``cxcs demo-data``, ``cxcs refresh``, ``cxcs gate`` and ``cxcs demo``.
+"""Command line: ``cxcs demo-data``, ``cxcs refresh``, ``cxcs gate``, ``cxcs demo``, ``cxcs bench``
+and ``cxcs engine-refresh``.
 
 ``cxcs refresh`` runs the Dagster ``refresh`` job in this process (the same job
 the schedule and sensor start), prints progress per stage and the load
@@ -60,7 +61,8 @@ def prepare_dbt_manifest() -> None:
     subprocess.run([str(dbt), "parse", "--quiet", "--profiles-dir", str(PROJECT_DIR)], cwd=PROJECT_DIR, check=True)
 
 
-def run_refresh(landing: Path | None, warehouse: Path | None) -> int:
+def run_refresh(landing: Path | None, warehouse: Path | None, instance: object | None = None) -> int:
+    """Run the ``refresh`` job; ``instance`` (a DagsterInstance, default ephemeral) keeps its events."""
     settings = apply_settings(landing, warehouse)
     print(f"[refresh] landing folder: {settings.landing_dir}")
     print(f"[refresh] build file:     {settings.build_path}")
@@ -79,7 +81,7 @@ def run_refresh(landing: Path | None, warehouse: Path | None) -> int:
     job = defs.resolve_job_def("refresh")
     try:
         result = job.execute_in_process(
-            instance=dg.DagsterInstance.ephemeral(),
+            instance=instance or dg.DagsterInstance.ephemeral(),
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             raise_on_error=False,
         )
@@ -196,6 +198,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_refresh(None, None)
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from orchestration.bench import run_bench
+
+    result = run_bench(
+        args.scale,
+        repeat=args.repeat,
+        out=Path(args.out) if args.out else None,
+        data_dir=Path(args.data_dir) if args.data_dir else None,
+        seed=args.seed,
+        memory_limit=args.memory_limit,
+        work_dir=Path(args.work_dir) if args.work_dir else None,
+        profile=args.profile,
+        progress=lambda message: print(f"[bench] {message}", flush=True),
+    )
+    print(Path(result["paths"]["markdown"]).read_text(encoding="utf-8"))
+    print(f"[bench] results: {result['paths']['json']} and {result['paths']['markdown']}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cxcs", description="CX and CS metrics warehouse.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -234,6 +255,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_arguments(engine)
     engine.set_defaults(func=run_from_args)
+
+    from orchestration.bench import add_arguments as add_bench_arguments
+
+    bench = sub.add_parser("bench", help="Benchmark full and incremental refresh and the edit-build loop "
+                                         "against a DuckDB-only floor (BENCHMARKS.md).")
+    add_bench_arguments(bench)
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 

@@ -5,6 +5,7 @@
 | CXCS_LANDING_DIR      | data/landing              | landing folder the loaders read           |
 | CXCS_WAREHOUSE_DIR    | data/warehouse            | holds the published cxcs.duckdb           |
 | CXCS_DUCKDB_PATH      | <warehouse>/build/cxcs.duckdb | private build file dbt writes         |
+| CXCS_DUCKDB_MEMORY_LIMIT | DuckDB's default (80% of RAM) | memory_limit of the loader's and dbt's DuckDB connections, e.g. 4GB; DuckDB spills to ``<build file>.tmp`` beyond it |
 
 BI tools read only ``<warehouse>/cxcs.duckdb``; the build file is private to the
 pipeline (loaders and dbt write it; it is copied to the published file when a
@@ -20,6 +21,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PUBLISHED_FILE_NAME = "cxcs.duckdb"
@@ -49,6 +54,21 @@ def get_settings() -> Settings:
         warehouse_dir=warehouse,
         build_path=_resolve(build) if build else warehouse / "build" / PUBLISHED_FILE_NAME,
     )
+
+
+def duckdb_memory_limit() -> str | None:
+    """``CXCS_DUCKDB_MEMORY_LIMIT`` (e.g. ``4GB``), or None for DuckDB's own default.
+
+    profiles.yml reads the same variable, so the loader and dbt run under one limit."""
+    value = os.environ.get("CXCS_DUCKDB_MEMORY_LIMIT", "").strip()
+    return value or None
+
+
+def apply_duckdb_settings(conn: duckdb.DuckDBPyConnection) -> None:
+    """Set the configured DuckDB settings (the memory limit) on a connection."""
+    limit = duckdb_memory_limit()
+    if limit:
+        conn.execute(f"set memory_limit = '{limit.replace(chr(39), '')}'")
 
 
 def apply_settings(landing_dir: Path | None = None, warehouse_dir: Path | None = None) -> Settings:

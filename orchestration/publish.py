@@ -33,6 +33,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.config import apply_duckdb_settings
+
 PUBLICATION_TABLE = "marts.publication"
 STATE_FILE = "build_state.json"
 LOCK_FILE = ".refresh.lock"
@@ -191,6 +193,7 @@ def begin_build(
 def checkpoint(build_path: Path) -> None:
     """Fold the write-ahead log into the database file so a file copy is complete."""
     with duckdb.connect(str(build_path)) as conn:
+        apply_duckdb_settings(conn)
         conn.execute("checkpoint")
 
 
