@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 UV_VERSION := 0.13.9
 
-.PHONY: setup demo test test-python lint dev docs clean bench
+.PHONY: setup demo test test-python lint dev docs clean postgres-start test-postgres test-spark bench
 .DEFAULT_GOAL := demo
 
 # The locked environment in .venv (uv.lock): re-synced when the lock or pyproject changes.
@@ -43,6 +43,28 @@ bench: setup
 ## The Dagster UI with the full lineage (http://127.0.0.1:3000).
 dev: setup
 	$(BIN)/dagster dev -m orchestration.definitions
+
+## dbt docs with the lineage down to the exposures, catalog read from the published file (read-only).
+docs: setup
+	DBT_TARGET=semantic $(BIN)/dbt docs generate --profiles-dir .
+	@echo "open target/index.html, or: $(BIN)/dbt docs serve --profiles-dir ."
+
+## Other engines (README "Other engines"): the same project on PostgreSQL and on Spark, checked
+## against DuckDB (tests_py/test_engines.py). Each installs its optional extra into .venv
+## (--inexact: keeps the other extra) and test-postgres starts a local server first.
+ENGINE_SYNC = UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --quiet --inexact
+
+postgres-start:
+	bash orchestration/engines/start_postgres.sh
+
+test-postgres: setup
+	$(ENGINE_SYNC) --extra postgres
+	bash orchestration/engines/start_postgres.sh
+	CXCS_TEST_ENGINES=postgres $(BIN)/python -m pytest tests_py/test_engines.py
+
+test-spark: setup
+	$(ENGINE_SYNC) --extra spark
+	CXCS_TEST_ENGINES=spark $(BIN)/python -m pytest tests_py/test_engines.py
 
 clean:
 	rm -rf data target logs .pytest_cache

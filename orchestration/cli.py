@@ -1,4 +1,5 @@
-"""Command line: ``cxcs demo-data``, ``cxcs refresh``, ``cxcs demo`` and ``cxcs bench``.
+"""Command line: ``cxcs demo-data``, ``cxcs refresh``, ``cxcs gate``, ``cxcs demo``, ``cxcs bench``
+and ``cxcs engine-refresh``.
 
 ``cxcs refresh`` runs the Dagster ``refresh`` job in this process (the same job
 the schedule and sensor start), prints progress per stage and the load
@@ -8,7 +9,12 @@ summary, and exits non-zero when anything failed:
 * 1 — the run failed (a dbt model or blocking test failed, or a loader crashed);
   nothing new was published;
 * 2 — the run succeeded and published, but some landing files could not be read
-  and were recorded as failed (listed with their reasons).
+  and were recorded as failed (listed with their reasons);
+* 3 — the quality gate failed: a blocking dbt test or Great Expectations expectation did
+  not pass (each is named); nothing new was published, the previous publication keeps serving.
+
+``cxcs gate`` audits the current build file with the Great Expectations suites only (no
+load, no dbt, no publish), prints the report and its time, and exits 0 or 3.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from pathlib import Path
 
 from orchestration.config import apply_settings
 
-EXIT_OK, EXIT_RUN_FAILED, EXIT_FILES_FAILED = 0, 1, 2
+EXIT_OK, EXIT_RUN_FAILED, EXIT_FILES_FAILED, EXIT_GATE_FAILED = 0, 1, 2, 3
 
 
 def _parse_date(value: str) -> date:
@@ -68,12 +74,19 @@ def run_refresh(landing: Path | None, warehouse: Path | None, instance: object |
     from orchestration.definitions import defs
     from orchestration.summary import format_load_report, warehouse_summary
 
+    from orchestration.publish import release_build_lock
+    from orchestration.quality import prewarm
+
+    prewarm()  # the gate's Great Expectations import overlaps the load and dbt steps
     job = defs.resolve_job_def("refresh")
-    result = job.execute_in_process(
-        instance=instance or dg.DagsterInstance.ephemeral(),
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-        raise_on_error=False,
-    )
+    try:
+        result = job.execute_in_process(
+            instance=instance or dg.DagsterInstance.ephemeral(),
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            raise_on_error=False,
+        )
+    finally:
+        release_build_lock()
     materialized = {
         event.asset_key.path[-1]: event.step_materialization_data.materialization.metadata
         for event in result.all_events
@@ -84,6 +97,16 @@ def run_refresh(landing: Path | None, warehouse: Path | None, instance: object |
     )
     print(report.text)
     elapsed = time.monotonic() - started
+    gate_failures = failed_blocking_checks(result.all_events)
+    if gate_failures:
+        for line in gate_failures:
+            print(f"[gate] FAILED {line}", file=sys.stderr)
+        print(
+            f"[refresh] quality gate failed after {elapsed:.1f}s ({len(gate_failures)} blocking check(s)); nothing was "
+            f"published, the previous publication (if any) is still serving: {settings.published_path}",
+            file=sys.stderr,
+        )
+        return EXIT_GATE_FAILED
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure:
@@ -92,10 +115,61 @@ def run_refresh(landing: Path | None, warehouse: Path | None, instance: object |
         return EXIT_RUN_FAILED
     print(warehouse_summary(settings.published_path))
     print(f"[refresh] done in {elapsed:.1f}s; published warehouse: {settings.published_path}")
+    from orchestration.scorecard import SCORECARD_FILE_NAME
+
+    scorecard = settings.warehouse_dir / SCORECARD_FILE_NAME
+    if scorecard.exists():
+        print(f"[refresh] scorecard: {scorecard} (open it in a browser)")
     if report.files_failed:
         print(f"[refresh] {report.files_failed} landing file(s) failed to load (listed above); exit code 2.", file=sys.stderr)
         return EXIT_FILES_FAILED
     return EXIT_OK
+
+
+def failed_blocking_checks(events: Sequence[object]) -> list[str]:
+    """Each blocking asset check (dbt test or GX suite) that failed, with the expectations it names."""
+    import dagster as dg
+
+    lines = []
+    for event in events:
+        if getattr(event, "event_type", None) != dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            continue
+        evaluation = event.event_specific_data
+        if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
+            continue
+        name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+        details = evaluation.metadata.get("failed_expectations")
+        if details is not None and details.value:
+            lines += [f"{name}: {item}" for item in details.value]
+        else:
+            lines.append(name)
+    return lines
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    """Audit the current build file with the GX suites (read-only); no load, dbt or publish."""
+    from datetime import datetime, timezone
+
+    from orchestration.quality import quality_dir, run_gate, write_report
+
+    settings = apply_settings(None, Path(args.warehouse) if args.warehouse else None)
+    if not settings.build_path.exists():
+        print(f"[gate] no build file at {settings.build_path}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    started = time.monotonic()
+    run_id = "gate-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    report = run_gate(
+        settings.build_path,
+        settings.published_path,
+        quality_dir(settings.warehouse_dir) / "data_docs",
+        run_id,
+        marts=args.mart or None,
+        progress=lambda message: print(f"[gate] {message}", flush=True),
+    )
+    write_report(report, settings.warehouse_dir)
+    print(report.format())
+    print(f"[gate] {'passed' if report.passed else 'FAILED'} in {time.monotonic() - started:.1f}s")
+    return EXIT_OK if report.passed else EXIT_GATE_FAILED
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
@@ -161,6 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--warehouse", help="warehouse folder (default $CXCS_WAREHOUSE_DIR or data/warehouse)")
     refresh.set_defaults(func=cmd_refresh)
 
+    gate = sub.add_parser("gate", help="Audit the current build file with the Great Expectations suites (no publish).")
+    gate.add_argument("--warehouse", help="warehouse folder (default $CXCS_WAREHOUSE_DIR or data/warehouse)")
+    gate.add_argument("--mart", action="append", help="only this mart (repeatable)")
+    gate.set_defaults(func=cmd_gate)
+
     demo = sub.add_parser("demo", help="Generate the demo landing data once, then refresh.")
     demo.add_argument("--landing")
     demo.add_argument("--warehouse")
@@ -168,6 +247,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--days", type=int, default=365)
     demo.add_argument("--seed", type=int, default=42)
     demo.set_defaults(func=cmd_demo)
+
+    from orchestration.engines.run import add_arguments, run_from_args
+
+    engine = sub.add_parser(
+        "engine-refresh", help="Load, copy raw to PostgreSQL or Spark, dbt build there (README: Other engines)."
+    )
+    add_arguments(engine)
+    engine.set_defaults(func=run_from_args)
 
     from orchestration.bench import add_arguments as add_bench_arguments
 

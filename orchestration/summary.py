@@ -52,6 +52,11 @@ KEY_NUMBERS: tuple[tuple[str, str], ...] = (
     ("CES mean, latest month", "select ces_mean from marts.cx_ces_monthly where dimension = 'overall' order by month desc limit 1"),
     ("MRR (USD), latest month", "select ending_mrr from marts.cs_revenue_monthly where segment = 'all' order by month desc limit 1"),
     ("NRR 12m %, latest month", "select nrr_12m_pct from marts.cs_revenue_monthly where segment = 'all' order by month desc limit 1"),
+    ("accounts in red health", "select count(*) from marts.customer_360 where health_band = 'red'"),
+    ("90d churn %, red band", "select 100.0 * sum(churned_90d) / nullif(sum(accounts), 0) from marts.cs_health_backtest where health_band = 'red'"),
+    ("90d churn %, green band", "select 100.0 * sum(churned_90d) / nullif(sum(accounts), 0) from marts.cs_health_backtest where health_band = 'green'"),
+    ("health AUC, mean of months", "select avg(auc) from marts.cs_health_backtest where health_band = 'all'"),
+    ("open playbook alerts", "select sum(open_alerts) from marts.customer_360"),
     ("rows in quarantine", "select count(*) from raw.load_quarantine"),
     ("failed files", "select count(*) from raw.load_manifest where status = 'failed'"),
 )

@@ -52,11 +52,6 @@ Run alone: ``.venv/bin/python -m pytest tests_py/test_cs_revenue_marts.py``.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -64,12 +59,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.loading import LoadSummary, load_landing
+from orchestration.loading import load_landing
+from dbt_build import Build, dbt_build
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 LANDING = Path(__file__).resolve().parent / "fixtures" / "cs" / "landing"
-DBT = str(Path(sys.executable).parent / "dbt")
 AS_OF = "2024-06-30"
+# The models of this issue (the health, onboarding and alert marts in models/marts/cs have their own tests).
+CS_REVENUE_MODELS = {
+    "int_cs__subscription_versions", "int_cs__months", "int_cs__accounts", "int_cs__fx_rates",
+    "int_cs__account_mrr_monthly", "fct_mrr_movements", "cs_revenue_monthly", "cs_cohort_retention",
+    "cs_clv", "cs_clv_segments", "cs_renewals",
+}
 
 D = Decimal
 NULL = None
@@ -79,22 +79,6 @@ def m(year: int, month: int) -> date:
     return date(year, month, 1)
 
 
-@dataclass
-class Build:
-    database: Path
-    target_path: Path
-    load: LoadSummary
-    result: subprocess.CompletedProcess[str]
-
-    def query(self, sql: str) -> list[tuple]:
-        with duckdb.connect(str(self.database), read_only=True) as conn:
-            return conn.execute(sql).fetchall()
-
-    def statuses(self) -> dict[str, str]:
-        data = json.loads((self.target_path / "run_results.json").read_text())
-        return {r["unique_id"]: r["status"] for r in data["results"]}
-
-
 @pytest.fixture(scope="module")
 def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     tmp = tmp_path_factory.mktemp("cs")
@@ -102,36 +86,14 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     database = tmp / "cxcs.duckdb"
     with duckdb.connect(str(database)) as conn:
         load = load_landing(conn, LANDING)
-    target_path = tmp / "target"
-    env = {
-        **os.environ,
-        "CXCS_DUCKDB_PATH": str(database),
-        # Keep the repo's target/ (dagster-dbt reads its manifest) and logs/ untouched.
-        "DBT_TARGET_PATH": str(target_path),
-        "DBT_LOG_PATH": str(tmp / "logs"),
-    }
-    result = subprocess.run(
-        [
-            DBT, "build",
-            "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR), "--target", "duckdb",
-            "--select", "+path:models/marts/cs", "+path:models/intermediate/cs",
-            # Only tests whose every parent is built (this set has no surveys or product data).
-            "--indirect-selection", "cautious",
-            "--vars", json.dumps({"cs_as_of_date": AS_OF}),
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    b = Build(database, target_path, load, result)
-    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+    # Only tests whose every parent is built (this set has no surveys or product data).
+    b = dbt_build(database, tmp, ["+path:models/marts/cs", "+path:models/intermediate/cs"], {"cs_as_of_date": AS_OF})
+    b.extra["load"] = load
     return b
 
 
 def test_landing_files_loaded_by_the_loader(build: Build) -> None:
-    load = build.load
+    load = build.extra["load"]
     assert not load.has_failures
     counts = {
         table: (e.files_loaded, e.rows_loaded, e.rows_quarantined)
@@ -159,7 +121,7 @@ def test_every_test_passes(build: Build) -> None:
     cs_unit = {
         uid: s
         for uid, s in statuses.items()
-        if uid.startswith(("unit_test.cxcs.int_cs__", "unit_test.cxcs.cs_", "unit_test.cxcs.fct_mrr_movements"))
+        if uid.startswith("unit_test.") and uid.split(".")[2] in CS_REVENUE_MODELS
     }
     assert len(cs_unit) == 17 and set(cs_unit.values()) == {"pass"}, cs_unit
     for singular in (

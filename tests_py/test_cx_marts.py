@@ -39,8 +39,6 @@ import importlib.util
 import json
 import os
 import subprocess
-import sys
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -49,10 +47,9 @@ import duckdb
 import pytest
 
 from orchestration.raw_schema import ensure_raw_schema
+from dbt_build import DBT, PROJECT_DIR, Build, dbt_build
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "cx"
-DBT = str(Path(sys.executable).parent / "dbt")
 AS_OF = "2024-06-30"
 
 D = Decimal
@@ -66,21 +63,6 @@ def _load_fixture_module():
     return module
 
 
-@dataclass
-class Build:
-    database: Path
-    target_path: Path
-    result: subprocess.CompletedProcess[str]
-
-    def query(self, sql: str) -> list[tuple]:
-        with duckdb.connect(str(self.database), read_only=True) as conn:
-            return conn.execute(sql).fetchall()
-
-    def statuses(self) -> dict[str, str]:
-        data = json.loads((self.target_path / "run_results.json").read_text())
-        return {r["unique_id"]: r["status"] for r in data["results"]}
-
-
 @pytest.fixture(scope="module")
 def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     tmp = tmp_path_factory.mktemp("cx")
@@ -88,32 +70,8 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     with duckdb.connect(str(database)) as conn:
         ensure_raw_schema(conn)
         _load_fixture_module().load_cx_fixtures(conn)
-    target_path = tmp / "target"
-    env = {
-        **os.environ,
-        "CXCS_DUCKDB_PATH": str(database),
-        # Keep the repo's target/ (dagster-dbt reads its manifest) and logs/ untouched.
-        "DBT_TARGET_PATH": str(target_path),
-        "DBT_LOG_PATH": str(tmp / "logs"),
-    }
-    result = subprocess.run(
-        [
-            DBT, "build",
-            "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR), "--target", "duckdb",
-            "--select", "+path:models/marts/cx", "+path:models/intermediate/cx",
-            # Only tests whose every parent is built (this set has no events, users or invoices).
-            "--indirect-selection", "cautious",
-            "--vars", json.dumps({"cx_as_of_date": AS_OF}),
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    b = Build(database, target_path, result)
-    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
-    return b
+    # Only tests whose every parent is built (this set has no events, users or invoices).
+    return dbt_build(database, tmp, ["+path:models/marts/cx", "+path:models/intermediate/cx"], {"cx_as_of_date": AS_OF})
 
 
 def test_every_test_passes(build: Build) -> None:

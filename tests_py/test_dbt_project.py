@@ -180,8 +180,9 @@ def test_schemas_are_named_exactly(build: Build) -> None:
     for schema, table, _ in rows:
         by_schema.setdefault(schema, set()).add(table)
     # Custom schema names used as-is (no `main_staging`): raw from the loader DDL, staging
-    # views, seeds in their own schema; intermediate and marts once models live there.
-    assert {"raw", "staging", "seeds"} <= set(by_schema) <= {"raw", "staging", "intermediate", "marts", "seeds"}
+    # views, seeds in their own schema; intermediate, marts and semantic (the semantic
+    # layer's time spine and account dimension) once models live there.
+    assert {"raw", "staging", "seeds"} <= set(by_schema) <= {"raw", "staging", "intermediate", "marts", "semantic", "seeds"}
     assert by_schema["staging"] >= set(STAGING_MODELS)
     assert by_schema["seeds"] == set(SEEDS)
     assert {kind for schema, _, kind in rows if schema == "staging"} == {"VIEW"}

@@ -9,7 +9,9 @@
 
     Rounding: the exact value is cast to decimal(38, 10) (this also removes binary
     floating-point noise), rounded half away from zero to the published scale, and cast
-    to the published decimal type. Portable: round(decimal, n) behaves the same on
+    to the published decimal type; the whole case expression is cast too, so the type
+    (precision and scale) survives engines that drop it for a case with an implicit null
+    (PostgreSQL: numeric without a scale). Portable: round(decimal, n) behaves the same on
     DuckDB, PostgreSQL (numeric) and Spark (HALF_UP).
 -#}
 
@@ -20,10 +22,12 @@
 
 {#- NPS = 100 * (promoters - detractors) / responses; -100..100, 1 decimal; null without responses. -#}
 {% macro cx_nps(promoters, detractors, responses) -%}
-    case
-        when {{ responses }} > 0
-            then {{ cx_round('100.0 * (' ~ promoters ~ ' - ' ~ detractors ~ ') / ' ~ responses, 1, 5) }}
-    end
+    cast(
+        case
+            when {{ responses }} > 0
+                then {{ cx_round('100.0 * (' ~ promoters ~ ' - ' ~ detractors ~ ') / ' ~ responses, 1, 5) }}
+        end
+    as decimal(5, 1))
 {%- endmacro %}
 
 {#-
@@ -41,28 +45,34 @@
     {%- set p_plus_d = 'cast(' ~ promoters ~ ' + ' ~ detractors ~ ' as ' ~ dbt.type_bigint() ~ ')' -%}
     {%- set p_minus_d = 'cast(' ~ promoters ~ ' - ' ~ detractors ~ ' as ' ~ dbt.type_bigint() ~ ')' -%}
     {%- set n_float = 'cast(' ~ responses ~ ' as ' ~ dbt.type_float() ~ ')' -%}
-    case
-        when {{ responses }} > 0
-            then {{ cx_round(
-                '196.0 * sqrt(cast(' ~ n ~ ' * ' ~ p_plus_d ~ ' - ' ~ p_minus_d ~ ' * ' ~ p_minus_d
-                ~ ' as ' ~ dbt.type_float() ~ ') / (' ~ n_float ~ ' * ' ~ n_float ~ ' * ' ~ n_float ~ '))',
-                1, 5
-            ) }}
-    end
+    cast(
+        case
+            when {{ responses }} > 0
+                then {{ cx_round(
+                    '196.0 * sqrt(cast(' ~ n ~ ' * ' ~ p_plus_d ~ ' - ' ~ p_minus_d ~ ' * ' ~ p_minus_d
+                    ~ ' as ' ~ dbt.type_float() ~ ') / (' ~ n_float ~ ' * ' ~ n_float ~ ' * ' ~ n_float ~ '))',
+                    1, 5
+                ) }}
+        end
+    as decimal(5, 1))
 {%- endmacro %}
 
 {#- A share as a 0-100 percentage, 1 decimal: 100 * numerator / denominator; null when the denominator is 0. -#}
 {% macro cx_pct(numerator, denominator) -%}
-    case
-        when {{ denominator }} > 0
-            then {{ cx_round('100.0 * ' ~ numerator ~ ' / ' ~ denominator, 1, 5) }}
-    end
+    cast(
+        case
+            when {{ denominator }} > 0
+                then {{ cx_round('100.0 * ' ~ numerator ~ ' / ' ~ denominator, 1, 5) }}
+        end
+    as decimal(5, 1))
 {%- endmacro %}
 
 {#- A mean score, 2 decimals: score_sum / responses; null without responses. -#}
 {% macro cx_mean(score_sum, responses) -%}
-    case
-        when {{ responses }} > 0
-            then {{ cx_round('1.0 * ' ~ score_sum ~ ' / ' ~ responses, 2, 5) }}
-    end
+    cast(
+        case
+            when {{ responses }} > 0
+                then {{ cx_round('1.0 * ' ~ score_sum ~ ' / ' ~ responses, 2, 5) }}
+        end
+    as decimal(5, 2))
 {%- endmacro %}

@@ -3,6 +3,12 @@
     reads it (architecture: scan the events once per run), so it stays a view.
     The free-form properties object stops here: only properties.feature is kept,
     so no unvetted (possibly personal) field travels downstream.
+
+    Deduplication key: (occurred_at, event_id). SDK retries repeat the whole event, so every
+    delivery of an event_id carries the same occurred_at and this is the same as deduplicating
+    on event_id alone; with occurred_at in the window's partition, a filter on occurred_at (the
+    rollup's incremental window) is pushed through the window into the raw scan, so an
+    incremental run reads only the days it recomputes instead of every event ever loaded.
 -#}
 with
 
@@ -14,7 +20,7 @@ source as (
 
 latest as (
 
-    {{ dedupe_latest('source', ['event_id']) }}
+    {{ dedupe_latest('source', ['occurred_at', 'event_id']) }}
 
 ),
 

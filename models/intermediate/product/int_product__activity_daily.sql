@@ -1,0 +1,90 @@
+{#-
+    The events rollup: the only model that reads product events (through the staging view),
+    once per run. Incremental: each run rebuilds whole days — every day on or after
+    product_events_cutoff (the last day already rolled up minus var events_lookback_days) —
+    with delete+insert on activity_date, so a late event lands on the day it occurred and a
+    day is never half old, half new. Portable strategy choice: delete+insert on the day key
+    runs as-is on DuckDB and PostgreSQL; on Spark the same model runs as insert_overwrite
+    partitioned by activity_date (config change only).
+-#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='activity_date',
+        on_schema_change='fail',
+    )
+}}
+
+{%- set cutoff = product_events_cutoff(this) if is_incremental() else none %}
+
+with
+
+events as (
+
+    select * from {{ ref('stg_product__events') }}
+    {%- if cutoff is not none %}
+        where occurred_at >= {{ cutoff }}
+    {%- endif %}
+
+),
+
+-- One pass over the events at the finest grain; both groupings below read this CTE (used
+-- twice, so DuckDB and PostgreSQL materialise it: the events are scanned once).
+user_event_days as (
+
+    select
+        occurred_date as activity_date,
+        account_id,
+        user_id,
+        event_name,
+        feature,
+        count(*) as events,
+        min(occurred_at) as first_occurred_at
+    from events
+    group by 1, 2, 3, 4, 5
+
+),
+
+-- Per user and day (active users, event counts) and per event name and feature and day
+-- (milestones, feature use).
+rolled_up as (
+
+    select
+        activity_date,
+        account_id,
+        'user' as rollup_level,
+        user_id,
+        null as event_name,
+        null as feature,
+        sum(events) as events,
+        min(first_occurred_at) as first_occurred_at
+    from user_event_days
+    group by 1, 2, 3, 4
+
+    union all
+
+    select
+        activity_date,
+        account_id,
+        'event' as rollup_level,
+        null as user_id,
+        event_name,
+        feature,
+        sum(events) as events,
+        min(first_occurred_at) as first_occurred_at
+    from user_event_days
+    group by 1, 2, 3, 4, 5, 6
+
+)
+
+select
+    cast(activity_date as date) as activity_date,
+    cast(account_id as {{ dbt.type_string() }}) as account_id,
+    cast(rollup_level as {{ dbt.type_string() }}) as rollup_level,
+    cast(user_id as {{ dbt.type_string() }}) as user_id,
+    cast(event_name as {{ dbt.type_string() }}) as event_name,
+    cast(feature as {{ dbt.type_string() }}) as feature,
+    cast(events as {{ dbt.type_bigint() }}) as events,
+    cast(first_occurred_at as {{ dbt.type_timestamp() }}) as first_occurred_at
+from rolled_up

@@ -1,0 +1,307 @@
+"""The quality gate: real Great Expectations 1.x validations of real DuckDB files.
+
+The first tests build a tiny build file by hand (marts with known rows) and run the shipped
+suites (gx/expectations/*.json) on it, one planted defect at a time. The last test runs the
+real refresh (loaders, dbt, Dagster asset checks) with a mart made wrong on purpose between
+dbt and the gate, and proves that nothing is published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.quality import (
+    CRITICAL,
+    SUITES_DIR,
+    WARNING,
+    GateReport,
+    build_expectation_suite,
+    load_suites,
+    run_gate,
+)
+from conftest import PublishedDemo, run_cxcs
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+# The published marts of the marts spec (the BI interface): each has a suite.
+SPEC_MARTS = {
+    "dim_accounts", "customer_360",
+    "fct_survey_responses", "cx_nps_monthly", "cx_csat_monthly", "cx_ces_monthly",
+    "cx_response_rates_monthly", "cx_acquisition_monthly",
+    "fct_mrr_movements", "cs_revenue_monthly", "cs_cohort_retention", "cs_clv", "cs_clv_segments",
+    "cs_renewals", "product_usage_daily", "product_feature_adoption", "cs_onboarding",
+    "cs_account_health_daily", "cs_health_backtest", "cs_playbook_alerts",
+}
+
+
+# --------------------------------------------------------------------------- suite files
+
+
+def test_every_mart_has_a_suite_that_builds_a_gx_suite() -> None:
+    import great_expectations as gx
+
+    suites = {s.mart: s for s in load_suites()}
+    assert set(suites) == SPEC_MARTS
+    dbt_marts = {p.stem for p in (PROJECT_DIR / "models" / "marts").rglob("*.sql")}
+    assert dbt_marts <= set(suites), f"marts without a suite: {sorted(dbt_marts - set(suites))}"
+    for name, decl in suites.items():
+        suite = build_expectation_suite(decl)
+        assert isinstance(suite, gx.ExpectationSuite) and suite.name == name
+        assert len(suite.expectations) == len(decl.expectations) > 0, name
+        assert {str(e.severity.value) for e in suite.expectations} <= {CRITICAL, WARNING}
+        # Every suite guards correctness (critical) and most say something about distributions.
+        assert any(e.severity.value == CRITICAL for e in suite.expectations), name
+        assert decl.grain, name
+    # Account × day marts are validated on DuckDB aggregates, never row by row in pandas.
+    assert suites["product_usage_daily"].profile is not None
+    assert suites["cs_account_health_daily"].profile is not None
+
+
+# --------------------------------------------------------------------------- hand-made build file
+
+# cx_nps_monthly, overall rows (NPS = 100 * (promoters - detractors) / responses;
+# margin = 1.96 * 100 * sqrt((p + d - (p - d)^2) / n) with shares p, d):
+#   2026-04: 4 responses, 2 promoters, 1 passive, 1 detractor -> NPS 100 * (2 - 1) / 4 = 25.0;
+#            p = .5, d = .25: sqrt((.75 - .0625) / 4) = .41458 -> margin 81.3
+#   2026-05: 2 responses, 2 promoters -> NPS 100.0; p = 1, d = 0: sqrt((1 - 1) / 2) = 0 -> 0.0
+#   2026-06: 5 responses, 1 promoter, 2 passives, 2 detractors -> NPS 100 * (1 - 2) / 5 = -20.0;
+#            p = .2, d = .4: sqrt((.6 - .04) / 5) = .33466 -> margin 65.6
+NPS_ROWS = [
+    ("2026-04-01", "overall", "all", 4, 2, 1, 1, 25.0, 81.3),
+    ("2026-05-01", "overall", "all", 2, 2, 0, 0, 100.0, 0.0),
+    ("2026-06-01", "overall", "all", 5, 1, 2, 2, -20.0, 65.6),
+]
+# Responses (staging and the fact): the latest is 2026-06-20; the latest NPS one is in 2026-06.
+RESPONSES = [
+    ("r1", "nps", "relationship", "a1", 10, "promoter", "2026-04-03 10:00:00", "smb"),
+    ("r2", "nps", "relationship", "a2", 3, "detractor", "2026-05-03 10:00:00", "smb"),
+    ("r3", "csat", "support", "a3", 4, None, "2026-06-01 09:00:00", "enterprise"),
+    ("r4", "ces", "support", "x9", 2, None, "2026-06-20 12:00:00", None),
+    ("r5", "nps", "product", "a1", 9, "promoter", "2026-06-15 08:30:00", "smb"),
+]
+
+
+def make_build(
+    path: Path,
+    nps_rows: list[tuple] = NPS_ROWS,
+    responses: list[tuple] = RESPONSES,
+    dim_accounts: list[str] | None = None,
+    usage_rows: list[tuple] | None = None,
+) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as conn:
+        for schema in ("raw", "staging", "marts"):
+            conn.execute(f"create schema {schema}")
+        conn.execute(
+            "create table marts.cx_nps_monthly (month date, dimension varchar, dimension_value varchar, "
+            "responses bigint, promoters bigint, passives bigint, detractors bigint, "
+            "nps decimal(5, 1), nps_moe_95 decimal(5, 1))"
+        )
+        conn.executemany("insert into marts.cx_nps_monthly values (?, ?, ?, ?, ?, ?, ?, ?, ?)", nps_rows)
+        conn.execute(
+            "create table staging.stg_survey__responses (response_id varchar, survey_type varchar, "
+            "responded_at timestamp)"
+        )
+        conn.executemany(
+            "insert into staging.stg_survey__responses values (?, ?, ?)", [(r[0], r[1], r[6]) for r in responses]
+        )
+        conn.execute(
+            "create table marts.fct_survey_responses (response_id varchar, survey_type varchar, touchpoint varchar, "
+            "account_id varchar, score integer, nps_class varchar, responded_at timestamp, segment varchar, "
+            "response_date date)"
+        )
+        conn.executemany(
+            "insert into marts.fct_survey_responses values (?, ?, ?, ?, ?, ?, ?, ?, cast(? as date))",
+            [(*r, r[6][:10]) for r in responses],
+        )
+        if dim_accounts is not None:
+            conn.execute("create table marts.dim_accounts (account_id varchar)")
+            conn.executemany("insert into marts.dim_accounts values (?)", [(a,) for a in dim_accounts])
+        if usage_rows is not None:
+            conn.execute("create table raw.product_events (occurred_at timestamp)")
+            conn.execute("insert into raw.product_events values ('2026-06-02 08:00:00')")
+            conn.execute(
+                "create table marts.product_usage_daily (account_id varchar, date date, dau integer, wau integer, "
+                "mau integer, events integer, licensed_seats integer, seat_utilisation_pct decimal(18, 2), "
+                "stickiness decimal(5, 4))"
+            )
+            conn.executemany("insert into marts.product_usage_daily values (?, ?, ?, ?, ?, ?, ?, ?, ?)", usage_rows)
+    return path
+
+
+def gate(tmp_path: Path, build: Path, marts: list[str], published: Path | None = None) -> GateReport:
+    return run_gate(
+        build,
+        published or tmp_path / "nothing-published" / "cxcs.duckdb",
+        tmp_path / "quality" / "data_docs",
+        "test-run",
+        marts=marts,
+    )
+
+
+def failures(report: GateReport, mart: str, severity: str = CRITICAL) -> list[str]:
+    return [o.explain() for o in report.results[mart].outcomes if not o.success and o.severity == severity]
+
+
+def test_clean_build_passes_and_missing_marts_are_skipped_not_passed(tmp_path: Path) -> None:
+    build = make_build(tmp_path / "build" / "cxcs.duckdb")
+    report = gate(tmp_path, build, ["cx_nps_monthly", "fct_survey_responses", "customer_360"])
+    assert report.passed, report.format()
+    nps = report.results["cx_nps_monthly"]
+    assert nps.status == "passed" and nps.row_count == 3
+    passed, evaluated = nps.counts(CRITICAL)
+    # 13 expectations of the suite file are critical, plus the structure suite: rows >= 1, grain, freshness.
+    suite_critical = sum(1 for e in json.loads((SUITES_DIR / "cx_nps_monthly.json").read_text())["expectations"]
+                         if e.get("severity", CRITICAL) == CRITICAL)
+    assert passed == evaluated == suite_critical + 3
+    # A suite whose mart is not built is reported as skipped, never as passed.
+    assert report.results["customer_360"].status == "skipped"
+    assert "SKIPPED customer_360: mart marts.customer_360 is not in the build yet" in report.format()
+    # Checks that cannot apply are named, not silently passed.
+    assert any("no previous publication of this mart" in n for n in nps.not_evaluated)
+    assert any("dim_accounts is not in the build yet" in n for n in report.results["fct_survey_responses"].not_evaluated)
+    # Data Docs (HTML) are rebuilt.
+    assert report.data_docs and Path(report.data_docs).name == "index.html" and Path(report.data_docs).exists()
+    assert list((tmp_path / "quality" / "data_docs" / "validations").rglob("*.html"))
+    assert GateReport.from_json(report.to_json()).format() == report.format()
+
+
+def test_planted_nps_of_150_fails_naming_the_expectation_and_the_row(tmp_path: Path) -> None:
+    rows = [r if r[0] != "2026-05-01" else (*r[:7], 150.0, 0.0) for r in NPS_ROWS]
+    report = gate(tmp_path, make_build(tmp_path / "b" / "cxcs.duckdb", nps_rows=rows), ["cx_nps_monthly"])
+    assert not report.passed
+    [failure] = failures(report, "cx_nps_monthly")
+    assert failure.startswith(
+        "cx_nps_monthly: expect_column_values_to_be_between(column=nps, min_value=-100, max_value=100)"
+    )
+    assert '"month": "2026-05-01"' in failure and "150" in failure
+    assert report.results["cx_nps_monthly"].status == "failed"
+
+
+def test_duplicate_grain_and_stale_month_fail(tmp_path: Path) -> None:
+    # The 2026-06 row is missing while responses reach 2026-06-20: one month behind its input.
+    # The 2026-04 row is there twice: 1 duplicate of (month, dimension, dimension_value).
+    rows = [NPS_ROWS[0], NPS_ROWS[0], NPS_ROWS[1]]
+    report = gate(tmp_path, make_build(tmp_path / "b" / "cxcs.duckdb", nps_rows=rows), ["cx_nps_monthly"])
+    found = failures(report, "cx_nps_monthly")
+    assert len(found) == 2, found
+    assert any("column=duplicate_grain_rows, min_value=0, max_value=0)" in f
+               and "one row per (month, dimension, dimension_value) observed 1" in f for f in found), found
+    assert any("column=months_behind_inputs, max_value=0)" in f and f.endswith("observed 1") for f in found), found
+
+
+def test_row_count_drop_against_the_previous_publication(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build = make_build(tmp_path / "b" / "cxcs.duckdb")  # 3 rows of cx_nps_monthly
+    published = tmp_path / "published" / "cxcs.duckdb"
+    published.parent.mkdir()
+    with duckdb.connect(str(published)) as conn:
+        conn.execute("create schema marts")
+        conn.execute("create table marts.publication (run_id varchar, published_at timestamp, mart varchar, row_count bigint)")
+        conn.execute("insert into marts.publication values ('old', '2026-06-01 00:00:00', 'cx_nps_monthly', 100), "
+                     "('prev', '2026-06-02 00:00:00', 'cx_nps_monthly', 4)")
+    # The latest publication ('prev') had 4 rows. Drop 1/4 = 25%.
+    # Allowed share 0.2: at least ceil(4 * 0.8) = ceil(3.2) = 4 rows -> 3 fails.
+    monkeypatch.setenv("CXCS_GATE_MAX_ROW_DROP_SHARE", "0.2")
+    report = gate(tmp_path, build, ["cx_nps_monthly"], published)
+    [failure] = failures(report, "cx_nps_monthly")
+    assert "column=row_count" in failure and "dropped by at most 20%" in failure
+    assert failure.endswith("(4 rows, so at least 4) observed 3")
+    # Allowed share 0.25: at least ceil(4 * 0.75) = 3 rows -> 3 passes.
+    monkeypatch.setenv("CXCS_GATE_MAX_ROW_DROP_SHARE", "0.25")
+    assert gate(tmp_path, build, ["cx_nps_monthly"], published).passed
+
+
+def test_accounts_missing_from_dim_accounts(tmp_path: Path) -> None:
+    # The fact has accounts a1, a2, a3, x9; dim_accounts lacks x9: 1 of 4 = 25% missing (> 10%): blocking.
+    report = gate(tmp_path, make_build(tmp_path / "b" / "cxcs.duckdb", dim_accounts=["a1", "a2", "a3"]),
+                  ["fct_survey_responses"])
+    [critical] = failures(report, "fct_survey_responses")
+    assert "column=accounts_missing_share, max_value=0.1)" in critical and critical.endswith("observed 0.25")
+    assert any("accounts_missing_from_dim_accounts" in w and w.endswith("observed 1")
+               for w in failures(report, "fct_survey_responses", WARNING))
+    # With x9 known too: 0 missing, neither the blocking check nor the warning fails.
+    report = gate(tmp_path, make_build(tmp_path / "c" / "cxcs.duckdb", dim_accounts=["a1", "a2", "a3", "x9"]),
+                  ["fct_survey_responses"])
+    assert report.passed
+    assert not [w for w in failures(report, "fct_survey_responses", WARNING) if "accounts_missing" in w]
+
+
+def test_large_mart_is_validated_on_per_day_aggregates(tmp_path: Path) -> None:
+    usage = [
+        ("a1", "2026-06-01", 2, 3, 4, 10, 5, 80.0, 0.5),
+        ("a2", "2026-06-01", 1, 1, 2, 3, 2, 100.0, 0.5),
+        ("a1", "2026-06-02", 3, 2, 4, 9, 5, 80.0, 0.75),  # DAU 3 > WAU 2: impossible
+        ("a2", "2026-06-02", 1, 1, 2, 2, 2, 100.0, 0.5),
+    ]
+    report = gate(tmp_path, make_build(tmp_path / "b" / "cxcs.duckdb", usage_rows=usage), ["product_usage_daily"])
+    [failure] = failures(report, "product_usage_daily")
+    assert failure.startswith("product_usage_daily: expect_column_values_to_be_between(column=rows_dau_above_wau")
+    # The profile has one row per date; the failing date is named.
+    assert '"date": "2026-06-02"' in failure and '"rows_dau_above_wau": 1' in failure
+    assert report.results["product_usage_daily"].row_count == 4
+
+
+# --------------------------------------------------------------------------- the real refresh
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_refresh_with_a_wrong_mart_fails_the_gate_and_keeps_the_publication(
+    published_demo: PublishedDemo, tmp_path: Path
+) -> None:
+    landing, warehouse = published_demo.copy(tmp_path)
+    published = warehouse / "cxcs.duckdb"
+    before = sha256(published)
+    with duckdb.connect(str(published), read_only=True) as conn:
+        [(run_before,)] = conn.execute("select distinct run_id from marts.publication").fetchall()
+        movements_before = conn.execute("select count(*) from marts.fct_mrr_movements").fetchone()[0]
+    args = ("refresh", "--landing", str(landing), "--warehouse", str(warehouse))
+
+    # 1. A planted NPS of 150, written after dbt (and its tests) and before the gate.
+    planted = run_cxcs(*args, env={"CXCS_TEST_AFTER_DBT_SQL": (
+        "update marts.cx_nps_monthly set nps = 150 where dimension = 'overall' "
+        "and month = (select max(month) from marts.cx_nps_monthly where dimension = 'overall')")})
+    assert planted.returncode == 3, planted.stdout[-3000:] + planted.stderr[-3000:]
+    assert re.search(
+        r"FAILED marts/cx_nps_monthly:gx_expectations: cx_nps_monthly: expect_column_values_to_be_between"
+        r"\(column=nps, min_value=-100, max_value=100\).*150", planted.stderr)
+    assert "nothing was published, the previous publication (if any) is still serving" in planted.stderr
+    assert sha256(published) == before
+
+    # 2. Half of the MRR movements gone: the row count drops against the previous publication.
+    halved = run_cxcs(*args, env={"CXCS_TEST_AFTER_DBT_SQL": (
+        "delete from marts.fct_mrr_movements where hash(account_id, month) % 2 = 0")})
+    assert halved.returncode == 3, halved.stdout[-3000:] + halved.stderr[-3000:]
+    # The run restored the last publication first, so the NPS plant of run 1 is gone.
+    assert "[build] the previous run" in halved.stdout and "starting again from the last publication" in halved.stdout
+    assert "cx_nps_monthly" not in halved.stderr
+    minimum = -(-movements_before * 9 // 10)  # ceil(0.9 * rows of the previous publication)
+    # The suite parameter min_row_count is resolved in the result: ceil(0.9 * previous rows).
+    assert (f"FAILED marts/fct_mrr_movements:gx_expectations: fct_mrr_movements.structure: "
+            f"expect_column_values_to_be_between(column=row_count, min_value={minimum}) — row count dropped by "
+            f"at most 10% against the previous publication ({movements_before:,} rows, so at least {minimum:,}) "
+            f"observed ") in halved.stderr
+    assert sha256(published) == before
+
+    # 3. The next plain refresh starts from the last publication and publishes.
+    clean = run_cxcs(*args)
+    assert clean.returncode == 0, clean.stdout[-3000:] + clean.stderr[-3000:]
+    assert "starting again from the last publication" in clean.stdout
+    assert "Gate PASSED" in clean.stdout and "Data Docs: " in clean.stdout
+    with duckdb.connect(str(published), read_only=True) as conn:
+        runs = conn.execute("select run_id, count(*) from marts.publication group by 1 order by min(published_at)").fetchall()
+        nps_max = conn.execute("select max(nps) from marts.cx_nps_monthly").fetchone()[0]
+        latest = dict(conn.execute(
+            "select mart, row_count from marts.publication where run_id = ?", [runs[-1][0]]).fetchall())
+        movements = conn.execute("select count(*) from marts.fct_mrr_movements").fetchone()[0]
+    assert [r[0] for r in runs][0] == run_before and len(runs) == 2  # the two failed runs never published
+    assert nps_max <= 100 and movements == movements_before == latest["fct_mrr_movements"]

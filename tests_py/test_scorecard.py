@@ -1,0 +1,325 @@
+"""The CX/CS scorecard, built by the real Dagster refresh of a demo warehouse and opened in a
+real headless Chromium (Debian's /usr/bin/chromium, driven through the DevTools protocol).
+
+Checked in the browser: the page loads from disk with no console error and no failed
+request; every chart the published marts allow is rendered with one mark per published value
+(counted from the marts here, independently of the page); a definition is one click away;
+sections whose marts are not in the warehouse say "Not available in this warehouse". A
+full-page screenshot is written to the pytest temp folder and to target/scorecard.png.
+
+Run alone: ``.venv/bin/python -m pytest tests_py/test_scorecard.py``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from websockets.sync.client import ClientConnection, connect
+
+from orchestration.scorecard import SCORECARD_FILE_NAME, SECTIONS, build_scorecard
+from tests_py.demo_warehouse import PROJECT_DIR, published_demo
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--remote-debugging-port=0",
+    "--window-size=1400,1000",
+]
+
+
+# --------------------------------------------------------------------------- DevTools client
+class DevTools:
+    """A minimal Chrome DevTools Protocol client over one page's websocket."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.next_id = 0
+        self.events: list[dict[str, Any]] = []
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        self.next_id += 1
+        call_id = self.next_id
+        self.ws.send(json.dumps({"id": call_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv(timeout=60))
+            if message.get("id") == call_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+            self.events.append(message)
+
+    def wait_for(self, event: str, timeout: float = 60) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            for message in self.events:
+                if message.get("method") == event:
+                    return message
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(event)
+            self.events.append(json.loads(self.ws.recv(timeout=remaining)))
+
+    def evaluate(self, expression: str) -> Any:
+        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(result["exceptionDetails"])
+        return result["result"].get("value")
+
+    def problems(self) -> list[str]:
+        """Console errors, uncaught exceptions and failed loads seen so far."""
+        found = []
+        for message in self.events:
+            method, params = message.get("method"), message.get("params", {})
+            if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+                found.append(f"console.{params['type']}: {params.get('args')}")
+            elif method == "Runtime.exceptionThrown":
+                found.append(f"exception: {params.get('exceptionDetails')}")
+            elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
+                found.append(f"log: {params['entry'].get('text')} {params['entry'].get('url', '')}")
+            elif method == "Network.loadingFailed":
+                found.append(f"load failed: {params.get('errorText')}")
+        return found
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A headless Chromium with a fresh profile; yields its DevTools HTTP endpoint."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is not installed: apt-get install -y chromium (.ci/run does it)")
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    process = subprocess.Popen(
+        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 60
+        while not (port_file.exists() and port_file.read_text().strip()):
+            assert process.poll() is None, "chromium exited at start"
+            assert time.monotonic() < deadline, "chromium did not open its DevTools port"
+            time.sleep(0.1)
+        port = port_file.read_text().split()[0]
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
+def open_page(endpoint: str, url: str) -> Iterator[DevTools]:
+    """A new tab that loads `url`; every console and network event from the start is recorded."""
+    request = urllib.request.Request(f"{endpoint}/json/new?about:blank", method="PUT")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        target = json.load(response)
+    with connect(target["webSocketDebuggerUrl"], max_size=None, open_timeout=30) as ws:
+        page = DevTools(ws)
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            page.call(f"{domain}.enable")
+        page.call("Page.navigate", url=url)
+        page.wait_for("Page.loadEventFired")
+        yield page
+
+
+def screenshot(page: DevTools, *paths: Path) -> bytes:
+    size = page.call("Page.getLayoutMetrics")["cssContentSize"]
+    page.call(
+        "Emulation.setDeviceMetricsOverride",
+        width=int(size["width"]),
+        height=int(size["height"]),
+        deviceScaleFactor=1,
+        mobile=False,
+    )
+    png = base64.b64decode(page.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"])
+    for path in paths:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(png)
+    return png
+
+
+COUNT_MARKS = """
+(() => {
+  const out = {};
+  for (const svg of document.querySelectorAll('svg[data-chart]')) {
+    const box = svg.getBoundingClientRect();
+    const count = (selector) => svg.querySelectorAll(selector).length;
+    out[svg.dataset.chart] = {
+      width: box.width, height: box.height,
+      series: count('path.series'), band: count('path.band'), points: count('circle.point'),
+      bars: count('rect.bar'), steps: count('rect.step'), totals: count('rect.total'), cells: count('rect.cell'),
+      bar_total: [...svg.querySelectorAll('rect.bar')].reduce((sum, bar) => sum + Number(bar.dataset.value), 0),
+    };
+  }
+  return out;
+})()
+"""
+
+
+# --------------------------------------------------------------------------- tests
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return published_demo(tmp_path_factory)[1]
+
+
+def marts_rows(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(warehouse / "cxcs.duckdb"), read_only=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_scorecard_renders_every_chart_in_chromium(warehouse: Path, browser: str, tmp_path: Path) -> None:
+    page_path = warehouse / SCORECARD_FILE_NAME
+    assert page_path.exists(), "the Dagster refresh writes the scorecard after publishing"
+    html = page_path.read_text()
+    # self-contained: no script, stylesheet, image or font from anywhere
+    for needle in ("<script", "http://", "https://", "<img", "@import", "url("):
+        assert needle not in html.replace('xmlns="http://www.w3.org/2000/svg"', ""), needle
+
+    with open_page(browser, page_path.as_uri()) as page:
+        marks = page.evaluate(COUNT_MARKS)
+        screenshot(page, tmp_path / "scorecard.png", PROJECT_DIR / "target" / "scorecard.png")
+        problems = page.problems()
+        definition_open = page.evaluate(
+            "(() => { const d = document.querySelector('#nps details.definition');"
+            " d.querySelector('summary').click(); return [d.open, d.innerText]; })()"
+        )
+        sections = page.evaluate(
+            "Object.fromEntries([...document.querySelectorAll('section[data-section]')]"
+            ".map(s => [s.dataset.section, [s.dataset.available, s.innerText]]))"
+        )
+
+    assert problems == []
+    for chart, box in marks.items():
+        assert box["width"] > 300 and box["height"] > 60, (chart, box)
+
+    # One point per month with a published value; the band spans them (cx_nps_monthly overall).
+    nps_months = marts_rows(warehouse, "select count(nps) from marts.cx_nps_monthly where dimension = 'overall'")[0][0]
+    assert nps_months >= 12
+    assert marks["nps"]["points"] == nps_months and marks["nps"]["band"] == 1 and marks["nps"]["series"] == 1
+    csat_months = marts_rows(warehouse, "select count(csat_pct) from marts.cx_csat_monthly where dimension = 'overall'")[0][0]
+    ces_months = marts_rows(warehouse, "select count(ces_mean) from marts.cx_ces_monthly where dimension = 'overall'")[0][0]
+    assert marks["csat"]["points"] == csat_months >= 12
+    assert marks["ces"]["points"] == ces_months >= 12
+    rates = marts_rows(warehouse, "select count(response_rate_pct) from marts.cx_response_rates_monthly")[0][0]
+    assert marks["response_rate"]["points"] == rates
+    # MRR bridge: starting and ending totals and the five movements of the latest month.
+    assert marks["mrr_bridge"]["totals"] == 2 and marks["mrr_bridge"]["steps"] == 5
+    revenue_months = marts_rows(warehouse, "select count(*) from marts.cs_revenue_monthly where segment = 'all'")[0][0]
+    assert marks["mrr_trend"]["points"] == revenue_months
+    retention_values = marts_rows(
+        warehouse,
+        "select count(nrr_12m_pct) + count(grr_12m_pct) + count(nrr_1m_pct) + count(grr_1m_pct) "
+        "from marts.cs_revenue_monthly where segment = 'all'",
+    )[0][0]
+    assert marks["retention"]["points"] == retention_values
+    assert marts_rows(warehouse, "select count(nrr_12m_pct) from marts.cs_revenue_monthly where segment = 'all'")[0][0] > 0
+    assert marks["retention"]["series"] == 4
+    cohort_cells = marts_rows(warehouse, "select count(logo_retention_pct) from marts.cs_cohort_retention")[0][0]
+    assert marks["cohorts"]["cells"] == cohort_cells > 10
+
+    # Definitions one click away, with the formula from the dbt docs.
+    assert definition_open[0] is True
+    assert "100 * (promoters - detractors) / responses" in definition_open[1]
+
+    # Every section is there; those whose marts are missing say so instead of failing.
+    with duckdb.connect(str(warehouse / "cxcs.duckdb"), read_only=True) as conn:
+        published = {r[0] for r in conn.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+    needs = {
+        "health": {"cs_account_health_daily", "cs_health_backtest"},
+        "adoption": {"product_feature_adoption"},
+        "alerts": {"cs_playbook_alerts"},
+    }
+    assert set(sections) == {key for key, _, _ in SECTIONS}
+    for key, (available, text) in sections.items():
+        if needs.get(key, set()) <= published:
+            assert available == "true", (key, text)
+        else:
+            assert available == "false" and "Not available in this warehouse" in text, (key, text)
+    charts_expected = {"health": ["health_bands"], "adoption": ["feature_adoption"], "alerts": ["alerts"]}
+    for key, names in charts_expected.items():
+        if sections[key][0] == "true":
+            assert all(marks[n]["bars"] >= 1 for n in names), key
+    if {"customer_360", "cs_playbook_alerts"} <= published:
+        # the open-alert bars add up to customer_360's open_alerts
+        open_alerts = marts_rows(warehouse, "select sum(open_alerts) from marts.customer_360")[0][0]
+        assert marks.get("alerts", {}).get("bar_total", 0) == open_alerts
+    if "cs_account_health_daily" in published:
+        # one account per bar unit: the bands of the latest day add up to the accounts scored that day
+        scored = marts_rows(
+            warehouse,
+            "select count(*) from marts.cs_account_health_daily "
+            "where date = (select max(date) from marts.cs_account_health_daily)",
+        )[0][0]
+        assert marks["health_bands"]["bar_total"] == scored
+
+
+def test_sections_without_their_marts_are_not_available_not_failing(warehouse: Path, browser: str, tmp_path: Path) -> None:
+    """A warehouse publishing only cx_nps_monthly: one chart, every other section says why not."""
+    published = tmp_path / "cxcs.duckdb"
+    with duckdb.connect(str(published)) as conn:
+        conn.execute(f"attach '{warehouse / 'cxcs.duckdb'}' as demo (read_only)")
+        conn.execute("create schema marts")
+        conn.execute("create table marts.cx_nps_monthly as select * from demo.marts.cx_nps_monthly")
+        conn.execute("detach demo")
+        # what the quality gate records per publication (one row per mart of the run)
+        conn.execute(
+            "create table marts.publication (run_id varchar, published_at timestamp, mart varchar, row_count bigint, "
+            "dbt_tests_passed integer, gx_expectations_passed integer, warnings integer)"
+        )
+        conn.execute(
+            "insert into marts.publication values "
+            "('old', '2026-05-01 05:00', 'cx_nps_monthly', 9, 1, 1, 0), "
+            "('r2', '2026-06-01 05:00', 'cx_nps_monthly', 20, 5, 7, 1), "
+            "('r2', '2026-06-01 05:00', 'fct_survey_responses', 90, 3, 4, 0)"
+        )
+    result = build_scorecard(published, tmp_path / "out" / SCORECARD_FILE_NAME)
+    assert result.charts == ("nps",)
+    assert set(result.unavailable) == {key for key, _, _ in SECTIONS} - {"nps"}
+    with open_page(browser, result.path.as_uri()) as page:
+        marks = page.evaluate(COUNT_MARKS)
+        texts = page.evaluate("[...document.querySelectorAll('section[data-available=false]')].map(s => s.innerText)")
+        screenshot(page, tmp_path / "scorecard-partial.png")
+        problems = page.problems()
+    assert problems == []
+    assert list(marks) == ["nps"] and marks["nps"]["points"] >= 12
+    assert len(texts) == len(SECTIONS) - 1
+    assert all("Not available in this warehouse" in t for t in texts)
+    html = result.path.read_text()
+    # without the dbt manifest the definition points to the dbt docs instead of failing
+    assert "dbt docs generate" in html
+    # the latest publication's gate record: 2 marts, 5 + 3 = 8 dbt tests, 7 + 4 = 11 expectations, 0 + 1 warnings
+    assert (
+        "Run r2 published 2 marts at 2026-06-01 05:00 UTC after 8 dbt tests and 11 quality-gate "
+        "expectations passed; warn-only checks not passed: 1." in html
+    )
+
+
+def test_scorecard_asset_follows_the_publication() -> None:
+    """In the Dagster lineage the scorecard is rebuilt from the publication, in the refresh job."""
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    graph = defs.get_repository_def().asset_graph
+    assert graph.get(dg.AssetKey("scorecard")).parent_keys == {dg.AssetKey("published_warehouse")}
+    assert dg.AssetKey("scorecard") in defs.resolve_job_def("refresh").asset_layer.asset_graph.get_all_asset_keys()
