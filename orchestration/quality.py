@@ -265,7 +265,8 @@ class GateReport:
             warned = len(r.warnings)
             rows = "" if r.row_count is None else f"{r.row_count:,}"
             crit = "" if r.status == "skipped" else f"{passed}/{total}"
-            lines.append(f"{name:<28}{r.status.upper():>9}{rows:>12}{crit:>11}{warned if r.status != 'skipped' else '':>10}")
+            warned_text = "" if r.status == "skipped" else str(warned)
+            lines.append(f"{name:<28}{r.status.upper():>9}{rows:>12}{crit:>11}{warned_text:>10}")
         for r in self.skipped:
             lines.append(f"SKIPPED {r.mart}: {r.reason}")
         notes: dict[str, list[str]] = {}
@@ -314,7 +315,8 @@ def _short(value: Any, limit: int = 160) -> str:
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         # DuckDB dates arrive in pandas as midnight timestamps: show them as dates.
-        return value.date().isoformat() if value.time() == datetime.min.time() and value.tzinfo is None else value.isoformat()
+        midnight = value.time() == datetime.min.time() and value.tzinfo is None
+        return value.date().isoformat() if midnight else value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if hasattr(value, "item"):  # numpy scalars
@@ -400,6 +402,34 @@ def _reference_date(conn: duckdb.DuckDBPyConnection, sql: str, cache: dict[str, 
     return cache[sql]
 
 
+def _data_frame(
+    conn: duckdb.DuckDBPyConnection,
+    decl: SuiteDeclaration,
+    table: str,
+    columns: Sequence[str],
+    setup_errors: list[tuple[str, str]],
+) -> tuple[Any, list[str]]:
+    """The frame the suite file validates and its index columns: the mart's used columns, or
+    (``profile``) one row per ``group_by`` value of DuckDB aggregates."""
+    import pandas as pd
+
+    if decl.profile is None:
+        wanted = [c for c in columns if c in used_columns(decl.expectations) | set(decl.grain)]
+        select = ", ".join(_quote(c) for c in wanted) or "1 as no_columns"
+        return conn.execute(f"select {select} from {table}").df(), [c for c in decl.grain if c in columns]
+    p = decl.profile
+    aggregates = ", ".join(f"{sql} as {_quote(name)}" for name, sql in p.columns.items())
+    try:
+        frame = conn.execute(
+            f'select {_quote(p.group_by)}, count(*) as "rows", {aggregates} from {table} group by 1 order by 1'
+        ).df()
+    except duckdb.Error as exc:
+        # The suite's expectations then fail on the missing profile columns as well.
+        setup_errors.append((CRITICAL, f"profile query failed: {exc}"))
+        frame = pd.DataFrame({p.group_by: []})
+    return frame, [p.group_by]
+
+
 def read_frames(
     conn: duckdb.DuckDBPyConnection,
     decl: SuiteDeclaration,
@@ -409,45 +439,27 @@ def read_frames(
     references: dict[str, date | None] | None = None,
 ) -> MartFrames:
     """Everything GX needs for one mart, computed set-based in DuckDB."""
-    import pandas as pd
-
     table = f"{MARTS_SCHEMA}.{_quote(decl.mart)}"
     references = {} if references is None else references
     not_evaluated: list[str] = []
     setup_errors: list[tuple[str, str]] = []
     present = set(columns)
     row_count = int(conn.execute(f"select count(*) from {table}").fetchone()[0])
-
-    # The rows (small marts) or the per-group profile (large marts).
-    if decl.profile is None:
-        wanted = [c for c in columns if c in used_columns(decl.expectations) | set(decl.grain)]
-        select = ", ".join(_quote(c) for c in wanted) or "1 as no_columns"
-        frame = conn.execute(f"select {select} from {table}").df()
-        index_columns = [c for c in decl.grain if c in present]
-    else:
-        p = decl.profile
-        aggregates = ", ".join(f"{sql} as {_quote(name)}" for name, sql in p.columns.items())
-        try:
-            frame = conn.execute(
-                f"select {_quote(p.group_by)}, count(*) as \"rows\", {aggregates} from {table} group by 1 order by 1"
-            ).df()
-        except duckdb.Error as exc:
-            # The suite's expectations then fail on the missing profile columns as well.
-            setup_errors.append((CRITICAL, f"profile query failed: {exc}"))
-            frame = pd.DataFrame({p.group_by: []})
-        index_columns = [p.group_by]
+    frame, index_columns = _data_frame(conn, decl, table, columns, setup_errors)
 
     # The structure row.
     structure: dict[str, Any] = {"row_count": row_count}
     expectations: list[dict[str, Any]] = []
     parameters: dict[str, Any] = {}
 
-    expectations.append(_between("row_count", min_value=decl.min_rows, description=f"the mart has at least {decl.min_rows} row(s)"))
+    expectations.append(
+        _between("row_count", min_value=decl.min_rows, description=f"the mart has at least {decl.min_rows} row(s)")
+    )
     share = decl.max_row_drop_share if decl.max_row_drop_share is not None else default_max_row_drop_share()
     if previous_count is None:
         not_evaluated.append("row count against the previous publication: no previous publication of this mart")
     else:
-        minimum = math.ceil(previous_count * (1 - share))
+        minimum = math.ceil(round(previous_count * (1 - share), 9))  # no float noise at the boundary
         parameters["min_row_count"] = minimum
         structure["previous_row_count"] = previous_count
         expectations.append(
@@ -540,6 +552,8 @@ def read_frames(
                     description=f"every account of the mart is in {ACCOUNTS_DIMENSION}",
                 )
             )
+
+    import pandas as pd
 
     return MartFrames(
         decl=decl,

@@ -166,7 +166,8 @@ def test_clean_build_passes_and_missing_marts_are_skipped_not_passed(tmp_path: P
     assert "SKIPPED customer_360: mart marts.customer_360 is not in the build yet" in report.format()
     # Checks that cannot apply are named, not silently passed.
     assert any("no previous publication of this mart" in n for n in nps.not_evaluated)
-    assert any("dim_accounts is not in the build yet" in n for n in report.results["fct_survey_responses"].not_evaluated)
+    fact = report.results["fct_survey_responses"]
+    assert any("dim_accounts is not in the build yet" in n for n in fact.not_evaluated)
     # Data Docs (HTML) are rebuilt.
     assert report.data_docs and Path(report.data_docs).name == "index.html" and Path(report.data_docs).exists()
     assert list((tmp_path / "quality" / "data_docs" / "validations").rglob("*.html"))
@@ -203,7 +204,8 @@ def test_row_count_drop_against_the_previous_publication(tmp_path: Path, monkeyp
     published.parent.mkdir()
     with duckdb.connect(str(published)) as conn:
         conn.execute("create schema marts")
-        conn.execute("create table marts.publication (run_id varchar, published_at timestamp, mart varchar, row_count bigint)")
+        conn.execute("create table marts.publication "
+                     "(run_id varchar, published_at timestamp, mart varchar, row_count bigint)")
         conn.execute("insert into marts.publication values ('old', '2026-06-01 00:00:00', 'cx_nps_monthly', 100), "
                      "('prev', '2026-06-02 00:00:00', 'cx_nps_monthly', 4)")
     # The latest publication ('prev') had 4 rows. Drop 1/4 = 25%.
@@ -298,7 +300,8 @@ def test_refresh_with_a_wrong_mart_fails_the_gate_and_keeps_the_publication(
     assert "starting again from the last publication" in clean.stdout
     assert "Gate PASSED" in clean.stdout and "Data Docs: " in clean.stdout
     with duckdb.connect(str(published), read_only=True) as conn:
-        runs = conn.execute("select run_id, count(*) from marts.publication group by 1 order by min(published_at)").fetchall()
+        runs = conn.execute(
+            "select run_id, count(*) from marts.publication group by 1 order by min(published_at)").fetchall()
         nps_max = conn.execute("select max(nps) from marts.cx_nps_monthly").fetchone()[0]
         latest = dict(conn.execute(
             "select mart, row_count from marts.publication where run_id = ?", [runs[-1][0]]).fetchall())
