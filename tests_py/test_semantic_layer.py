@@ -368,3 +368,79 @@ def test_dbt_docs_generate_reads_the_published_file_and_shows_the_consumers(ware
     assert {"nps", "csat_pct", "ces_mean", "response_rate_pct", "mrr", "arr", "nrr_pct", "grr_pct", "logo_churn_rate_pct"} <= {
         m["name"] for m in manifest["metrics"].values()
     }
+
+
+# --------------------------------------------------------------------------- adoption and health
+def test_health_seat_utilisation_and_open_alerts_equal_the_marts(warehouse: Path, tmp_path: Path) -> None:
+    """avg_health_score = sum(health_score) / scored account-days of cs_account_health_daily;
+    seat_utilisation_pct = 100 * sum(mau) / sum(licensed_seats) of product_usage_daily (for one
+    account and day: the mart's seat_utilisation_pct); open_alerts = sum of customer_360.open_alerts."""
+    rows = mf_query(
+        warehouse,
+        ["avg_health_score", "health_score_sum", "scored_account_days", "seat_utilisation_pct", "mau_sum", "licensed_seats_sum", "open_alerts"],
+        ["metric_time__month", "account__segment"],
+        tmp_path / "health.csv",
+    )
+    health = {
+        (r["month"], r["segment"]): r
+        for r in mart(
+            warehouse,
+            "select cast(date_trunc('month', h.date) as date) as month, a.segment, sum(h.health_score) as total, "
+            "count(h.health_score) as days from marts.cs_account_health_daily as h "
+            "join semantic.sem_accounts as a using (account_id) group by 1, 2",
+        )
+    }
+    usage = {
+        (r["month"], r["segment"]): r
+        for r in mart(
+            warehouse,
+            "select cast(date_trunc('month', u.date) as date) as month, a.segment, "
+            "sum(case when u.licensed_seats > 0 then u.mau else 0 end) as mau, "
+            "sum(case when u.licensed_seats > 0 then u.licensed_seats else 0 end) as seats "
+            "from marts.product_usage_daily as u join semantic.sem_accounts as a using (account_id) group by 1, 2",
+        )
+    }
+    alerts = {r["segment"]: r["open_alerts"] for r in mart(warehouse, "select segment, sum(open_alerts) as open_alerts from marts.customer_360 group by 1")}
+    checked = 0
+    for row in rows:
+        key = (as_date(row["metric_time__month"]), row["account__segment"])
+        if number(row["scored_account_days"]):
+            m = health.pop(key)
+            assert int(number(row["scored_account_days"])) == m["days"]
+            assert number(row["health_score_sum"]) == m["total"]
+            assert math.isclose(float(number(row["avg_health_score"])), float(m["total"]) / m["days"], rel_tol=1e-9)
+            checked += 1
+        if number(row["licensed_seats_sum"]):
+            m = usage.pop(key)
+            assert int(number(row["mau_sum"])) == m["mau"] and int(number(row["licensed_seats_sum"])) == m["seats"]
+            assert math.isclose(float(number(row["seat_utilisation_pct"])), 100 * m["mau"] / m["seats"], rel_tol=1e-9)
+        if number(row["open_alerts"]) is not None:
+            assert int(number(row["open_alerts"])) == alerts[row["account__segment"]]
+    assert not health and checked >= 6
+    assert not {k: v for k, v in usage.items() if v["seats"]}
+
+
+def test_feature_adoption_by_day_and_feature_equals_product_feature_adoption(warehouse: Path, tmp_path: Path) -> None:
+    rows = mf_query(
+        warehouse,
+        ["feature_adoption_pct", "accounts_using_feature_30d", "feature_paying_accounts"],
+        ["metric_time__day", "feature_day__feature"],
+        tmp_path / "features.csv",
+    )
+    published = {(r["date"], r["feature"]): r for r in mart(warehouse, "select * from marts.product_feature_adoption")}
+    got = {(as_date(r["metric_time__day"]), r["feature_day__feature"]): r for r in rows}
+    assert set(got) == set(published) and len({k[1] for k in got}) >= 3
+    for key, row in got.items():
+        m = published[key]
+        assert int(number(row["accounts_using_feature_30d"])) == m["accounts_using_30d"]
+        assert int(number(row["feature_paying_accounts"])) == m["active_paying_accounts"]
+        if m["active_paying_accounts"] == 0:
+            assert number(row["feature_adoption_pct"]) is None and m["adoption_pct"] is None
+            continue
+        assert_ratio(row["feature_adoption_pct"], Fraction(100 * m["accounts_using_30d"], m["active_paying_accounts"]), m["adoption_pct"], 2)
+    # over a month, the adoption of its last day (a snapshot, not a sum of days)
+    monthly = mf_query(warehouse, ["feature_adoption_pct"], ["metric_time__month", "feature_day__feature"], tmp_path / "fm.csv")
+    for row in monthly:
+        month, feature = as_date(row["metric_time__month"]), row["feature_day__feature"]
+        last_day = max(d for d, f in published if f == feature and (d.year, d.month) == (month.year, month.month))
+        assert number(row["feature_adoption_pct"]) == number(got[(last_day, feature)]["feature_adoption_pct"])
