@@ -82,7 +82,7 @@ def test_markdown_table(ci_bench: tuple[Path, dict]) -> None:
     work, result = ci_bench
     text = (work / "out" / "ci.md").read_text()
     assert text.startswith("### Scale `ci`: 30 accounts x 30 days, seed 42")
-    assert "| measurement | stage | seconds | rows/s | x floor | peak RSS (MiB) |" in text
+    assert "| measurement | stage | seconds | rows/s | x floor | CPU s | CPU x floor | peak RSS (MiB) |" in text
     assert "| **full refresh** | **total** |" in text and "| **incremental (+1 day)** | **total** |" in text
     # The gate is a stage of its own: measured when orchestration/quality.py exists, else said so.
     assert "| full refresh | gate |" in text
