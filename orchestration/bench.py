@@ -408,13 +408,13 @@ def gate_present() -> bool:
 
 
 def stage_of(step_key: str) -> str:
-    if step_key.startswith("raw_landing_files"):
-        return "load"
-    if step_key.startswith("cxcs_dbt_models"):
-        return "dbt_build"
-    if step_key.startswith("published_warehouse"):
-        return "publish"
-    return "gate" if gate_present() else "other"
+    """The stage a Dagster step of the refresh job belongs to (other steps, e.g. a report
+    rendered after the build, are "other" and listed by name)."""
+    for prefix, stage in (("raw_landing_files", "load"), ("cxcs_dbt_models", "dbt_build"),
+                          ("quality_gate", "gate"), ("published_warehouse", "publish")):
+        if step_key.startswith(prefix):
+            return stage
+    return "other"
 
 
 STAGES = ("load", "dbt_build", "gate", "publish", "other", "startup_and_summary")
@@ -806,7 +806,10 @@ def markdown(result: dict[str, Any]) -> str:
         for stage in STAGES:
             if stage in k["stages"]:
                 st = k["stages"][stage]
-                lines.append(f"| {title} | {stage.replace('_', ' ')} | {_fmt(st['seconds'])} | "
+                label = stage.replace("_", " ")
+                if stage == "other":
+                    label += " (" + ", ".join(result["runs"][0][kind]["stages"].get("other", {}).get("steps", [])) + ")"
+                lines.append(f"| {title} | {label} | {_fmt(st['seconds'])} | "
                              f"{_fmt(st['rows_per_second'], 0)} | {_fmt(st['x_floor'], 2)} | {_fmt(st.get('cpu_seconds'))} | "
                              f"{_fmt(st.get('cpu_x_floor'), 2)} | {_mib(st['peak_rss'])} |")
             elif stage == "gate" and gate is None:

@@ -46,7 +46,11 @@ KEY_NUMBERS: tuple[tuple[str, str], ...] = (
     ("invoices", "select count(*) from staging.stg_billing__invoices"),
     ("survey responses", "select count(*) from staging.stg_survey__responses"),
     ("product users", "select count(*) from staging.stg_product__users"),
-    ("product events (distinct)", "select count(*) from staging.stg_product__events"),
+    # From the events rollup (events per user and day, SDK retries already collapsed): the same
+    # number as counting stg_product__events, without re-running its dedupe over every raw event
+    # (over two minutes at 43 M events on 2 cores, at the end of every refresh).
+    ("product events (distinct)",
+     "select coalesce(sum(events), 0) from intermediate.int_product__activity_daily where rollup_level = 'user'"),
     ("NPS, latest month", "select nps from marts.cx_nps_monthly where dimension = 'overall' order by month desc limit 1"),
     ("CSAT %, latest month", "select csat_pct from marts.cx_csat_monthly where dimension = 'overall' order by month desc limit 1"),
     ("CES mean, latest month", "select ces_mean from marts.cx_ces_monthly where dimension = 'overall' order by month desc limit 1"),
