@@ -213,7 +213,8 @@ def record_publication(
     counts = {m: int(conn.execute(f'select count(*) from marts."{m}"').fetchone()[0]) for m in marts}
     conn.execute(f"delete from {PUBLICATION_TABLE} where run_id = ?", [run_id])
     rows = [
-        (run_id, published_at.replace(tzinfo=None), m, counts[m], c.dbt_tests_passed, c.gx_expectations_passed, c.warnings)
+        (run_id, published_at.replace(tzinfo=None), m, counts[m],
+         c.dbt_tests_passed, c.gx_expectations_passed, c.warnings)
         for m in marts
         for c in [checks.get(m, MartChecks())]
     ]

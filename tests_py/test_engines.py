@@ -320,7 +320,8 @@ def test_every_node_ends_as_on_duckdb(engine: EngineRun, reference: Reference) -
     statuses = engine.build.statuses()
     expected = reference.build.statuses()
     assert statuses == expected
-    assert set(expected.values()) <= {"success", "pass", "warn"}
+    # no-op: nodes dbt build has nothing to run for (e.g. saved queries of the semantic layer).
+    assert set(expected.values()) <= {"success", "pass", "warn", "no-op"}
     kinds = {uid.split(".")[0] for uid in statuses}
     assert {"seed", "model", "test", "unit_test"} <= kinds
     assert sum(uid.startswith("unit_test.") for uid in statuses) >= 6

@@ -241,7 +241,8 @@ def test_sigkill_in_the_middle_of_dbt(published_demo: PublishedDemo, tmp_path: P
     before = sha256(published)
     new_ids = add_responses(landing, "killed")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", "refresh", "--landing", str(landing), "--warehouse", str(warehouse)],
+        [sys.executable, "-m", "orchestration.cli", "refresh",
+         "--landing", str(landing), "--warehouse", str(warehouse)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )

@@ -104,23 +104,26 @@ def make_build(
             "responses bigint, promoters bigint, passives bigint, detractors bigint, "
             "nps decimal(5, 1), nps_moe_95 decimal(5, 1))"
         )
-        conn.executemany("insert into marts.cx_nps_monthly values (?, ?, ?, ?, ?, ?, ?, ?, ?)", nps_rows)
+        if nps_rows:
+            conn.executemany("insert into marts.cx_nps_monthly values (?, ?, ?, ?, ?, ?, ?, ?, ?)", nps_rows)
         conn.execute(
             "create table staging.stg_survey__responses (response_id varchar, survey_type varchar, "
             "responded_at timestamp)"
         )
-        conn.executemany(
-            "insert into staging.stg_survey__responses values (?, ?, ?)", [(r[0], r[1], r[6]) for r in responses]
-        )
+        if responses:
+            conn.executemany(
+                "insert into staging.stg_survey__responses values (?, ?, ?)", [(r[0], r[1], r[6]) for r in responses]
+            )
         conn.execute(
             "create table marts.fct_survey_responses (response_id varchar, survey_type varchar, touchpoint varchar, "
             "account_id varchar, score integer, nps_class varchar, responded_at timestamp, segment varchar, "
             "response_date date)"
         )
-        conn.executemany(
-            "insert into marts.fct_survey_responses values (?, ?, ?, ?, ?, ?, ?, ?, cast(? as date))",
-            [(*r, r[6][:10]) for r in responses],
-        )
+        if responses:
+            conn.executemany(
+                "insert into marts.fct_survey_responses values (?, ?, ?, ?, ?, ?, ?, ?, cast(? as date))",
+                [(*r, r[6][:10]) for r in responses],
+            )
         if dim_accounts is not None:
             conn.execute("create table marts.dim_accounts (account_id varchar)")
             conn.executemany("insert into marts.dim_accounts values (?)", [(a,) for a in dim_accounts])
@@ -166,11 +169,25 @@ def test_clean_build_passes_and_missing_marts_are_skipped_not_passed(tmp_path: P
     assert "SKIPPED customer_360: mart marts.customer_360 is not in the build yet" in report.format()
     # Checks that cannot apply are named, not silently passed.
     assert any("no previous publication of this mart" in n for n in nps.not_evaluated)
-    assert any("dim_accounts is not in the build yet" in n for n in report.results["fct_survey_responses"].not_evaluated)
+    fact = report.results["fct_survey_responses"]
+    assert any("dim_accounts is not in the build yet" in n for n in fact.not_evaluated)
     # Data Docs (HTML) are rebuilt.
     assert report.data_docs and Path(report.data_docs).name == "index.html" and Path(report.data_docs).exists()
     assert list((tmp_path / "quality" / "data_docs" / "validations").rglob("*.html"))
     assert GateReport.from_json(report.to_json()).format() == report.format()
+
+
+def test_an_empty_mart_passes_only_while_its_inputs_are_empty(tmp_path: Path) -> None:
+    # No survey responses delivered yet (e.g. only billing files so far): an empty mart is right.
+    report = gate(tmp_path, make_build(tmp_path / "a" / "cxcs.duckdb", nps_rows=[], responses=[]),
+                  ["cx_nps_monthly"])
+    assert report.passed and report.results["cx_nps_monthly"].row_count == 0
+    assert "minimum rows and freshness: the mart's inputs are empty" in report.results["cx_nps_monthly"].not_evaluated
+    # Responses delivered but the mart is empty: it lost its rows.
+    report = gate(tmp_path, make_build(tmp_path / "b" / "cxcs.duckdb", nps_rows=[]), ["cx_nps_monthly"])
+    found = failures(report, "cx_nps_monthly")
+    assert any("column=row_count, min_value=1)" in f and f.endswith("observed 0") for f in found), found
+    assert any("column=months_behind_inputs" in f for f in found), found
 
 
 def test_planted_nps_of_150_fails_naming_the_expectation_and_the_row(tmp_path: Path) -> None:
@@ -203,7 +220,8 @@ def test_row_count_drop_against_the_previous_publication(tmp_path: Path, monkeyp
     published.parent.mkdir()
     with duckdb.connect(str(published)) as conn:
         conn.execute("create schema marts")
-        conn.execute("create table marts.publication (run_id varchar, published_at timestamp, mart varchar, row_count bigint)")
+        conn.execute("create table marts.publication "
+                     "(run_id varchar, published_at timestamp, mart varchar, row_count bigint)")
         conn.execute("insert into marts.publication values ('old', '2026-06-01 00:00:00', 'cx_nps_monthly', 100), "
                      "('prev', '2026-06-02 00:00:00', 'cx_nps_monthly', 4)")
     # The latest publication ('prev') had 4 rows. Drop 1/4 = 25%.
@@ -298,7 +316,8 @@ def test_refresh_with_a_wrong_mart_fails_the_gate_and_keeps_the_publication(
     assert "starting again from the last publication" in clean.stdout
     assert "Gate PASSED" in clean.stdout and "Data Docs: " in clean.stdout
     with duckdb.connect(str(published), read_only=True) as conn:
-        runs = conn.execute("select run_id, count(*) from marts.publication group by 1 order by min(published_at)").fetchall()
+        runs = conn.execute(
+            "select run_id, count(*) from marts.publication group by 1 order by min(published_at)").fetchall()
         nps_max = conn.execute("select max(nps) from marts.cx_nps_monthly").fetchone()[0]
         latest = dict(conn.execute(
             "select mart, row_count from marts.publication where run_id = ?", [runs[-1][0]]).fetchall())

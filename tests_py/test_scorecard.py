@@ -255,14 +255,21 @@ def test_scorecard_renders_every_chart_in_chromium(warehouse: Path, browser: str
             assert available == "true", (key, text)
         else:
             assert available == "false" and "Not available in this warehouse" in text, (key, text)
-    charts_expected = {"health": ["health_bands"], "adoption": ["feature_adoption"], "alerts": ["alerts"]}
+    charts_expected = {"health": ["health_bands"], "adoption": ["feature_adoption"]}
     for key, names in charts_expected.items():
         if sections[key][0] == "true":
             assert all(marks[n]["bars"] >= 1 for n in names), key
+    if "product_feature_adoption" in published:
+        features = marts_rows(
+            warehouse,
+            "select count(*) from marts.product_feature_adoption where date = (select max(date) from marts.product_feature_adoption)",
+        )[0][0]
+        assert marks["feature_adoption"]["bars"] == features >= 3
     if {"customer_360", "cs_playbook_alerts"} <= published:
-        # the open-alert bars add up to customer_360's open_alerts
+        # the open-alert bars add up to customer_360's open_alerts (no chart when none is open)
         open_alerts = marts_rows(warehouse, "select sum(open_alerts) from marts.customer_360")[0][0]
         assert marks.get("alerts", {}).get("bar_total", 0) == open_alerts
+        assert ("alerts" in marks) == (open_alerts > 0)
     if "cs_account_health_daily" in published:
         # one account per bar unit: the bands of the latest day add up to the accounts scored that day
         scored = marts_rows(

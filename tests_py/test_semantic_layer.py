@@ -20,7 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
-import time
+import threading
 from collections import defaultdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -280,7 +280,9 @@ def test_plan_dimension_partitions_mrr(warehouse: Path, tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- read-only
 def test_queries_work_while_a_refresh_runs(warehouse: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """A refresh holds the build file's write lock; mf and a duckdb reader use the published file."""
+    """A refresh holds the build file's write lock while dbt builds; mf and a duckdb reader
+    use the published file meanwhile, and the refresh still publishes. (The test never opens
+    the build file: even a read-only reader there would make the refresh fail to lock it.)"""
     landing = published_demo(tmp_path_factory)[0]
     copy = tmp_path / "warehouse"
     shutil.copytree(warehouse, copy)
@@ -294,17 +296,21 @@ def test_queries_work_while_a_refresh_runs(warehouse: Path, tmp_path: Path, tmp_
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines: list[str] = []
+    building = threading.Event()
+
+    def follow() -> None:
+        assert refresh.stdout is not None
+        for line in refresh.stdout:
+            lines.append(line)
+            if " START sql " in line:  # dbt is building models in the build file
+                building.set()
+
+    reader = threading.Thread(target=follow, daemon=True)
+    reader.start()
     try:
-        # wait until dbt is building (the build file is open for writing)
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and refresh.poll() is None:
-            try:
-                with duckdb.connect(str(copy / "build" / "cxcs.duckdb"), read_only=True):
-                    pass
-            except duckdb.IOException:
-                break  # locked by the writer: the refresh is under way
-            time.sleep(0.2)
-        assert refresh.poll() is None, "the refresh ended before it could be observed"
+        assert building.wait(timeout=600), "".join(lines)[-3000:]
+        assert refresh.poll() is None
         with duckdb.connect(str(copy / "cxcs.duckdb"), read_only=True) as conn:
             nps = conn.execute("select count(*) from marts.cx_nps_monthly where dimension = 'overall'").fetchone()[0]
         assert nps >= 12
@@ -312,8 +318,10 @@ def test_queries_work_while_a_refresh_runs(warehouse: Path, tmp_path: Path, tmp_
         assert rows
         assert refresh.poll() is None, "the refresh was still running while both readers read"
     finally:
-        output, _ = refresh.communicate(timeout=1200)
-    assert refresh.returncode == 0, output[-4000:]
+        refresh.wait(timeout=1200)
+        reader.join(timeout=60)
+    assert refresh.returncode == 0, "".join(lines)[-4000:]
+    assert any(f"published warehouse: {copy / 'cxcs.duckdb'}" in line for line in lines)
 
 
 def test_mf_validate_configs_runs_every_metric_against_the_published_file(warehouse: Path) -> None:
@@ -368,3 +376,79 @@ def test_dbt_docs_generate_reads_the_published_file_and_shows_the_consumers(ware
     assert {"nps", "csat_pct", "ces_mean", "response_rate_pct", "mrr", "arr", "nrr_pct", "grr_pct", "logo_churn_rate_pct"} <= {
         m["name"] for m in manifest["metrics"].values()
     }
+
+
+# --------------------------------------------------------------------------- adoption and health
+def test_health_seat_utilisation_and_open_alerts_equal_the_marts(warehouse: Path, tmp_path: Path) -> None:
+    """avg_health_score = sum(health_score) / scored account-days of cs_account_health_daily;
+    seat_utilisation_pct = 100 * sum(mau) / sum(licensed_seats) of product_usage_daily (for one
+    account and day: the mart's seat_utilisation_pct); open_alerts = sum of customer_360.open_alerts."""
+    rows = mf_query(
+        warehouse,
+        ["avg_health_score", "health_score_sum", "scored_account_days", "seat_utilisation_pct", "mau_sum", "licensed_seats_sum", "open_alerts"],
+        ["metric_time__month", "account__segment"],
+        tmp_path / "health.csv",
+    )
+    health = {
+        (r["month"], r["segment"]): r
+        for r in mart(
+            warehouse,
+            "select cast(date_trunc('month', h.date) as date) as month, a.segment, sum(h.health_score) as total, "
+            "count(h.health_score) as days from marts.cs_account_health_daily as h "
+            "join semantic.sem_accounts as a using (account_id) group by 1, 2",
+        )
+    }
+    usage = {
+        (r["month"], r["segment"]): r
+        for r in mart(
+            warehouse,
+            "select cast(date_trunc('month', u.date) as date) as month, a.segment, "
+            "sum(case when u.licensed_seats > 0 then u.mau else 0 end) as mau, "
+            "sum(case when u.licensed_seats > 0 then u.licensed_seats else 0 end) as seats "
+            "from marts.product_usage_daily as u join semantic.sem_accounts as a using (account_id) group by 1, 2",
+        )
+    }
+    alerts = {r["segment"]: r["open_alerts"] for r in mart(warehouse, "select segment, sum(open_alerts) as open_alerts from marts.customer_360 group by 1")}
+    checked = 0
+    for row in rows:
+        key = (as_date(row["metric_time__month"]), row["account__segment"])
+        if number(row["scored_account_days"]):
+            m = health.pop(key)
+            assert int(number(row["scored_account_days"])) == m["days"]
+            assert number(row["health_score_sum"]) == m["total"]
+            assert math.isclose(float(number(row["avg_health_score"])), float(m["total"]) / m["days"], rel_tol=1e-9)
+            checked += 1
+        if number(row["licensed_seats_sum"]):
+            m = usage.pop(key)
+            assert int(number(row["mau_sum"])) == m["mau"] and int(number(row["licensed_seats_sum"])) == m["seats"]
+            assert math.isclose(float(number(row["seat_utilisation_pct"])), 100 * m["mau"] / m["seats"], rel_tol=1e-9)
+        if number(row["open_alerts"]) is not None:
+            assert int(number(row["open_alerts"])) == alerts[row["account__segment"]]
+    assert not health and checked >= 6
+    assert not {k: v for k, v in usage.items() if v["seats"]}
+
+
+def test_feature_adoption_by_day_and_feature_equals_product_feature_adoption(warehouse: Path, tmp_path: Path) -> None:
+    rows = mf_query(
+        warehouse,
+        ["feature_adoption_pct", "accounts_using_feature_30d", "feature_paying_accounts"],
+        ["metric_time__day", "feature_day__feature"],
+        tmp_path / "features.csv",
+    )
+    published = {(r["date"], r["feature"]): r for r in mart(warehouse, "select * from marts.product_feature_adoption")}
+    got = {(as_date(r["metric_time__day"]), r["feature_day__feature"]): r for r in rows}
+    assert set(got) == set(published) and len({k[1] for k in got}) >= 3
+    for key, row in got.items():
+        m = published[key]
+        assert int(number(row["accounts_using_feature_30d"])) == m["accounts_using_30d"]
+        assert int(number(row["feature_paying_accounts"])) == m["active_paying_accounts"]
+        if m["active_paying_accounts"] == 0:
+            assert number(row["feature_adoption_pct"]) is None and m["adoption_pct"] is None
+            continue
+        assert_ratio(row["feature_adoption_pct"], Fraction(100 * m["accounts_using_30d"], m["active_paying_accounts"]), m["adoption_pct"], 2)
+    # over a month, the adoption of its last day (a snapshot, not a sum of days)
+    monthly = mf_query(warehouse, ["feature_adoption_pct"], ["metric_time__month", "feature_day__feature"], tmp_path / "fm.csv")
+    for row in monthly:
+        month, feature = as_date(row["metric_time__month"]), row["feature_day__feature"]
+        last_day = max(d for d, f in published if f == feature and (d.year, d.month) == (month.year, month.month))
+        assert number(row["feature_adoption_pct"]) == number(got[(last_day, feature)]["feature_adoption_pct"])

@@ -43,10 +43,13 @@
     the denominator is 0 or null (never an infinity or a division error).
 -#}
 {% macro cs_pct(numerator, denominator) -%}
-    case
-        when {{ denominator }} > 0
-            then {{ cs_round('100.0 * (' ~ numerator ~ ') / (' ~ denominator ~ ')', 2) }}
-    end
+    {#- The whole case is cast: PostgreSQL drops the scale of a case with an implicit null. -#}
+    cast(
+        case
+            when {{ denominator }} > 0
+                then {{ cs_round('100.0 * (' ~ numerator ~ ') / (' ~ denominator ~ ')', 2) }}
+        end
+    as decimal(18, 2))
 {%- endmacro %}
 
 {#-

@@ -1,5 +1,5 @@
 -- The account dimension of the semantic layer: what metrics are grouped by as account__*.
--- Grain: one row per account any CX or CS mart reports on (every account of the CS marts,
+-- Grain: one row per account any CX or CS mart reports on (every account of dim_accounts,
 -- plus accounts only seen in survey responses). segment and region use the marts' own
 -- conventions (the current billing values, `unknown` when billing does not know the account
 -- or gives no region), so a metric grouped by account__segment or account__region returns
@@ -8,15 +8,9 @@
 -- account, the last plan of a churned one; `none` for trial-only or unknown accounts).
 with
 
-cs_accounts as (
+dim_accounts as (
 
-    select * from {{ ref('int_cs__accounts') }}
-
-),
-
-billing_accounts as (
-
-    select * from {{ ref('stg_billing__accounts') }}
+    select * from {{ ref('dim_accounts') }}
 
 ),
 
@@ -40,7 +34,7 @@ plans as (
 
 account_ids as (
 
-    select account_id from cs_accounts
+    select account_id from dim_accounts
     union
     select account_id from survey_responses
     where account_id is not null
@@ -78,17 +72,15 @@ final as (
 
     select
         account_ids.account_id,
-        coalesce(cs_accounts.segment, 'unknown') as segment,
-        coalesce(billing_accounts.region, 'unknown') as region,
-        coalesce(billing_accounts.industry, 'unknown') as industry,
+        coalesce(dim_accounts.segment, 'unknown') as segment,
+        coalesce(dim_accounts.region, 'unknown') as region,
+        coalesce(dim_accounts.industry, 'unknown') as industry,
         coalesce(latest_plans.plan_id, 'none') as plan_id,
         coalesce(plans.plan_name, 'none') as plan_name
 
     from account_ids
-    left join cs_accounts
-        on account_ids.account_id = cs_accounts.account_id
-    left join billing_accounts
-        on account_ids.account_id = billing_accounts.account_id
+    left join dim_accounts
+        on account_ids.account_id = dim_accounts.account_id
     left join latest_plans
         on account_ids.account_id = latest_plans.account_id
     left join plans

@@ -3,16 +3,15 @@
     once per run. Incremental: each run rebuilds whole days — every day on or after
     product_events_cutoff (the last day already rolled up minus var events_lookback_days) —
     with delete+insert on activity_date, so a late event lands on the day it occurred and a
-    day is never half old, half new. Portable strategy choice: delete+insert on the day key
-    runs as-is on DuckDB and PostgreSQL; on Spark the same model runs as insert_overwrite
-    partitioned by activity_date (config change only).
+    day is never half old, half new. Portable strategy (macros/engines/incremental.sql):
+    delete+insert on the day key on DuckDB and PostgreSQL, insert_overwrite of the
+    activity_date partitions on Spark.
 -#}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='activity_date',
         on_schema_change='fail',
+        **replace_periods_config('activity_date'),
     )
 }}
 

@@ -48,20 +48,20 @@ final as (
         cast(paying_account_months as {{ dbt.type_bigint() }}) as paying_account_months,
         cast(starting_accounts as {{ dbt.type_bigint() }}) as starting_accounts,
         cast(churned_accounts as {{ dbt.type_bigint() }}) as churned_accounts,
-        case
+        cast(case
             when paying_account_months > 0
                 then {{ cs_round('ending_mrr_sum / paying_account_months', 2, 38) }}
-        end as arpa,
+        end as decimal(38, 2)) as arpa,
         {{ cs_pct('churned_accounts', 'starting_accounts') }} as monthly_logo_churn_pct,
         cast({{ var('gross_margin', 0.8) }} as decimal(9, 4)) as gross_margin,
-        case
+        cast(case
             when churned_accounts > 0 and paying_account_months > 0
                 then {{ cs_round(
                     'ending_mrr_sum * cast(' ~ var('gross_margin', 0.8) ~ ' as decimal(9, 4)) * starting_accounts'
                     ~ ' / (paying_account_months * churned_accounts)',
                     2, 38
                 ) }}
-        end as predicted_clv
+        end as decimal(38, 2)) as predicted_clv
     from trailing_totals
 
 )
