@@ -316,6 +316,8 @@ def _short(value: Any, limit: int = 160) -> str:
 
 
 def _json_default(value: Any) -> Any:
+    if value is None or value != value:  # NaN, NaT (a missing date in an unexpected row)
+        return None
     if isinstance(value, datetime):
         # DuckDB dates arrive in pandas as midnight timestamps: show them as dates.
         midnight = value.time() == datetime.min.time() and value.tzinfo is None
