@@ -315,17 +315,33 @@ def _short(value: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _json_default(value: Any) -> Any:
-    if value is None or value != value:  # NaN, NaT (a missing date in an unexpected row)
+def _plain_json(value: Any) -> Any:
+    """``value`` as plain JSON data: numpy and pandas scalars converted, NaN and NaT as null."""
+    return json.loads(json.dumps(_nan_to_none(value), default=_json_default))
+
+
+def _nan_to_none(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _nan_to_none(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_nan_to_none(v) for v in value]
+    if isinstance(value, float) and math.isnan(value):
         return None
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    if type(value).__name__ == "NaTType":  # pandas' missing timestamp
+        return None
+    if hasattr(value, "item") and not isinstance(value, (date, datetime)):  # numpy scalars
+        item = value.item()
+        return None if isinstance(item, float) and math.isnan(item) else item
     if isinstance(value, datetime):
         # DuckDB dates arrive in pandas as midnight timestamps: show them as dates.
         midnight = value.time() == datetime.min.time() and value.tzinfo is None
         return value.date().isoformat() if midnight else value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
     if isinstance(value, Path):
         return str(value)
     return str(value)
@@ -647,11 +663,11 @@ def _outcomes(suite_name: str, result: Any, values: Mapping[str, Any] | None = N
             ExpectationOutcome(
                 suite=suite_name,
                 expectation=config.type,
-                kwargs=json.loads(json.dumps(kwargs, default=_json_default)),
+                kwargs=_plain_json(kwargs),
                 severity=str(getattr(config.severity, "value", config.severity) or CRITICAL),
                 success=bool(r.success),
-                observed=json.loads(json.dumps(observed, default=_json_default)),
-                unexpected=json.loads(json.dumps(list(unexpected)[:SAMPLE_SIZE], default=_json_default)),
+                observed=_plain_json(observed),
+                unexpected=_plain_json(list(unexpected)[:SAMPLE_SIZE]),
                 description=config.description or "",
                 error=error,
             )

@@ -122,7 +122,7 @@ def make_build(
         if responses:
             conn.executemany(
                 "insert into marts.fct_survey_responses values (?, ?, ?, ?, ?, ?, ?, ?, cast(? as date))",
-                [(*r, r[6][:10]) for r in responses],
+                [(*r, r[6][:10] if r[6] else None) for r in responses],
             )
         if dim_accounts is not None:
             conn.execute("create table marts.dim_accounts (account_id varchar)")
@@ -249,6 +249,17 @@ def test_accounts_missing_from_dim_accounts(tmp_path: Path) -> None:
                   ["fct_survey_responses"])
     assert report.passed
     assert not [w for w in failures(report, "fct_survey_responses", WARNING) if "accounts_missing" in w]
+
+
+def test_missing_timestamps_in_failing_rows_are_reported(tmp_path: Path) -> None:
+    # r3 lost its responded_at (pandas gives NaT): the not-null expectation fails and names it.
+    responses = [r if r[0] != "r3" else (*r[:6], None, r[7]) for r in RESPONSES]
+    build = make_build(tmp_path / "b" / "cxcs.duckdb", responses=responses)
+    report = gate(tmp_path, build, ["fct_survey_responses"])
+    [failure] = failures(report, "fct_survey_responses")
+    assert failure.startswith("fct_survey_responses: expect_column_values_to_not_be_null(column=responded_at)")
+    assert '"response_id": "r3"' in failure and '"responded_at": null' in failure
+    assert GateReport.from_json(report.to_json()).blocking_failures[0].unexpected[0]["response_id"] == "r3"
 
 
 def test_large_mart_is_validated_on_per_day_aggregates(tmp_path: Path) -> None:
