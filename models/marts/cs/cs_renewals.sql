@@ -12,6 +12,12 @@ accounts as (
 
 ),
 
+account_health as (
+
+    select * from {{ ref('cs_account_health_daily') }}
+
+),
+
 -- The paid version of each subscription in force on the as-of date (the highest version
 -- should two overlap); trials are not renewals.
 in_force as (
@@ -36,6 +42,32 @@ in_force as (
 
 ),
 
+-- Each account's latest health day up to the as-of date (the as-of date itself for an account
+-- paying then, as every account with a renewal is), and its band on that day.
+latest_health_days as (
+
+    select
+        account_health.account_id,
+        max(account_health.date) as health_date
+    from account_health
+    where account_health.date <= {{ cs_as_of_date() }}
+    group by 1
+
+),
+
+current_health as (
+
+    select
+        account_health.account_id,
+        account_health.health_band
+    from account_health
+    inner join latest_health_days
+        on
+            account_health.account_id = latest_health_days.account_id
+            and account_health.date = latest_health_days.health_date
+
+),
+
 -- Up for renewal: the current term ends within the next 90 days (as-of date included).
 final as (
 
@@ -53,13 +85,15 @@ final as (
         cast(in_force.mrr as {{ cs_money_type() }}) as mrr,
         cast(12 * in_force.mrr as {{ cs_money_type() }}) as arr_up_for_renewal,
         in_force.canceled_at is not null as is_cancellation_requested,
-        -- Filled once the health score (cs_account_health_daily) exists; null until then.
-        cast(null as {{ dbt.type_string() }}) as health_band,
+        -- Null when the account has no health row (e.g. no product history).
+        cast(current_health.health_band as {{ dbt.type_string() }}) as health_band,
         {{ cs_as_of_date() }} as as_of_date
 
     from in_force
     left join accounts
         on in_force.account_id = accounts.account_id
+    left join current_health
+        on in_force.account_id = current_health.account_id
     where
         in_force.version_rank = 1
         and in_force.contract_end >= {{ cs_as_of_date() }}

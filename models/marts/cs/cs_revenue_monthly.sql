@@ -12,6 +12,12 @@ months as (
 
 ),
 
+account_retention as (
+
+    select * from {{ ref('int_cs__account_mrr_retention') }}
+
+),
+
 -- Every movement twice: under the account's current segment and under the total `all`.
 segment_movements as (
 
@@ -57,48 +63,40 @@ monthly as (
 
 ),
 
--- Retention bases: the accounts with MRR > 0 at the end of month b, followed to month
--- b + k (k = 1 and 12), where the window is measured.
-retention_bases as (
+-- Every account's NRR/GRR base and retained MRR (int_cs__account_mrr_retention), twice:
+-- under the account's current segment and under the total `all`.
+segment_retention as (
 
-    {% for window_months in [1, 12] %}
-        select
-            cast({{ dbt.dateadd('month', window_months, 'segment_movements.month_start') }} as date)
-                as measured_month,
-            {{ window_months }} as window_months,
-            segment_movements.segment,
-            segment_movements.account_id,
-            segment_movements.ending_mrr as base_mrr
-        from segment_movements
-        where segment_movements.ending_mrr > 0
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    select
+        account_retention.measured_month,
+        account_retention.window_months,
+        account_retention.segment,
+        account_retention.base_mrr,
+        account_retention.retained_mrr,
+        account_retention.retained_mrr_capped
+    from account_retention
+    union all
+    select
+        account_retention.measured_month,
+        account_retention.window_months,
+        'all' as segment,
+        account_retention.base_mrr,
+        account_retention.retained_mrr,
+        account_retention.retained_mrr_capped
+    from account_retention
 
 ),
 
--- NRR numerator: their MRR at the end of the measured month (0 when no longer paying);
--- GRR numerator: the same, each account capped at its base MRR.
 retention as (
 
     select
-        retention_bases.measured_month,
-        retention_bases.window_months,
-        retention_bases.segment,
-        sum(retention_bases.base_mrr) as base_mrr,
-        sum(coalesce(measured.ending_mrr, 0)) as retained_mrr,
-        sum(
-            case
-                when coalesce(measured.ending_mrr, 0) < retention_bases.base_mrr
-                    then coalesce(measured.ending_mrr, 0)
-                else retention_bases.base_mrr
-            end
-        ) as retained_mrr_capped
-    from retention_bases
-    left join segment_movements as measured
-        on
-            retention_bases.account_id = measured.account_id
-            and retention_bases.segment = measured.segment
-            and retention_bases.measured_month = measured.month_start
+        measured_month,
+        window_months,
+        segment,
+        sum(base_mrr) as base_mrr,
+        sum(retained_mrr) as retained_mrr,
+        sum(retained_mrr_capped) as retained_mrr_capped
+    from segment_retention
     group by 1, 2, 3
 
 ),
