@@ -67,8 +67,8 @@ AS_OF = "2024-06-30"
 # The models of this issue (the health, onboarding and alert marts in models/marts/cs have their own tests).
 CS_REVENUE_MODELS = {
     "int_cs__subscription_versions", "int_cs__months", "int_cs__accounts", "int_cs__fx_rates",
-    "int_cs__account_mrr_monthly", "fct_mrr_movements", "cs_revenue_monthly", "cs_cohort_retention",
-    "cs_clv", "cs_clv_segments", "cs_renewals",
+    "int_cs__account_mrr_monthly", "int_cs__account_mrr_retention", "fct_mrr_movements", "cs_revenue_monthly",
+    "cs_cohort_retention", "cs_clv", "cs_clv_segments", "cs_renewals",
 }
 
 D = Decimal
@@ -117,13 +117,13 @@ def test_every_test_passes(build: Build) -> None:
     failing = {uid: s for uid, s in statuses.items() if s in ("fail", "error")}
     assert not failing
     # The CS unit tests (_int_cs__unit_tests.yml, _cs__unit_tests.yml): pricing, months,
-    # the six movement cases, and every mart's formulas.
+    # the six movement cases, the NRR/GRR bases, and every mart's formulas.
     cs_unit = {
         uid: s
         for uid, s in statuses.items()
         if uid.startswith("unit_test.") and uid.split(".")[2] in CS_REVENUE_MODELS
     }
-    assert len(cs_unit) == 17 and set(cs_unit.values()) == {"pass"}, cs_unit
+    assert len(cs_unit) == 18 and set(cs_unit.values()) == {"pass"}, cs_unit
     for singular in (
         "assert_cs_revenue_movements_add_up",
         "assert_cs_grr_within_bounds",
@@ -485,7 +485,11 @@ def test_cs_renewals(build: Build) -> None:
         " is_cancellation_requested, health_band from marts.cs_renewals order by 1"
     )
     # As of 2024-06-30: contract_end within [2024-06-30, 2024-09-28]. S2 (2025-06-15) and
-    # S10 (2025-05-10) are later; S3, S5, S8, S9 ended; S6 was a trial.
+    # S10 (2025-05-10) are later; S3, S5, S8, S9 ended; S6 was a trial. health_band is the
+    # band of the account's latest cs_account_health_daily day up to the as-of date; this
+    # landing set has no product events, so no account has a health row: null (the band
+    # itself is checked by the unit test test_cs_renewals_window_and_in_force_version).
+    assert build.query("select count(*) from marts.cs_account_health_daily") == [(0,)]
     assert rows == [
         ("S1", "A1", "smb", date(2024, 7, 1), 1, D("450"), D("5400"), False, None),  # 12 * 450
         ("S4", "A4", "mid_market", date(2024, 9, 28), 90, D("350"), D("4200"), False, None),  # day 90: in

@@ -265,6 +265,78 @@ def test_mrr_by_quarter_is_the_last_month_not_a_sum(warehouse: Path, tmp_path: P
         assert number(row["new_mrr"]) == sum(m["new_mrr"] for m in months)  # movements add up
 
 
+RETENTION_12M = ["nrr_12m_pct", "grr_12m_pct", "nrr_12m_base_mrr", "nrr_12m_retained_mrr", "grr_12m_retained_mrr"]
+
+
+def retention_12m_from_movements(warehouse: Path) -> dict[tuple[date, str], list[Decimal]]:
+    """[base, retained, retained capped] per (month m, segment and `all`), computed here from
+    the published fct_mrr_movements by the metrics spec's definition: the accounts with MRR > 0
+    at the end of m - 12 (base = that MRR), followed to the end of m (their MRR then, 0 when
+    they have no movement row in m: not paying at either end), GRR capping each at its base.
+    Only months of the mart's calendar (up to the as-of month) are measured."""
+    months = {r["month"] for r in mart(warehouse, "select distinct month from marts.cs_revenue_monthly")}
+    rows = mart(warehouse, "select account_id, month, segment, ending_mrr from marts.fct_mrr_movements")
+    ending = {(r["account_id"], r["month"]): r["ending_mrr"] for r in rows}
+    sums: dict[tuple[date, str], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
+    for r in rows:
+        if r["ending_mrr"] <= 0:
+            continue
+        month = date(r["month"].year + 1, r["month"].month, 1)
+        if month not in months:
+            continue
+        now = ending.get((r["account_id"], month), Decimal(0))
+        for segment in (r["segment"], "all"):
+            total = sums[(month, segment)]
+            total[0] += r["ending_mrr"]
+            total[1] += now
+            total[2] += min(now, r["ending_mrr"])
+    return sums
+
+
+@pytest.mark.parametrize(("group_by", "segment"), [(["metric_time__month"], "all"), (["metric_time__month", "account__segment"], None)])
+def test_12_month_nrr_and_grr_equal_cs_revenue_monthly(warehouse: Path, tmp_path: Path, group_by: list[str], segment: str | None) -> None:
+    """NRR 12m = 100 * retained / base and GRR 12m = 100 * retained capped / base, from the
+    bases recomputed from fct_mrr_movements (see above); mf's sums equal them exactly, mf's
+    ratios equal the exact fractions, and the mart publishes those fractions rounded."""
+    rows = mf_query(warehouse, RETENTION_12M, group_by, tmp_path / "retention.csv")
+    where = "segment = 'all'" if segment else "segment <> 'all'"
+    published = {(r["month"], r["segment"]): r for r in mart(warehouse, f"select * from marts.cs_revenue_monthly where {where}")}
+    expected = {k: v for k, v in retention_12m_from_movements(warehouse).items() if (k[1] == "all") == bool(segment)}
+    got = {(as_date(r["metric_time__month"]), r.get("account__segment", "all")): r for r in rows}
+    # mf has a row for every month and segment with a 12-month base; the mart's other rows are null
+    assert set(got) == set(expected) and len(got) >= 3
+    for key, m in published.items():
+        if key not in got:
+            assert m["nrr_12m_pct"] is None and m["grr_12m_pct"] is None, key
+    nrr_above_100 = grr_below_100 = False
+    for key, row in got.items():
+        base, retained, capped = expected[key]
+        assert number(row["nrr_12m_base_mrr"]) == base, key
+        assert number(row["nrr_12m_retained_mrr"]) == retained, key
+        assert number(row["grr_12m_retained_mrr"]) == capped, key
+        m = published[key]
+        assert_ratio(row["nrr_12m_pct"], Fraction(retained) * 100 / Fraction(base), m["nrr_12m_pct"], 2)
+        assert_ratio(row["grr_12m_pct"], Fraction(capped) * 100 / Fraction(base), m["grr_12m_pct"], 2)
+        nrr_above_100 |= m["nrr_12m_pct"] > 100
+        grr_below_100 |= m["grr_12m_pct"] < 100
+    # the demo has expanding and shrinking accounts over 12 months
+    assert nrr_above_100 and grr_below_100
+    if segment:
+        # A trailing 12-month rate is a snapshot of its month: a quarter shows its last month
+        # that has a base, never a sum or an average of months.
+        quarters = mf_query(warehouse, ["nrr_12m_pct", "grr_12m_pct"], ["metric_time__quarter"], tmp_path / "q.csv")
+        last: dict[date, tuple[date, str]] = {}
+        for month, segment_all in sorted(expected):
+            last[date(month.year, 3 * ((month.month - 1) // 3) + 1, 1)] = (month, segment_all)
+        got_q = {as_date(r["metric_time__quarter"]): r for r in quarters if number(r["nrr_12m_pct"]) is not None}
+        assert set(got_q) == set(last) and len(got_q) >= 2
+        for quarter, row in got_q.items():
+            base, retained, capped = expected[last[quarter]]
+            m = published[last[quarter]]
+            assert_ratio(row["nrr_12m_pct"], Fraction(retained) * 100 / Fraction(base), m["nrr_12m_pct"], 2)
+            assert_ratio(row["grr_12m_pct"], Fraction(capped) * 100 / Fraction(base), m["grr_12m_pct"], 2)
+
+
 def test_plan_dimension_partitions_mrr(warehouse: Path, tmp_path: Path) -> None:
     rows = mf_query(warehouse, ["mrr"], ["metric_time__month", "account__plan"], tmp_path / "plan.csv")
     published = {r["month"]: r["ending_mrr"] for r in mart(warehouse, "select * from marts.cs_revenue_monthly where segment = 'all'")}
@@ -373,7 +445,7 @@ def test_dbt_docs_generate_reads_the_published_file_and_shows_the_consumers(ware
     assert "model.cxcs.fct_mrr_movements" in exposures["semantic_layer"]
     semantic_models = {s["name"]: s["node_relation"]["relation_name"] for s in manifest["semantic_models"].values()}
     assert semantic_models["survey_responses"].endswith('"marts"."fct_survey_responses"')
-    assert {"nps", "csat_pct", "ces_mean", "response_rate_pct", "mrr", "arr", "nrr_pct", "grr_pct", "logo_churn_rate_pct"} <= {
+    assert {"nps", "csat_pct", "ces_mean", "response_rate_pct", "mrr", "arr", "nrr_pct", "grr_pct", "nrr_12m_pct", "grr_12m_pct", "logo_churn_rate_pct"} <= {
         m["name"] for m in manifest["metrics"].values()
     }
 
