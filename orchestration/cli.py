@@ -51,14 +51,47 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def prepare_dbt_manifest() -> None:
-    """Parse the dbt project so target/manifest.json matches the models on disk (a few seconds)."""
+# What dbt's parse reads besides the project files: the profile's environment.
+PARSE_ENV = ("DBT_TARGET", "CXCS_DUCKDB_PATH", "CXCS_WAREHOUSE_DIR", "CXCS_DUCKDB_MEMORY_LIMIT")
+PARSE_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
+
+
+def _parse_fingerprint(project_dir: Path) -> str:
+    """Every file dbt parses (path, size, mtime) and the profile's environment, hashed."""
+    import hashlib
+    import os
+
+    digest = hashlib.sha256()
+    for name in PARSE_INPUTS:
+        root = project_dir / name
+        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
+            if path.is_file():
+                stat = path.stat()
+                digest.update(f"{path.relative_to(project_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    for name in PARSE_ENV:
+        digest.update(f"{name}={os.environ.get(name, '')}\n".encode())
+    return digest.hexdigest()
+
+
+def prepare_dbt_manifest() -> bool:
+    """Parse the dbt project so target/manifest.json matches the models on disk.
+
+    Skipped (returns False) when nothing dbt parses has changed since the last parse made
+    here: the same files and the same profile environment (a scheduled refresh of unchanged
+    code); dbt's own build then reuses its partial-parse state too."""
     import subprocess
 
     from orchestration.config import PROJECT_DIR
 
+    manifest = PROJECT_DIR / "target" / "manifest.json"
+    stamp = PROJECT_DIR / "target" / ".cxcs_parse_fingerprint"
+    fingerprint = _parse_fingerprint(PROJECT_DIR)
+    if manifest.exists() and stamp.exists() and stamp.read_text() == f"{fingerprint} {manifest.stat().st_mtime_ns}":
+        return False
     dbt = Path(sys.executable).with_name("dbt")
     subprocess.run([str(dbt), "parse", "--quiet", "--profiles-dir", str(PROJECT_DIR)], cwd=PROJECT_DIR, check=True)
+    stamp.write_text(f"{fingerprint} {manifest.stat().st_mtime_ns}")
+    return True
 
 
 def run_refresh(landing: Path | None, warehouse: Path | None, instance: object | None = None) -> int:

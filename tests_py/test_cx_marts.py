@@ -82,7 +82,7 @@ def test_every_test_passes(build: Build) -> None:
     cx_unit = {
         uid: s for uid, s in statuses.items() if uid.startswith(("unit_test.cxcs.cx_", "unit_test.cxcs.int_cx__"))
     }
-    assert len(cx_unit) == 10 and set(cx_unit.values()) == {"pass"}, cx_unit
+    assert len(cx_unit) == 11 and set(cx_unit.values()) == {"pass"}, cx_unit
     for singular in (
         "assert_cx_nps_counts_add_up",
         "assert_cx_scores_null_only_without_responses",

@@ -84,22 +84,174 @@ last_nps_of_day as (
 
 ),
 
-account_first_days as (
+-- Change points: a response day adds its counts to every window it falls in, and they
+-- leave again when the window has passed them: NPS counts on the response day and the 89
+-- days after it (90 days), CSAT and CES counts for 180 days. Summing the changes up to a
+-- day gives that day's trailing-window totals without a 90- or 180-row window frame over
+-- every account and day (a running sum over the few change points instead).
+window_changes as (
 
     select
         account_id,
-        min(response_date) as first_response_date
+        response_date as change_date,
+        nps_responses,
+        nps_promoters,
+        nps_passives,
+        nps_detractors,
+        csat_responses,
+        csat_satisfied,
+        csat_score_sum,
+        ces_responses,
+        ces_high_effort,
+        ces_score_sum,
+        case when nps_responses > 0 then response_date end as nps_response_date
     from account_response_days
-    group by 1
+
+    union all
+
+    select
+        account_id,
+        cast({{ dbt.dateadd('day', 90, 'response_date') }} as date) as change_date,
+        -nps_responses as nps_responses,
+        -nps_promoters as nps_promoters,
+        -nps_passives as nps_passives,
+        -nps_detractors as nps_detractors,
+        0 as csat_responses,
+        0 as csat_satisfied,
+        0 as csat_score_sum,
+        0 as ces_responses,
+        0 as ces_high_effort,
+        0 as ces_score_sum,
+        cast(null as date) as nps_response_date
+    from account_response_days
+    where nps_responses > 0
+
+    union all
+
+    select
+        account_id,
+        cast({{ dbt.dateadd('day', 180, 'response_date') }} as date) as change_date,
+        0 as nps_responses,
+        0 as nps_promoters,
+        0 as nps_passives,
+        0 as nps_detractors,
+        -csat_responses as csat_responses,
+        -csat_satisfied as csat_satisfied,
+        -csat_score_sum as csat_score_sum,
+        -ces_responses as ces_responses,
+        -ces_high_effort as ces_high_effort,
+        -ces_score_sum as ces_score_sum,
+        cast(null as date) as nps_response_date
+    from account_response_days
+    where csat_responses + ces_responses > 0
+
+),
+
+change_points as (
+
+    select
+        window_changes.account_id,
+        window_changes.change_date,
+        sum(window_changes.nps_responses) as nps_responses,
+        sum(window_changes.nps_promoters) as nps_promoters,
+        sum(window_changes.nps_passives) as nps_passives,
+        sum(window_changes.nps_detractors) as nps_detractors,
+        sum(window_changes.csat_responses) as csat_responses,
+        sum(window_changes.csat_satisfied) as csat_satisfied,
+        sum(window_changes.csat_score_sum) as csat_score_sum,
+        sum(window_changes.ces_responses) as ces_responses,
+        sum(window_changes.ces_high_effort) as ces_high_effort,
+        sum(window_changes.ces_score_sum) as ces_score_sum,
+        max(window_changes.nps_response_date) as nps_response_date
+    from window_changes
+    cross join as_of
+    where window_changes.change_date <= as_of.as_of_date
+    group by 1, 2
+
+),
+
+-- The totals in force from each change point up to (not including) the next one; the
+-- last holds up to the as-of date.
+windowed_periods as (
+
+    select
+        change_points.account_id,
+        change_points.change_date as valid_from,
+        coalesce(
+            lead(change_points.change_date) over account_changes,
+            cast({{ dbt.dateadd('day', 1, 'as_of.as_of_date') }} as date)
+        ) as valid_to,
+        cast(sum(change_points.nps_responses) over changes_so_far as {{ dbt.type_bigint() }}) as nps_responses_90d,
+        cast(sum(change_points.nps_promoters) over changes_so_far as {{ dbt.type_bigint() }}) as nps_promoters_90d,
+        cast(sum(change_points.nps_passives) over changes_so_far as {{ dbt.type_bigint() }}) as nps_passives_90d,
+        cast(sum(change_points.nps_detractors) over changes_so_far as {{ dbt.type_bigint() }}) as nps_detractors_90d,
+        cast(sum(change_points.csat_responses) over changes_so_far as {{ dbt.type_bigint() }}) as csat_responses_180d,
+        cast(sum(change_points.csat_satisfied) over changes_so_far as {{ dbt.type_bigint() }}) as csat_satisfied_180d,
+        cast(sum(change_points.csat_score_sum) over changes_so_far as {{ dbt.type_bigint() }}) as csat_score_sum_180d,
+        cast(sum(change_points.ces_responses) over changes_so_far as {{ dbt.type_bigint() }}) as ces_responses_180d,
+        cast(sum(change_points.ces_high_effort) over changes_so_far as {{ dbt.type_bigint() }}) as ces_high_effort_180d,
+        cast(sum(change_points.ces_score_sum) over changes_so_far as {{ dbt.type_bigint() }}) as ces_score_sum_180d,
+        max(change_points.nps_response_date) over changes_so_far as latest_nps_date
+    from change_points
+    cross join as_of
+    window
+        account_changes as (
+            partition by change_points.account_id
+            order by change_points.change_date
+        ),
+        changes_so_far as (
+            partition by change_points.account_id
+            order by change_points.change_date
+            rows between unbounded preceding and current row
+        )
+
+),
+
+-- The published measures of each period, computed once per period (not once per day).
+period_measures as (
+
+    select
+        windowed_periods.account_id,
+        windowed_periods.valid_from,
+        windowed_periods.valid_to,
+        windowed_periods.nps_responses_90d,
+        windowed_periods.nps_promoters_90d,
+        windowed_periods.nps_passives_90d,
+        windowed_periods.nps_detractors_90d,
+        {{ cx_nps(
+            'windowed_periods.nps_promoters_90d',
+            'windowed_periods.nps_detractors_90d',
+            'windowed_periods.nps_responses_90d',
+        ) }} as nps_90d,
+        last_nps_of_day.score as latest_nps_score,
+        last_nps_of_day.nps_class as latest_nps_class,
+        last_nps_of_day.responded_at as latest_nps_responded_at,
+        windowed_periods.csat_responses_180d,
+        windowed_periods.csat_satisfied_180d,
+        {{ cx_pct('windowed_periods.csat_satisfied_180d', 'windowed_periods.csat_responses_180d') }}
+            as csat_180d_pct,
+        {{ cx_mean('windowed_periods.csat_score_sum_180d', 'windowed_periods.csat_responses_180d') }}
+            as csat_180d_mean,
+        windowed_periods.ces_responses_180d,
+        windowed_periods.ces_high_effort_180d,
+        {{ cx_mean('windowed_periods.ces_score_sum_180d', 'windowed_periods.ces_responses_180d') }}
+            as ces_180d_mean,
+        {{ cx_pct('windowed_periods.ces_high_effort_180d', 'windowed_periods.ces_responses_180d') }}
+            as ces_180d_high_effort_pct
+    from windowed_periods
+    left join last_nps_of_day
+        on
+            windowed_periods.account_id = last_nps_of_day.account_id
+            and windowed_periods.latest_nps_date = last_nps_of_day.response_date
 
 ),
 
 bounds as (
 
     select
-        min(account_first_days.first_response_date) as first_date,
+        min(period_measures.valid_from) as first_date,
         min(as_of.as_of_date) as last_date
-    from account_first_days
+    from period_measures
     cross join as_of
 
 ),
@@ -111,107 +263,36 @@ days as (
 
 ),
 
--- Every day of every account from its first response to the as-of date: the spine is
--- dense, so a window of N rows is a window of N calendar days.
-account_days as (
-
-    select
-        account_first_days.account_id,
-        days.period_start as as_of_date
-    from account_first_days
-    inner join days
-        on account_first_days.first_response_date <= days.period_start
-
-),
-
-filled as (
-
-    select
-        account_days.account_id,
-        account_days.as_of_date,
-        coalesce(account_response_days.nps_responses, 0) as nps_responses,
-        coalesce(account_response_days.nps_promoters, 0) as nps_promoters,
-        coalesce(account_response_days.nps_passives, 0) as nps_passives,
-        coalesce(account_response_days.nps_detractors, 0) as nps_detractors,
-        coalesce(account_response_days.csat_responses, 0) as csat_responses,
-        coalesce(account_response_days.csat_satisfied, 0) as csat_satisfied,
-        coalesce(account_response_days.csat_score_sum, 0) as csat_score_sum,
-        coalesce(account_response_days.ces_responses, 0) as ces_responses,
-        coalesce(account_response_days.ces_high_effort, 0) as ces_high_effort,
-        coalesce(account_response_days.ces_score_sum, 0) as ces_score_sum
-    from account_days
-    left join account_response_days
-        on
-            account_days.account_id = account_response_days.account_id
-            and account_days.as_of_date = account_response_days.response_date
-
-),
-
-windowed as (
-
-    select
-        account_id,
-        as_of_date,
-        sum(nps_responses) over nps_window as nps_responses_90d,
-        sum(nps_promoters) over nps_window as nps_promoters_90d,
-        sum(nps_passives) over nps_window as nps_passives_90d,
-        sum(nps_detractors) over nps_window as nps_detractors_90d,
-        sum(csat_responses) over sentiment_window as csat_responses_180d,
-        sum(csat_satisfied) over sentiment_window as csat_satisfied_180d,
-        sum(csat_score_sum) over sentiment_window as csat_score_sum_180d,
-        sum(ces_responses) over sentiment_window as ces_responses_180d,
-        sum(ces_high_effort) over sentiment_window as ces_high_effort_180d,
-        sum(ces_score_sum) over sentiment_window as ces_score_sum_180d,
-        max(case when nps_responses > 0 then as_of_date end) over (
-            partition by account_id
-            order by as_of_date
-            rows between unbounded preceding and current row
-        ) as latest_nps_date
-    from filled
-    window
-        nps_window as (
-            partition by account_id
-            order by as_of_date
-            rows between 89 preceding and current row
-        ),
-        sentiment_window as (
-            partition by account_id
-            order by as_of_date
-            rows between 179 preceding and current row
-        )
-
-),
-
+-- Every day of every account from its first response to the as-of date, with the
+-- measures of the period it falls in.
 final as (
 
     select
-        windowed.account_id,
-        windowed.as_of_date,
-        cast(windowed.nps_responses_90d as {{ dbt.type_bigint() }}) as nps_responses_90d,
-        cast(windowed.nps_promoters_90d as {{ dbt.type_bigint() }}) as nps_promoters_90d,
-        cast(windowed.nps_passives_90d as {{ dbt.type_bigint() }}) as nps_passives_90d,
-        cast(windowed.nps_detractors_90d as {{ dbt.type_bigint() }}) as nps_detractors_90d,
-        last_nps_of_day.score as latest_nps_score,
-        last_nps_of_day.nps_class as latest_nps_class,
-        last_nps_of_day.responded_at as latest_nps_responded_at,
-        cast(windowed.csat_responses_180d as {{ dbt.type_bigint() }}) as csat_responses_180d,
-        cast(windowed.csat_satisfied_180d as {{ dbt.type_bigint() }}) as csat_satisfied_180d,
-        cast(windowed.ces_responses_180d as {{ dbt.type_bigint() }}) as ces_responses_180d,
-        cast(windowed.ces_high_effort_180d as {{ dbt.type_bigint() }}) as ces_high_effort_180d,
-        {{ cx_nps('windowed.nps_promoters_90d', 'windowed.nps_detractors_90d', 'windowed.nps_responses_90d') }}
-            as nps_90d,
-        {{ cx_pct('windowed.csat_satisfied_180d', 'windowed.csat_responses_180d') }} as csat_180d_pct,
-        {{ cx_mean('windowed.csat_score_sum_180d', 'windowed.csat_responses_180d') }} as csat_180d_mean,
-        {{ cx_mean('windowed.ces_score_sum_180d', 'windowed.ces_responses_180d') }} as ces_180d_mean,
-        {{ cx_pct('windowed.ces_high_effort_180d', 'windowed.ces_responses_180d') }} as ces_180d_high_effort_pct,
-        windowed.as_of_date = as_of.as_of_date as is_latest
-
-    from windowed
+        period_measures.account_id,
+        days.period_start as as_of_date,
+        period_measures.nps_responses_90d,
+        period_measures.nps_promoters_90d,
+        period_measures.nps_passives_90d,
+        period_measures.nps_detractors_90d,
+        period_measures.nps_90d,
+        period_measures.latest_nps_score,
+        period_measures.latest_nps_class,
+        period_measures.latest_nps_responded_at,
+        period_measures.csat_responses_180d,
+        period_measures.csat_satisfied_180d,
+        period_measures.csat_180d_pct,
+        period_measures.csat_180d_mean,
+        period_measures.ces_responses_180d,
+        period_measures.ces_high_effort_180d,
+        period_measures.ces_180d_mean,
+        period_measures.ces_180d_high_effort_pct,
+        days.period_start = as_of.as_of_date as is_latest
+    from period_measures
     cross join as_of
-    left join last_nps_of_day
+    inner join days
         on
-            windowed.account_id = last_nps_of_day.account_id
-            and windowed.latest_nps_date = last_nps_of_day.response_date
+            period_measures.valid_from <= days.period_start
+            and period_measures.valid_to > days.period_start
 
 )
 
