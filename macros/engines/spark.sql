@@ -35,3 +35,53 @@
 {% macro spark__generate_series(upper_bound) -%}
     select explode(sequence(1, {{ upper_bound }})) as generated_number
 {%- endmacro %}
+
+{#-
+    Seeds: dbt-spark inserts a seed's rows with the values as bindings, and its session
+    connection (the `session` method this project uses) formats a binding as '<value>', so an
+    empty CSV cell (None) arrives as the text 'None', not null (dbt-labs/dbt-adapters#487;
+    e.g. onboarding_milestones.feature, where null means "any feature"). The same insert as
+    dbt-spark's, with every value written as a SQL literal instead: null for an empty cell,
+    true/false for booleans, else the value as quoted text (backslash and quote escaped), cast
+    to the column's type as before (a decimal's text is cast exactly, never via a float).
+-#}
+{% macro spark__load_csv_rows(model, agate_table) %}
+    {%- set batch_size = get_batch_size() -%}
+    {%- set column_override = model['config'].get('column_types', {}) -%}
+    {%- set statements = [] -%}
+    {%- for chunk in agate_table.rows | batch(batch_size) -%}
+        {%- set sql -%}
+            insert into {{ this.render() }} values
+            {% for row in chunk -%}
+                (
+                {%- for col_name in agate_table.column_names -%}
+                    {%- set inferred_type = adapter.convert_type(agate_table, loop.index0) -%}
+                    {%- set type = column_override.get(col_name, inferred_type) -%}
+                    cast({{ spark_seed_literal(row[loop.index0]) }} as {{ type }})
+                    {%- if not loop.last %}, {% endif -%}
+                {%- endfor -%}
+                )
+                {%- if not loop.last %},{% endif %}
+            {% endfor %}
+        {%- endset -%}
+        {%- do adapter.add_query(sql, abridge_sql_log=True) -%}
+        {%- if loop.index0 == 0 -%}
+            {%- do statements.append(sql) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {#- The SQL of the first batch, rendered into the compiled files (as dbt-spark does). -#}
+    {{ return(statements[0]) }}
+{% endmacro %}
+
+{#- A seed cell as a Spark SQL literal (spark__load_csv_rows). -#}
+{% macro spark_seed_literal(value) -%}
+    {%- if value is none -%}
+        null
+    {%- elif value is sameas true -%}
+        true
+    {%- elif value is sameas false -%}
+        false
+    {%- else -%}
+        '{{ value | string | replace("\\", "\\\\") | replace("'", "\\'") }}'
+    {%- endif -%}
+{%- endmacro %}

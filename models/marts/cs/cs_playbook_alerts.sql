@@ -1,13 +1,12 @@
 {#-
     Cool-down: at most one alert per account and type within 30 days, the earliest signal
-    winning. Signals are ordered per (account, type); each points to the first later signal
-    dated at least 30 days after it; the alerts are the chain that starts at the first signal
-    and follows those pointers (a recursive CTE over precomputed pointers: no aggregate in the
-    recursive step, standard SQL on DuckDB and PostgreSQL). A signal 30 days after the last
-    alert (day 31, counting the alert's day as day 1) opens a new alert; one dated within the
-    29 days after it is suppressed.
+    winning. Signals are numbered per (account, type) in time order; an alert opens on the
+    first signal, and the next alert opens on the first signal dated 30 or more days after
+    the previous OPENED alert (day 31, counting the alert's day as day 1); one dated within
+    the 29 days after it is suppressed and does not extend the cool-down. The chain is engine
+    SQL (a recursive CTE on DuckDB and PostgreSQL, a fold on Spark): macros/health/cool_down.sql.
 -#}
-with recursive
+with
 
 candidates as (
 
@@ -27,80 +26,10 @@ numbered as (
 
 ),
 
--- For each signal, how many signals of its (account, type) are dated before its cool-down
--- ends (its date + 30 days): the next possible alert is the one after them. Cool-down ends
--- sort before signals of the same date, so a signal on that exact date is not counted.
-timeline as (
-
-    select
-        account_id,
-        alert_type,
-        trigger_date as event_date,
-        1 as is_signal,
-        candidate_number
-    from numbered
-    union all
-    select
-        account_id,
-        alert_type,
-        cast({{ dbt.dateadd('day', 30, 'trigger_date') }} as date) as event_date,
-        0 as is_signal,
-        candidate_number
-    from numbered
-
-),
-
-counted as (
-
-    select
-        account_id,
-        alert_type,
-        is_signal,
-        candidate_number,
-        sum(is_signal) over (
-            partition by account_id, alert_type
-            order by event_date, is_signal, candidate_number
-            rows between unbounded preceding and current row
-        ) as signals_so_far
-    from timeline
-
-),
-
-next_after_cool_down as (
-
-    select
-        account_id,
-        alert_type,
-        candidate_number,
-        signals_so_far + 1 as next_candidate_number
-    from counted
-    where is_signal = 0
-
-),
-
+-- The signals that open an alert (numbers per account and type).
 alert_chain as (
 
-    select
-        account_id,
-        alert_type,
-        candidate_number,
-        next_candidate_number
-    from next_after_cool_down
-    where candidate_number = 1
-
-    union all
-
-    select
-        pointers.account_id,
-        pointers.alert_type,
-        pointers.candidate_number,
-        pointers.next_candidate_number
-    from alert_chain
-    inner join next_after_cool_down as pointers
-        on
-            alert_chain.account_id = pointers.account_id
-            and alert_chain.alert_type = pointers.alert_type
-            and alert_chain.next_candidate_number = pointers.candidate_number
+    {{ cool_down_chain('numbered', ['account_id', 'alert_type'], 'candidate_number', 'trigger_date', 30) }}
 
 ),
 

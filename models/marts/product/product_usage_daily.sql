@@ -233,7 +233,7 @@ windowed as (
         sum(wau_delta) over running as wau,
         sum(mau_delta) over running as mau,
         sum(feature_delta) over running as key_features_used_30d,
-        avg(1.0 * dau) over last_30_days as mean_dau_30d,
+        count(*) over last_30_days as days_in_window_30d,
         sum(dau) over last_30_days as active_user_days_30d,
         sum(dau) over previous_30_days as active_user_days_prev_30d
     from daily
@@ -268,8 +268,13 @@ final as (
         windowed.licensed_seats,
         {{ cs_pct('windowed.mau', 'windowed.licensed_seats') }} as seat_utilisation_pct,
         case
+            -- (sum of dau / days in the window) / mau as ONE quotient of integers, rounded once:
+            -- an avg() of a decimal is itself rounded on some engines (Spark: to 4 more
+            -- decimals), and rounding twice can move a value across a rounding tie.
             when windowed.mau > 0
-                then {{ cs_round('windowed.mean_dau_30d / windowed.mau', 4, 5) }}
+                then {{ cs_round(
+                    '1.0 * windowed.active_user_days_30d / (windowed.days_in_window_30d * windowed.mau)', 4, 5
+                ) }}
         end as stickiness,
         windowed.active_user_days_30d,
         case when windowed.days_observed >= 60 then windowed.active_user_days_prev_30d end as active_user_days_prev_30d,
