@@ -53,7 +53,12 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 # What dbt's parse reads besides the project files: the profile's environment.
 PARSE_ENV = ("DBT_TARGET", "CXCS_DUCKDB_PATH", "CXCS_WAREHOUSE_DIR", "CXCS_DUCKDB_MEMORY_LIMIT")
-PARSE_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
+# Every path dbt_project.yml names (model, macro, seed, test, analysis, snapshot paths) and
+# the package files; a folder that does not exist is skipped.
+PARSE_INPUTS = (
+    "dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml",
+    "models", "macros", "seeds", "tests", "analyses", "snapshots",
+)
 
 
 def _parse_fingerprint(project_dir: Path) -> str:
