@@ -22,3 +22,22 @@
 {% macro spark__replace_periods_config(period_column) -%}
     {{ return({'incremental_strategy': 'insert_overwrite', 'partition_by': [period_column]}) }}
 {%- endmacro %}
+
+{#-
+    Config of an account x day mart that rebuilds its last days on every run (e.g.
+    product_usage_daily): incremental with replace_periods_config on DuckDB and PostgreSQL; a
+    table rebuilt whole on Spark, where insert_overwrite would move the period column last
+    and break the mart's column order (its contract). The model's SQL is the same: it reads
+    only the days it needs when is_incremental(), everything otherwise.
+-#}
+{% macro replace_days_mart_config(period_column) -%}
+    {{ return(adapter.dispatch('replace_days_mart_config', 'cxcs')(period_column)) }}
+{%- endmacro %}
+
+{% macro default__replace_days_mart_config(period_column) -%}
+    {{ return(dict(materialized='incremental', on_schema_change='fail', **replace_periods_config(period_column))) }}
+{%- endmacro %}
+
+{% macro spark__replace_days_mart_config(period_column) -%}
+    {{ return({'materialized': 'table'}) }}
+{%- endmacro %}

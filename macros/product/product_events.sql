@@ -80,3 +80,51 @@
         from {{ relation }}
     ) as activity
 {%- endmacro %}
+
+{#-
+    First day the incremental product_usage_daily rebuilds (a literal date), or none when every
+    day must be rebuilt. A day of the mart changes when its inputs change:
+      - product activity: the events rollup rebuilds every day on or after its own cutoff (its
+        last active day before this run minus var events_lookback_days). That last active day
+        is the mart's last day with events, so the same cutoff is read from the mart;
+      - licensed seats and account spans (billing, corrected at any time): the first day
+        before that cutoff whose seats in int_health__account_days differ from the mart's, or
+        that the mart has no row for (a new account, an earlier first subscription day);
+      - the key_features seed: a different count rebuilds everything (edit the list with
+        `dbt build --full-refresh -s product_usage_daily+`; DECISIONLOG).
+    Every other input of a day lies in its trailing 60 days, which the model re-reads.
+    Queried once before the model runs (run_query), like product_events_cutoff.
+-#}
+{% macro product_usage_cutoff(this_relation, account_days_relation, key_features_relation) -%}
+    {%- set lookback = var('events_lookback_days', 3) | int -%}
+    {%- if not execute or this_relation is string -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set state = run_query(
+        'select cast(' ~ dbt.dateadd('day', -lookback, 'max(case when events > 0 then date end)') ~ ' as date),'
+        ~ ' max(date) > ' ~ cs_as_of_date() ~ ','
+        ~ ' coalesce(max(key_features), -1) <> (select count(*) from ' ~ key_features_relation ~ ')'
+        ~ ' from ' ~ this_relation
+    ).rows[0] -%}
+    {%- set activity_cutoff, beyond_as_of, key_features_changed = state[0], state[1], state[2] -%}
+    {%- if activity_cutoff is none or beyond_as_of or key_features_changed -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set cutoff_literal = "cast('" ~ activity_cutoff ~ "' as date)" -%}
+    {%- set changed = run_query(
+        'select min(changed_from) from ('
+        ~ ' select min(kept.date) as changed_from from ' ~ this_relation ~ ' as kept'
+        ~ ' left join ' ~ account_days_relation ~ ' as account_days'
+        ~ ' on kept.account_id = account_days.account_id and kept.date = account_days.date_day'
+        ~ ' where kept.date < ' ~ cutoff_literal
+        ~ ' and kept.licensed_seats <> coalesce(account_days.licensed_seats, 0)'
+        ~ ' union all'
+        ~ ' select min(account_days.date_day) as changed_from from ' ~ account_days_relation ~ ' as account_days'
+        ~ ' left join ' ~ this_relation ~ ' as kept'
+        ~ ' on account_days.account_id = kept.account_id and account_days.date_day = kept.date'
+        ~ ' where account_days.date_day < ' ~ cutoff_literal ~ ' and kept.account_id is null'
+        ~ ') as changes'
+    ).columns[0].values()[0] -%}
+    {%- set cutoff = changed if changed is not none and changed < activity_cutoff else activity_cutoff -%}
+    {{- return("cast('" ~ cutoff ~ "' as date)") -}}
+{%- endmacro %}

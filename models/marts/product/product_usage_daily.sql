@@ -1,3 +1,16 @@
+{#-
+    Incremental on DuckDB and PostgreSQL (a table on Spark: replace_days_mart_config). Each
+    run rebuilds every day on or after product_usage_cutoff (the events rollup's cutoff, moved
+    earlier to the first day whose billing seats or account span changed) with delete+insert
+    on the day, reading 59 more days of activity before it as the trailing windows' context.
+    A day's values depend only on its trailing 60 days and the account's first day, so the
+    rebuilt days equal a full rebuild's (tests_py/test_adoption_health.py).
+-#}
+{{ config(**replace_days_mart_config('date')) }}
+
+{%- set cutoff = product_usage_cutoff(this, ref('int_health__account_days'), ref('key_features')) if is_incremental() else none %}
+{%- set context_start = 'cast(' ~ dbt.dateadd('day', -59, cutoff) ~ ' as date)' if cutoff is not none else none %}
+
 with
 
 activity as (
@@ -38,7 +51,32 @@ user_days as (
         activity_date,
         events
     from activity
+    where
+        rollup_level = 'user'
+        {%- if context_start is not none %}
+            and activity_date >= {{ context_start }}
+        {%- endif %}
+
+),
+
+-- In an incremental run, only the trailing 60 days of the first rebuilt day onwards.
+recent_key_feature_days as (
+
+    select * from key_feature_days
+    {%- if context_start is not none %}
+    where activity_date >= {{ context_start }}
+    {%- endif %}
+
+),
+
+first_activity as (
+
+    select
+        account_id,
+        min(activity_date) as first_day
+    from activity
     where rollup_level = 'user'
+    group by 1
 
 ),
 
@@ -77,9 +115,8 @@ account_first_days as (
         union all
         select
             account_id,
-            min(activity_date) as first_day
-        from account_activity
-        group by 1
+            first_day
+        from first_activity
     ) as firsts
     group by 1
 
@@ -97,13 +134,13 @@ spine as (
     select
         account_first_days.account_id,
         days.date_day,
-        row_number() over (
-            partition by account_first_days.account_id
-            order by days.date_day
-        ) as days_observed
+        {{ dbt.datediff('account_first_days.first_day', 'days.date_day', 'day') }} + 1 as days_observed
     from account_first_days
     inner join days
         on account_first_days.first_day <= days.date_day
+    {%- if context_start is not none %}
+    where days.date_day >= {{ context_start }}
+    {%- endif %}
 
 ),
 
@@ -123,7 +160,7 @@ user_coverage_30d as (
 
 feature_coverage_30d as (
 
-    {{ trailing_window_coverage('key_feature_days', 'account_id', 'feature', 'activity_date', 30) }}
+    {{ trailing_window_coverage('recent_key_feature_days', 'account_id', 'feature', 'activity_date', 30) }}
 
 ),
 
@@ -220,7 +257,9 @@ daily as (
 
 ),
 
--- The spine is dense from the account's first day, so N rows = N calendar days.
+-- The spine is dense from the account's first day (in an incremental run, from 59 days
+-- before the cutoff), so N rows = N calendar days and every window below is complete on the
+-- days kept.
 windowed as (
 
     select
@@ -290,6 +329,9 @@ final as (
     cross join history
     inner join account_first_days as spine_starts
         on windowed.account_id = spine_starts.account_id
+    {%- if cutoff is not none %}
+    where windowed.date_day >= {{ cutoff }}
+    {%- endif %}
 
 )
 
