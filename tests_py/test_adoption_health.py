@@ -1,8 +1,10 @@
 """Product adoption and health on generated demo data, built for real.
 
-1. The events rollup (``int_product__activity_daily``) is incremental. Landing days of a
-   small generated demo are loaded one at a time with the real loader, each followed by an
-   incremental ``dbt run`` of the rollup; an SDK retry of an old event is re-sent days later.
+1. The events rollup (``int_product__activity_daily``) and ``product_usage_daily`` are
+   incremental. Landing days of a small generated demo are loaded one at a time with the
+   real loader, each followed by an incremental ``dbt run`` of both; an SDK retry of an old
+   event is re-sent days later, and billing corrections (more seats back to a subscription's
+   start, a new account paying since the first day) arrive mid-way.
    A copy of the raw tables then gets a ``--full-refresh`` build. Every table of schemas
    ``intermediate`` and ``marts`` must be identical, row for row (EXCEPT ALL both ways), and
    every event_id must be counted exactly once.
@@ -42,6 +44,23 @@ NON_EVENT_TABLES = [
 ]
 
 
+# Run inside the raw tables of the day-by-day warehouse (see incremental_and_full).
+BILLING_CORRECTIONS = """
+update raw.billing_subscriptions set quantity = quantity + 3
+where (subscription_id, version) = (
+    select (subscription_id, version) from raw.billing_subscriptions
+    where not is_trial order by valid_from, subscription_id, version limit 1
+);
+insert into raw.billing_accounts
+select * replace ('acc_late' as account_id) from raw.billing_accounts order by account_id limit 1;
+insert into raw.billing_subscriptions
+select * replace ('sub_late' as subscription_id, 'acc_late' as account_id, 1 as version,
+                  (select min(valid_from) from raw.billing_subscriptions) as valid_from,
+                  cast(null as date) as valid_to, cast(null as timestamp) as canceled_at)
+from raw.billing_subscriptions where not is_trial order by subscription_id, version limit 1;
+"""
+
+
 def dbt(database: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
@@ -64,6 +83,8 @@ def tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
         for schema, name in conn.execute(
             "select table_schema, table_name from information_schema.tables"
             " where table_schema in ('intermediate', 'marts') and table_type = 'BASE TABLE'"
+            # Which days each incremental model rewrote in each dbt run (macros/rebuilt_rows.sql).
+            " and table_name <> 'incremental_rebuilds'"
             " order by 1, 2"
         ).fetchall()
     ]
@@ -106,7 +127,13 @@ def incremental_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
             (events_dir / "resent_retry.jsonl").write_text(line + "\n", encoding="utf-8")
         with duckdb.connect(str(incremental)) as conn:
             load_landing(conn, landing, entities=["product_events"])
-        dbt(incremental, tmp, "run", "--select", "+int_product__activity_daily")
+            if day == len(event_files):
+                # Billing corrections arrive with the last day, after the days before the
+                # rollup's cutoff were built: one account's first subscription version had 3
+                # more seats (back to its start), and a new account, with its own copy of a
+                # subscription, has been paying since the first day.
+                conn.execute(BILLING_CORRECTIONS)
+        dbt(incremental, tmp, "run", "--select", "+product_usage_daily")
 
     full = tmp / "full" / "cxcs.duckdb"
     full.parent.mkdir()
@@ -150,6 +177,44 @@ def test_every_event_counted_once(incremental_and_full: tuple[Path, Path, Path])
     assert resent == 1  # the retry really reached raw, a week after the original
     assert delivered > distinct  # retries (same file, next file, a week later) are in raw
     assert user_events == event_events == usage_events == distinct
+
+
+def test_incremental_tests_read_the_rewritten_days(incremental_and_full: tuple[Path, Path, Path],
+                                                  tmp_path: Path) -> None:
+    """The rollup's grain test reads the days its run rewrote (macros/rebuilt_rows.sql), and
+    every row when the model did not run in the same invocation."""
+    incremental, _, _ = incremental_and_full
+    copy = tmp_path / "copy" / "cxcs.duckdb"
+    copy.parent.mkdir()
+    shutil.copy(incremental, copy)
+    with duckdb.connect(str(copy)) as conn:
+        first_day, last_day = conn.execute(
+            "select min(activity_date), max(activity_date) from intermediate.int_product__activity_daily"
+        ).fetchone()
+        # A duplicate of a user row of the first day, far before the rollup's cutoff.
+        conn.execute(
+            "insert into intermediate.int_product__activity_daily select * from"
+            " intermediate.int_product__activity_daily where activity_date = ? and rollup_level = 'user' limit 1",
+            [first_day],
+        )
+    grain_test = "unique_combination_of_columns_int_product__activity_daily*"
+    built = dbt(copy, tmp_path, "build", "--select", "int_product__activity_daily")
+    assert "PASS unique_combination_of_columns_int_product__activity_daily" in built.stdout
+    with duckdb.connect(str(copy), read_only=True) as conn:
+        rebuilt_from = conn.execute(
+            "select rebuilt_from from intermediate.incremental_rebuilds"
+            " where model_name = 'int_product__activity_daily' order by rebuilt_from desc limit 1"
+        ).fetchone()[0]
+    assert first_day < rebuilt_from <= last_day
+    env = {**os.environ, "CXCS_DUCKDB_PATH": str(copy), "DBT_TARGET_PATH": str(tmp_path / "target"),
+           "DBT_LOG_PATH": str(tmp_path / "logs")}
+    checked = subprocess.run(
+        [DBT, "test", "--select", grain_test, "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR),
+         "--target", "duckdb", "--vars", json.dumps(VARS)],
+        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert checked.returncode == 1, checked.stdout[-3000:]
+    assert "FAIL 1 unique_combination_of_columns_int_product__activity_daily" in checked.stdout
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,11 @@
 -- Active users nest: dau <= wau <= mau on every account-day (a user active today is active
--- this week and this month). Fails with each row where they do not.
+-- this week and this month). Fails with each row where they do not. Reads the days this
+-- run rewrote (macros/rebuilt_rows.sql).
 with
 
 usage as (
 
-    select * from {{ ref('product_usage_daily') }}
+    select * from {{ rebuilt_rows(ref('product_usage_daily'), 'date') }}
 
 ),
 

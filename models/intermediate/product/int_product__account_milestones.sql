@@ -1,3 +1,7 @@
+{#- A table: three models (onboarding, cs_onboarding, the health score) and the onboarding
+    tests read it; as a view each of them re-read the events rollup. -#}
+{{ config(materialized='table') }}
+
 with
 
 activity as (

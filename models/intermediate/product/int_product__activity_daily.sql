@@ -16,6 +16,7 @@
 }}
 
 {%- set cutoff = product_events_cutoff(this) if is_incremental() else none %}
+{%- do record_rebuilt_from(cutoff) %}
 
 with
 

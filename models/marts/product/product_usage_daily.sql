@@ -8,7 +8,11 @@
 -#}
 {{ config(**replace_days_mart_config('date')) }}
 
-{%- set cutoff = product_usage_cutoff(this, ref('int_health__account_days'), ref('key_features')) if is_incremental() else none %}
+{%- set cutoff = none %}
+{%- if is_incremental() %}
+    {%- set cutoff = product_usage_cutoff(this, ref('int_health__account_days'), ref('key_features')) %}
+{%- endif %}
+{%- do record_rebuilt_from(cutoff) %}
 {%- set context_start = 'cast(' ~ dbt.dateadd('day', -59, cutoff) ~ ' as date)' if cutoff is not none else none %}
 
 with
@@ -53,9 +57,9 @@ user_days as (
     from activity
     where
         rollup_level = 'user'
-        {%- if context_start is not none %}
-            and activity_date >= {{ context_start }}
-        {%- endif %}
+    {%- if context_start is not none %}
+        and activity_date >= {{ context_start }}
+    {%- endif %}
 
 ),
 
@@ -134,7 +138,10 @@ spine as (
     select
         account_first_days.account_id,
         days.date_day,
-        {{ dbt.datediff('account_first_days.first_day', 'days.date_day', 'day') }} + 1 as days_observed
+        -- Days from the account's first day, that day being day 1.
+        {{ dbt.datediff(
+            'account_first_days.first_day', 'days.date_day', 'day'
+        ) }} + 1 as days_observed
     from account_first_days
     inner join days
         on account_first_days.first_day <= days.date_day

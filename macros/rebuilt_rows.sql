@@ -1,0 +1,75 @@
+{#-
+    Data tests of an incremental model check the rows that this dbt invocation wrote.
+
+    An incremental model that rebuilds whole days (int_product__activity_daily,
+    product_usage_daily) records, when it runs, the first day it rewrote — or null when it
+    wrote every row (first build, --full-refresh) — in intermediate.incremental_rebuilds,
+    keyed by dbt's invocation_id. A data test of that model whose config has
+    `meta: {rebuilt_rows_column: <day column>}` then reads only the rows on or after that day.
+    The rows before it were written, and passed the same tests, in an earlier run; a failed
+    run never publishes and its build file is restored from the last publication, so they
+    are the validated rows. A test run without a rebuild of the model in the same invocation
+    (`dbt test`, a full refresh) reads every row.
+
+    Only tests whose verdict on a row depends on that row's day alone take the filter (a
+    grain per day, a per-day identity); tests that join other tables (relationships) read
+    everything.
+-#}
+
+{#- The audit table, created on every run/build/test (on-run-start). -#}
+{% macro incremental_rebuilds_relation(database=none) -%}
+    {{ return(api.Relation.create(database=database or target.database, schema='intermediate', identifier='incremental_rebuilds')) }}
+{%- endmacro %}
+
+{% macro create_incremental_rebuilds() -%}
+    {%- if execute and flags.WHICH in ('run', 'build', 'test', 'retry') -%}
+        {%- do adapter.create_schema(api.Relation.create(database=target.database, schema='intermediate')) -%}
+        create table if not exists {{ incremental_rebuilds_relation() }} (
+            invocation_id {{ dbt.type_string() }},
+            model_name {{ dbt.type_string() }},
+            rebuilt_from date
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Called by an incremental model while it is compiled for execution: `cutoff` is the SQL
+    date literal of its first rewritten day, or none when it writes every row. -#}
+{% macro record_rebuilt_from(cutoff) -%}
+    {%- if execute and flags.WHICH in ('run', 'build', 'retry') and model.resource_type == 'model' and this is not string -%}
+        {%- do run_query(
+            'insert into ' ~ incremental_rebuilds_relation(this.database)
+            ~ " (invocation_id, model_name, rebuilt_from) values ('" ~ invocation_id ~ "', '"
+            ~ this.identifier ~ "', " ~ ('cast(' ~ (cutoff if cutoff is not none else 'null') ~ ' as date)') ~ ')'
+        ) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The rows of `relation` on or after the first day this invocation rewrote (all rows when
+    it rewrote none or all), as a subquery to select from. -#}
+{% macro rebuilt_rows(relation, day_column, where=none) -%}
+    (
+        select * from {{ relation }}
+        where
+            {{ day_column }} >= coalesce(
+                (
+                    select max(rebuilt_from) from {{ incremental_rebuilds_relation(relation.database) }}
+                    where invocation_id = '{{ invocation_id }}' and model_name = '{{ relation.identifier }}'
+                ),
+                cast('0001-01-01' as date)
+            )
+            {%- if where %}
+                and ({{ where }})
+            {%- endif %}
+    ) as dbt_subquery
+{%- endmacro %}
+
+{#- dbt's own macro (the `where` config of a data test), extended with rebuilt_rows for a
+    test configured with meta.rebuilt_rows_column. -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- set day_column = (config.get('meta') or {}).get('rebuilt_rows_column') -%}
+    {%- if day_column -%}
+        {%- do return(rebuilt_rows(relation, day_column, where)) -%}
+    {%- endif -%}
+    {%- do return(adapter.dispatch('get_where_subquery', 'dbt')(relation)) -%}
+{%- endmacro %}
