@@ -28,8 +28,15 @@
             invocation_id {{ dbt.type_string() }},
             model_name {{ dbt.type_string() }},
             rebuilt_from date
-        )
+        ){{ adapter.dispatch('incremental_rebuilds_table_options', 'cxcs')() }}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro default__incremental_rebuilds_table_options() -%}{%- endmacro %}
+
+{#- Spark: a data source table (a plain CREATE TABLE would need Hive support). -#}
+{% macro spark__incremental_rebuilds_table_options() -%}
+    using parquet
 {%- endmacro %}
 
 {#- Called by an incremental model while it is compiled for execution: `cutoff` is the SQL
