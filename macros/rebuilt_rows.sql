@@ -18,12 +18,14 @@
 
 {#- The audit table, created on every run/build/test (on-run-start). -#}
 {% macro incremental_rebuilds_relation(database=none) -%}
-    {{ return(api.Relation.create(database=database or target.database, schema='intermediate', identifier='incremental_rebuilds')) }}
+    {#- Spark has schemas only: no database on its target or relations. -#}
+    {%- set database = database or (target.database if target.database is defined else none) -%}
+    {{ return(api.Relation.create(database=database, schema='intermediate', identifier='incremental_rebuilds')) }}
 {%- endmacro %}
 
 {% macro create_incremental_rebuilds() -%}
     {%- if execute and flags.WHICH in ('run', 'build', 'test', 'retry') -%}
-        {%- do adapter.create_schema(api.Relation.create(database=target.database, schema='intermediate')) -%}
+        {%- do adapter.create_schema(api.Relation.create(database=incremental_rebuilds_relation().database, schema='intermediate')) -%}
         create table if not exists {{ incremental_rebuilds_relation() }} (
             invocation_id {{ dbt.type_string() }},
             model_name {{ dbt.type_string() }},
