@@ -29,7 +29,15 @@
         create table if not exists {{ incremental_rebuilds_relation() }} (
             invocation_id {{ dbt.type_string() }},
             model_name {{ dbt.type_string() }},
-            rebuilt_from date
+            -- First day rewritten; null = every row.
+            rebuilt_from date,
+            recorded_at {{ dbt.type_timestamp() }},
+            -- A digest of what the model's cutoff logic must see unchanged (e.g. the health
+            -- score's project code, seeds and raw batches); null when it uses none.
+            input_state {{ dbt.type_string() }},
+            -- Set by the model's post-hook once the rows are written (not on Spark, where
+            -- these models are tables rebuilt whole).
+            completed {{ dbt.type_boolean() }}
         ){{ adapter.dispatch('incremental_rebuilds_table_options', 'cxcs')() }}
     {%- endif -%}
 {%- endmacro %}
@@ -43,15 +51,47 @@
 
 {#- Called by an incremental model while it is compiled for execution: `cutoff` is the SQL
     date literal of its first rewritten day, or none when it writes every row. -#}
-{% macro record_rebuilt_from(cutoff) -%}
+{% macro record_rebuilt_from(cutoff, input_state=none) -%}
     {%- if execute and flags.WHICH in ('run', 'build', 'retry') and model.resource_type == 'model' and this is not string -%}
         {%- do run_query(
             'insert into ' ~ incremental_rebuilds_relation(this.database)
-            ~ " (invocation_id, model_name, rebuilt_from) values ('" ~ invocation_id ~ "', '"
-            ~ this.identifier ~ "', " ~ ('cast(' ~ (cutoff if cutoff is not none else 'null') ~ ' as date)') ~ ')'
+            ~ ' (invocation_id, model_name, rebuilt_from, recorded_at, input_state, completed)'
+            ~ " values ('" ~ invocation_id ~ "', '" ~ this.identifier ~ "', "
+            ~ 'cast(' ~ (cutoff if cutoff is not none else 'null') ~ ' as date), '
+            ~ 'cast(' ~ dbt.current_timestamp() ~ ' as ' ~ dbt.type_timestamp() ~ '), '
+            ~ ("'" ~ input_state ~ "'" if input_state is not none else 'null') ~ ', false)'
         ) -%}
     {%- endif -%}
 {%- endmacro %}
+
+{#- Pre-hook of a model that rebuilds its last days: when incremental, deletes every row on
+    or after the first day this invocation rewrites (all rows when it rewrites everything),
+    so no stale day survives (e.g. days after an as-of date moved back). -#}
+{% macro delete_rebuilt_rows(day_column) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ day_column }} >= coalesce(
+            (
+                select max(rebuilt_from) from {{ incremental_rebuilds_relation(this.database) }}
+                where invocation_id = '{{ invocation_id }}' and model_name = '{{ this.identifier }}'
+            ),
+            cast('0001-01-01' as date)
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook: the rebuild recorded for this model in this invocation is written. -#}
+{% macro mark_rebuild_completed() -%}
+    {{ return(adapter.dispatch('mark_rebuild_completed', 'cxcs')()) }}
+{%- endmacro %}
+
+{% macro default__mark_rebuild_completed() -%}
+    update {{ incremental_rebuilds_relation(this.database) }} set completed = true
+    where invocation_id = '{{ invocation_id }}' and model_name = '{{ this.identifier }}'
+{%- endmacro %}
+
+{#- Spark: parquet tables have no UPDATE; these models are tables there, rebuilt whole. -#}
+{% macro spark__mark_rebuild_completed() -%}{%- endmacro %}
 
 {#- The rows of `relation` on or after the first day this invocation rewrote (all rows when
     it rewrote none or all), as a subquery to select from. -#}

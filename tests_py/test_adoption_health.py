@@ -1,10 +1,12 @@
 """Product adoption and health on generated demo data, built for real.
 
-1. The events rollup (``int_product__activity_daily``) and ``product_usage_daily`` are
-   incremental. Landing days of a small generated demo are loaded one at a time with the
-   real loader, each followed by an incremental ``dbt run`` of both; an SDK retry of an old
-   event is re-sent days later, and billing corrections (more seats back to a subscription's
-   start, a new account paying since the first day) arrive mid-way.
+1. The events rollup (``int_product__activity_daily``), ``product_usage_daily`` and
+   ``cs_account_health_daily`` are incremental. Landing days of a small generated demo are
+   loaded one at a time with the real loader, each followed by an incremental ``dbt run`` of
+   the health score and everything upstream; an SDK retry of an old event is re-sent days
+   later, and corrections arrive as landing files near the end: billing (more seats back to a
+   subscription's start, a new account paying since the first day) with the day before the
+   last, a detractor's NPS answer dated the first day with the last.
    A copy of the raw tables then gets a ``--full-refresh`` build. Every table of schemas
    ``intermediate`` and ``marts`` must be identical, row for row (EXCEPT ALL both ways), and
    every event_id must be counted exactly once.
@@ -19,6 +21,7 @@ Run alone: ``.venv/bin/python -m pytest tests_py/test_adoption_health.py``.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -44,21 +47,53 @@ NON_EVENT_TABLES = [
 ]
 
 
-# Run inside the raw tables of the day-by-day warehouse (see incremental_and_full).
-BILLING_CORRECTIONS = """
-update raw.billing_subscriptions set quantity = quantity + 3
-where (subscription_id, version) = (
-    select (subscription_id, version) from raw.billing_subscriptions
-    where not is_trial order by valid_from, subscription_id, version limit 1
-);
-insert into raw.billing_accounts
-select * replace ('acc_late' as account_id) from raw.billing_accounts order by account_id limit 1;
-insert into raw.billing_subscriptions
-select * replace ('sub_late' as subscription_id, 'acc_late' as account_id, 1 as version,
-                  (select min(valid_from) from raw.billing_subscriptions) as valid_from,
-                  cast(null as date) as valid_to, cast(null as timestamp) as canceled_at)
-from raw.billing_subscriptions where not is_trial order by subscription_id, version limit 1;
-"""
+def deliver_billing_corrections(landing: Path, as_of: date) -> None:
+    """Billing corrections as new landing files (loaded by the real loader): one account's
+    first paid subscription version had 3 more seats, back to its start (a re-export of that
+    version with a later updated_at), and a new account, with its own copy of a subscription,
+    has been paying since the earliest subscription start."""
+    def rows(entity: str) -> tuple[list[str], list[dict[str, str]]]:
+        found: list[dict[str, str]] = []
+        header: list[str] = []
+        for path in sorted((landing / "billing" / entity).glob("*.csv")):
+            with path.open(newline="", encoding="utf-8") as handle:
+                reader = csv.DictReader(handle)
+                header = list(reader.fieldnames or [])
+                found.extend(reader)
+        return header, found
+
+    def write(entity: str, name: str, header: list[str], records: list[dict[str, str]]) -> None:
+        with (landing / "billing" / entity / name).open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=header)
+            writer.writeheader()
+            writer.writerows(records)
+
+    stamp = f"{as_of.isoformat()}T23:00:00Z"
+    sub_header, subscriptions = rows("subscriptions")
+    paid = sorted((r for r in subscriptions if r["is_trial"] == "false"),
+                  key=lambda r: (r["valid_from"], r["subscription_id"], int(r["version"])))
+    corrected = {**paid[0], "quantity": str(int(paid[0]["quantity"]) + 3), "updated_at": stamp}
+    late = {**paid[0], "subscription_id": "sub_late", "account_id": "acc_late", "version": "1",
+            "valid_from": min(r["valid_from"] for r in subscriptions), "valid_to": "", "canceled_at": "",
+            "updated_at": stamp}
+    write("subscriptions", "subscriptions_corrections.csv", sub_header, [corrected, late])
+    account_header, accounts = rows("accounts")
+    write("accounts", "accounts_late.csv", account_header,
+          [{**min(accounts, key=lambda r: r["account_id"]), "account_id": "acc_late", "updated_at": stamp}])
+
+
+def deliver_late_detractor(landing: Path, account_id: str, day: date) -> None:
+    """A late survey export: an NPS answer of 0 (a detractor) from ``account_id`` at noon UTC
+    on ``day``, without an invitation."""
+    header = ["response_id", "invitation_id", "survey_id", "survey_type", "touchpoint", "account_id",
+              "contact_id", "score", "comment", "responded_at"]
+    folder = landing / "survey" / "responses"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "responses_late.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerow(["resp_late", "", "nps_in_app", "nps", "relationship", account_id,
+                         "contact_late", "0", "", f"{day.isoformat()}T12:00:00Z"])
 
 
 def dbt(database: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -125,15 +160,25 @@ def incremental_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
                     " order by occurred_at, event_id limit 1) as e"
                 ).fetchone()
             (events_dir / "resent_retry.jsonl").write_text(line + "\n", encoding="utf-8")
+        corrected: list[str] = []
+        if day == len(event_files) - 1:
+            # Billing corrections arrive after the days before the rollup's cutoff were built:
+            # seats back to a subscription's start, a new account paying since the first day.
+            deliver_billing_corrections(landing, END)
+            corrected = ["billing_accounts", "billing_subscriptions"]
+        if day == len(event_files):
+            # A detractor's NPS answer dated the first day arrives late: it changes the health
+            # score from that day on, and no product usage.
+            with duckdb.connect(str(incremental), read_only=True) as conn:
+                first_day, account = conn.execute(
+                    "select date, min(account_id) from marts.cs_account_health_daily"
+                    " where date = (select min(date) from marts.cs_account_health_daily) group by 1"
+                ).fetchone()
+            deliver_late_detractor(landing, account, first_day)
+            corrected = ["survey_responses"]
         with duckdb.connect(str(incremental)) as conn:
-            load_landing(conn, landing, entities=["product_events"])
-            if day == len(event_files):
-                # Billing corrections arrive with the last day, after the days before the
-                # rollup's cutoff were built: one account's first subscription version had 3
-                # more seats (back to its start), and a new account, with its own copy of a
-                # subscription, has been paying since the first day.
-                conn.execute(BILLING_CORRECTIONS)
-        dbt(incremental, tmp, "run", "--select", "+product_usage_daily")
+            load_landing(conn, landing, entities=["product_events", *corrected])
+        dbt(incremental, tmp, "run", "--select", "+cs_account_health_daily")
 
     full = tmp / "full" / "cxcs.duckdb"
     full.parent.mkdir()

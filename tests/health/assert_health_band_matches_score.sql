@@ -1,13 +1,14 @@
 -- health_band follows health_score and the thresholds of seeds/health_score_weights.csv:
 -- green when score >= band green_min, yellow when >= band yellow_min, red below.
--- Fails with each health row whose band disagrees with its score.
+-- Fails with each health row whose band disagrees with its score. Reads the days this run
+-- rewrote (macros/rebuilt_rows.sql); seeds/health_score_weights.csv changing rebuilds all.
 -- Reads several models: Dagster shows it as an asset check of cs_account_health_daily.
 {{ config(meta={'dagster': {'ref': {'name': 'cs_account_health_daily'}}}) }}
 with
 
 health as (
 
-    select * from {{ ref('cs_account_health_daily') }}
+    select * from {{ rebuilt_rows(ref('cs_account_health_daily'), 'date') }}
 
 ),
 

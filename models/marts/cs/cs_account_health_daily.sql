@@ -1,26 +1,57 @@
+{#-
+    Incremental on DuckDB and PostgreSQL (a table on Spark): each run deletes and rebuilds the
+    days on or after health_daily_cutoff (macros/health/health_incremental.sql): the first
+    day the events rollup or the usage mart rewrote since the last build, or the day after
+    the last one; every day when billing or survey batches, the project's models or seeds
+    changed. A row depends on its own day's inputs only, so no context days are read.
+-#}
+{{
+    config(
+        pre_hook="{{ delete_rebuilt_rows('date') }}",
+        post_hook="{{ mark_rebuild_completed() }}",
+        **replace_days_mart_config('date')
+    )
+}}
+
+{%- set input_state = health_input_state(ref('int_health__parameters')) %}
+{%- set cutoff = health_daily_cutoff(this, input_state) if is_incremental() else none %}
+{%- do record_rebuilt_from(cutoff, input_state) %}
+
 with
 
 account_days as (
 
     select * from {{ ref('int_health__account_days') }}
+    {%- if cutoff is not none %}
+    where date_day >= {{ cutoff }}
+    {%- endif %}
 
 ),
 
 usage as (
 
     select * from {{ ref('product_usage_daily') }}
+    {%- if cutoff is not none %}
+    where date >= {{ cutoff }}
+    {%- endif %}
 
 ),
 
 sentiment as (
 
     select * from {{ ref('int_cx__account_sentiment_daily') }}
+    {%- if cutoff is not none %}
+    where as_of_date >= {{ cutoff }}
+    {%- endif %}
 
 ),
 
 billing as (
 
     select * from {{ ref('int_health__billing_daily') }}
+    {%- if cutoff is not none %}
+    where date_day >= {{ cutoff }}
+    {%- endif %}
 
 ),
 

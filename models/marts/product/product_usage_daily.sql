@@ -6,7 +6,13 @@
     A day's values depend only on its trailing 60 days and the account's first day, so the
     rebuilt days equal a full rebuild's (tests_py/test_adoption_health.py).
 -#}
-{{ config(**replace_days_mart_config('date')) }}
+{{
+    config(
+        pre_hook="{{ delete_rebuilt_rows('date') }}",
+        post_hook="{{ mark_rebuild_completed() }}",
+        **replace_days_mart_config('date')
+    )
+}}
 
 {%- set cutoff = none %}
 {%- if is_incremental() %}
