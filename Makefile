@@ -8,11 +8,12 @@ UV_VERSION := 0.13.9
 .PHONY: setup demo test test-python lint dev docs clean postgres-start test-postgres test-spark bench
 .DEFAULT_GOAL := demo
 
-# The locked environment in .venv (uv.lock): re-synced when the lock or pyproject changes.
+# The locked environment in .venv (uv.lock): re-synced when the lock, pyproject.toml or
+# this Makefile changes.
 # --compile-bytecode writes every package's .pyc once (about 20 s): without it, and with
 # PYTHONDONTWRITEBYTECODE set or a read-only .venv, every `cxcs refresh` and every dbt
 # subprocess recompiles Dagster, dbt and GX from source (about 40 s of a small refresh).
-$(VENV)/.synced: pyproject.toml uv.lock
+$(VENV)/.synced: pyproject.toml uv.lock Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --quiet --compile-bytecode
