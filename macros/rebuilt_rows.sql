@@ -2,7 +2,7 @@
     Data tests of an incremental model check the rows that this dbt invocation wrote.
 
     An incremental model that rebuilds whole days (int_product__activity_daily,
-    product_usage_daily) records, when it runs, the first day it rewrote — or null when it
+    product_usage_daily, cs_account_health_daily) records, when it runs, the first day it rewrote — or null when it
     wrote every row (first build, --full-refresh) — in intermediate.incremental_rebuilds,
     keyed by dbt's invocation_id. A data test of that model whose config has
     `meta: {rebuilt_rows_column: <day column>}` then reads only the rows on or after that day.
@@ -64,19 +64,25 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The first day this invocation rewrote in `relation` as a SQL expression: the day its
+    model recorded, or 0001-01-01 (every row) when it recorded none or null. -#}
+{% macro rebuilt_from_day(relation) -%}
+    coalesce(
+        (
+            select max(rebuilt_from) from {{ incremental_rebuilds_relation(relation.database) }}
+            where invocation_id = '{{ invocation_id }}' and model_name = '{{ relation.identifier }}'
+        ),
+        cast('0001-01-01' as date)
+    )
+{%- endmacro %}
+
 {#- Pre-hook of a model that rebuilds its last days: when incremental, deletes every row on
     or after the first day this invocation rewrites (all rows when it rewrites everything),
     so no stale day survives (e.g. days after an as-of date moved back). -#}
 {% macro delete_rebuilt_rows(day_column) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where {{ day_column }} >= coalesce(
-            (
-                select max(rebuilt_from) from {{ incremental_rebuilds_relation(this.database) }}
-                where invocation_id = '{{ invocation_id }}' and model_name = '{{ this.identifier }}'
-            ),
-            cast('0001-01-01' as date)
-        )
+        where {{ day_column }} >= {{ rebuilt_from_day(this) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -99,13 +105,7 @@
     (
         select * from {{ relation }}
         where
-            {{ day_column }} >= coalesce(
-                (
-                    select max(rebuilt_from) from {{ incremental_rebuilds_relation(relation.database) }}
-                    where invocation_id = '{{ invocation_id }}' and model_name = '{{ relation.identifier }}'
-                ),
-                cast('0001-01-01' as date)
-            )
+            {{ day_column }} >= {{ rebuilt_from_day(relation) }}
             {%- if where %}
                 and ({{ where }})
             {%- endif %}

@@ -1,5 +1,6 @@
 {#-
-    Incremental cs_account_health_daily (DECISIONLOG: "The health score is incremental").
+    Incremental cs_account_health_daily (DECISIONLOG: "`cs_account_health_daily` is
+    incremental").
 
     A health row (account, day) is a function of that day's rows of int_health__account_days,
     product_usage_daily, int_cx__account_sentiment_daily and int_health__billing_daily, of the
@@ -37,6 +38,8 @@
             {%- do parts.append(node.unique_id ~ '=' ~ node.checksum.checksum) -%}
         {%- endif -%}
     {%- endfor -%}
+    {#- Events reach the score through the rollups' rebuild records (health_daily_cutoff);
+        product users feed no model. -#}
     {%- set batches = run_query(
         'select entity, max(batch_id) from ' ~ load_manifest
         ~ " where status = 'loaded' and entity not in ('product_events', 'product_users')"
