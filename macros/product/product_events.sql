@@ -4,33 +4,77 @@
 -#}
 
 {#-
-    First instant the incremental events rollup recomputes: midnight (UTC) of
-    max(activity_date) already in the rollup minus var events_lookback_days (default 3).
-    Every event that occurred on or after it is re-read and its days are rebuilt whole, so an
-    event arriving up to `events_lookback_days` days after the last day the rollup had lands
-    on the day it happened, and a retry of an event already counted is counted once.
+    What the incremental events rollup rebuilds (DECISIONLOG: "The events rollup rebuilds
+    the days its new batches touch").
 
-    Returned as a literal timestamp, queried once before the model runs: a literal bound on
-    occurred_at is pushed through the staging view's dedupe window (partitioned by
-    occurred_at, event_id) into the raw scan, which then skips every older row group. An empty
-    rollup returns none (the caller reads everything). In a dbt unit test `this` is the mocked
-    input (a CTE name, a string): the same cutoff is then a scalar subquery over it.
+    A load appends each landing file as a batch with a higher raw `_batch_id`. The rollup
+    records, with each run, the highest batch of raw.product_events it has read
+    (product_events_batch_mark, kept as input_state in intermediate.incremental_rebuilds and
+    trusted once its post-hook marked the run completed). The next run rebuilds, whole,
+    every day on or after the earliest day an event of a newer batch occurred on, however
+    old or far in the future that day is: a late event lands on its day and a clock-skewed
+    one moves nothing else. A retry of an event already counted rebuilds its day and is
+    counted once (the staging view deduplicates).
+
+    The raw tables are read as bookkeeping (the loader's batch ids), not as inputs of the
+    rollup's rows: looked up in the graph, so neither the lineage nor the unit-test fixtures
+    gain a raw source.
 -#}
-{% macro product_events_cutoff(this_relation) -%}
-    {%- set lookback = var('events_lookback_days', 3) | int -%}
-    {%- if this_relation is string -%}
-        {{- return(
-            '(select cast(' ~ dbt.dateadd('day', -lookback, 'max(activity_date)') ~ ' as '
-            ~ dbt.type_timestamp() ~ ') from ' ~ this_relation ~ ')'
-        ) -}}
-    {%- endif -%}
-    {%- if not execute -%}
+{% macro bookkeeping_relation(source_name, table_name) -%}
+    {%- set node = graph.sources['source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name] -%}
+    {{- return(adapter.get_relation(database=node.database, schema=node.schema, identifier=node.identifier)) -}}
+{%- endmacro %}
+
+{#- The highest raw `_batch_id` of product events now (a string), or none when there is
+    none (or outside a model's execution: unit tests, compile). -#}
+{% macro product_events_batch_mark() -%}
+    {%- if not execute or model.resource_type != 'model' -%}
         {{- return(none) -}}
     {%- endif -%}
-    {%- set result = run_query(
-        'select cast(' ~ dbt.dateadd('day', -lookback, 'max(activity_date)') ~ ' as date) from ' ~ this_relation
-    ) -%}
-    {%- set cutoff = result.columns[0].values()[0] -%}
+    {%- set events = bookkeeping_relation('product', 'events') -%}
+    {%- if events is none -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set mark = run_query('select max(_batch_id) from ' ~ events).columns[0].values()[0] -%}
+    {{- return(none if mark is none else (mark | int | string)) -}}
+{%- endmacro %}
+
+{#-
+    First instant the incremental rollup recomputes (a literal timestamp, midnight UTC), or
+    none to rebuild every day. `batch_mark` is this run's product_events_batch_mark.
+      - no completed earlier run with a recorded mark (a first incremental run after an
+        upgrade, Spark where the post-hook cannot mark runs), no raw events, or a mark
+        above today's highest batch (raw was rebuilt): none, every day;
+      - events in batches above the last mark (up to batch_mark): the earliest day they
+        occurred on;
+      - no new events: the day after the rollup's last day, so nothing is rewritten.
+    Returned as a literal, queried once before the model runs: a literal bound on
+    occurred_at is pushed through the staging view's dedupe window (partitioned by
+    occurred_at, event_id) into the raw scan, which then skips every older row group; the
+    look-up of the new batches' days reads only the row groups of those batches.
+    Unit tests override this macro with the cutoff they test.
+-#}
+{% macro product_events_cutoff(this_relation, batch_mark) -%}
+    {%- if not execute or this_relation is string or batch_mark is none -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set audit = incremental_rebuilds_relation(this_relation.database) -%}
+    {%- set this_model = "model_name = '" ~ this_relation.identifier ~ "' and completed" -%}
+    {%- set last_mark = run_query(
+        'select max(cast(input_state as ' ~ dbt.type_bigint() ~ ')) from ' ~ audit
+        ~ ' where ' ~ this_model
+        ~ ' and recorded_at = (select max(recorded_at) from ' ~ audit ~ ' where ' ~ this_model ~ ')'
+    ).columns[0].values()[0] -%}
+    {%- if last_mark is none or (last_mark | int) > (batch_mark | int) -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set events = bookkeeping_relation('product', 'events') -%}
+    {%- set cutoff = run_query(
+        'select coalesce('
+        ~ ' (select cast(min(occurred_at) as date) from ' ~ events
+        ~ ' where _batch_id > ' ~ (last_mark | int) ~ ' and _batch_id <= ' ~ (batch_mark | int) ~ '),'
+        ~ ' (select cast(' ~ dbt.dateadd('day', 1, 'max(activity_date)') ~ ' as date) from ' ~ this_relation ~ '))'
+    ).columns[0].values()[0] -%}
     {%- if cutoff is none -%}
         {{- return(none) -}}
     {%- endif -%}
@@ -84,32 +128,44 @@
 {#-
     First day the incremental product_usage_daily rebuilds (a literal date), or none when every
     day must be rebuilt. A day of the mart changes when its inputs change:
-      - product activity: the events rollup rebuilds every day on or after its own cutoff (its
-        last active day before this run minus var events_lookback_days). That last active day
-        is the mart's last day with events, so the same cutoff is read from the mart;
+      - product activity: the days the events rollup rewrote since the mart's last completed
+        build (its rebuild records in intermediate.incremental_rebuilds, this invocation's
+        included); a full rebuild of the rollup, or no completed build of the mart on
+        record, rebuilds every day;
+      - the as-of date: the days after the mart's last day;
       - licensed seats and account spans (billing, corrected at any time): the first day
         before that cutoff whose seats in int_health__account_days differ from the mart's, or
         that the mart has no row for (a new account, an earlier first subscription day);
       - the key_features seed: a different count rebuilds everything (edit the list with
         `dbt build --full-refresh -s product_usage_daily+`; DECISIONLOG).
-    Every other input of a day lies in its trailing 60 days, which the model re-reads.
-    Queried once before the model runs (run_query), like product_events_cutoff.
+    Every other input of a day lies in its trailing 60 days, which the model re-reads, or is
+    the account's first day or the history's start, which move only to a day the rollup
+    rewrote. Queried once before the model runs (run_query), like product_events_cutoff.
 -#}
 {% macro product_usage_cutoff(this_relation, account_days_relation, key_features_relation) -%}
-    {%- set lookback = var('events_lookback_days', 3) | int -%}
     {%- if not execute or this_relation is string -%}
         {{- return(none) -}}
     {%- endif -%}
+    {%- set audit = incremental_rebuilds_relation(this_relation.database) -%}
+    {%- set this_model = "model_name = '" ~ this_relation.identifier ~ "' and completed" -%}
+    {%- set rollup = "model_name = 'int_product__activity_daily' and recorded_at > "
+        ~ '(select max(recorded_at) from ' ~ audit ~ ' where ' ~ this_model ~ ')' -%}
     {%- set state = run_query(
-        'select cast(' ~ dbt.dateadd('day', -lookback, 'max(case when events > 0 then date end)') ~ ' as date),'
-        ~ ' max(date) > ' ~ cs_as_of_date() ~ ','
-        ~ ' coalesce(max(key_features), -1) <> (select count(*) from ' ~ key_features_relation ~ ')'
-        ~ ' from ' ~ this_relation
+        'select'
+        ~ ' (select count(*) from ' ~ audit ~ ' where ' ~ this_model ~ '),'
+        ~ ' (select count(*) from ' ~ audit ~ ' where ' ~ rollup ~ ' and rebuilt_from is null),'
+        ~ ' (select min(rebuilt_from) from ' ~ audit ~ ' where ' ~ rollup ~ '),'
+        ~ ' (select cast(' ~ dbt.dateadd('day', 1, 'max(date)') ~ ' as date) from ' ~ this_relation ~ '),'
+        ~ ' (select max(date) from ' ~ this_relation ~ ') > ' ~ cs_as_of_date() ~ ','
+        ~ ' (select coalesce(max(key_features), -1) from ' ~ this_relation ~ ')'
+        ~ ' <> (select count(*) from ' ~ key_features_relation ~ ')'
     ).rows[0] -%}
-    {%- set activity_cutoff, beyond_as_of, key_features_changed = state[0], state[1], state[2] -%}
-    {%- if activity_cutoff is none or beyond_as_of or key_features_changed -%}
+    {%- set builds, rollup_full, rollup_from, next_day, beyond_as_of, key_features_changed =
+        state[0], state[1], state[2], state[3], state[4], state[5] -%}
+    {%- if builds == 0 or rollup_full > 0 or next_day is none or beyond_as_of or key_features_changed -%}
         {{- return(none) -}}
     {%- endif -%}
+    {%- set activity_cutoff = rollup_from if rollup_from is not none and rollup_from < next_day else next_day -%}
     {%- set cutoff_literal = "cast('" ~ activity_cutoff ~ "' as date)" -%}
     {%- set changed = run_query(
         'select min(changed_from) from ('

@@ -1,22 +1,27 @@
 {#-
     The events rollup: the only model that reads product events (through the staging view),
     once per run. Incremental: each run rebuilds whole days — every day on or after
-    product_events_cutoff (the last day already rolled up minus var events_lookback_days) —
-    with delete+insert on activity_date, so a late event lands on the day it occurred and a
-    day is never half old, half new. Portable strategy (macros/engines/incremental.sql):
-    delete+insert on the day key on DuckDB and PostgreSQL, insert_overwrite of the
-    activity_date partitions on Spark.
+    product_events_cutoff (the earliest day an event of a batch loaded since the last
+    completed run occurred on, whatever its age) — with delete+insert on activity_date, so
+    a late event lands on the day it occurred and a day is never half old, half new. The
+    highest raw batch read is recorded with the run (input_state of its rebuild record) and
+    marked completed by the post-hook once the rows are written. Portable strategy
+    (macros/engines/incremental.sql): delete+insert on the day key on DuckDB and PostgreSQL,
+    insert_overwrite of the activity_date partitions on Spark (where runs cannot be marked
+    completed, so every run rebuilds every day).
 -#}
 {{
     config(
         materialized='incremental',
         on_schema_change='fail',
+        post_hook="{{ mark_rebuild_completed() }}",
         **replace_periods_config('activity_date'),
     )
 }}
 
-{%- set cutoff = product_events_cutoff(this) if is_incremental() else none %}
-{%- do record_rebuilt_from(cutoff) %}
+{%- set batch_mark = product_events_batch_mark() %}
+{%- set cutoff = product_events_cutoff(this, batch_mark) if is_incremental() else none %}
+{%- do record_rebuilt_from(cutoff, batch_mark) %}
 
 with
 

@@ -1,7 +1,8 @@
 {#-
     Incremental on DuckDB and PostgreSQL (a table on Spark: replace_days_mart_config). Each
-    run rebuilds every day on or after product_usage_cutoff (the events rollup's cutoff, moved
-    earlier to the first day whose billing seats or account span changed) with delete+insert
+    run rebuilds every day on or after product_usage_cutoff (the first day the events rollup
+    rewrote since the mart's last build, or the day after the mart's last day, moved earlier
+    to the first day whose billing seats or account span changed) with delete+insert
     on the day, reading 59 more days of activity before it as the trailing windows' context.
     A day's values depend only on its trailing 60 days and the account's first day, so the
     rebuilt days equal a full rebuild's (tests_py/test_adoption_health.py).
