@@ -51,6 +51,40 @@ priced as (
     left join fx_rates
         on subscriptions.currency = fx_rates.currency
 
+),
+
+-- A later version closes the earlier ones (DECISIONLOG: "A later subscription version closes
+-- the earlier ones"): a subscription-history table means "from valid_from on, this version
+-- holds", so an earlier version still open (or ending later) when a higher version starts
+-- holds only until that start. The earliest start among all higher versions is used, not
+-- just the next one's, so no two versions of a subscription ever share a day (their MRR
+-- would be counted twice: 30 + 75 = 105 instead of 75).
+later_starts as (
+
+    select
+        *,
+        min(valid_from) over (
+            partition by subscription_id
+            order by version
+            rows between 1 following and unbounded following
+        ) as next_valid_from
+    from priced
+
+),
+
+closed as (
+
+    select
+        *,
+        case
+            when next_valid_from is null then valid_to
+            -- Superseded from its first day: it holds no day ([valid_from, valid_from) is empty).
+            when next_valid_from <= valid_from then valid_from
+            when valid_to is null or next_valid_from < valid_to then next_valid_from
+            else valid_to
+        end as effective_valid_to
+    from later_starts
+
 )
 
 select
@@ -66,8 +100,9 @@ select
     currency,
     rate_to_reporting,
     valid_from,
-    valid_to,
+    effective_valid_to as valid_to,
+    valid_to as delivered_valid_to,
     contract_end,
     canceled_at,
     mrr
-from priced
+from closed
