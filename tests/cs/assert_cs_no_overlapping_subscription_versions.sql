@@ -29,4 +29,4 @@ inner join versions as later
         earlier.subscription_id = later.subscription_id
         and earlier.version < later.version
         and (later.valid_to is null or earlier.valid_from < later.valid_to)
-        and (earlier.valid_to is null or later.valid_from < earlier.valid_to)
+        and (earlier.valid_to is null or earlier.valid_to > later.valid_from)
