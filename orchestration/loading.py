@@ -598,7 +598,11 @@ def _read_jsonl(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> 
         )
     except duckdb.Error:
         # A line that is not UTF-8, holds the 0x1E delimiter or is over 10 MB fails the
-        # scan: read again keeping such lines apart, to quarantine them one by one.
+        # scan: read again keeping such lines apart, to quarantine them one by one.  The
+        # error aborted the file's transaction, in which nothing was written yet (reading
+        # is the file's first step): start it again.
+        conn.execute("rollback")
+        conn.execute("begin transaction")
         read_lines_tolerant(conn, path, LINE_DELIMITER)
     lines, chars = conn.execute(
         "select count(*), coalesce(sum(coalesce(strlen(line), 0) + 1), 0) from _lines"
