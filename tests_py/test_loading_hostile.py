@@ -310,15 +310,22 @@ def test_bad_jsonl_lines_in_a_group_and_a_line_over_10_mb(conn, landing):
 # --------------------------------------------------------------------------- general rule, item 13
 
 
-def test_a_file_that_crashed_the_loader_fails_alone_and_the_next_file_loads(conn, landing):
-    # Before: csv.Error in the header reader stopped the whole load at this file.
-    put(landing, "billing/accounts/a_crash.csv", b'account_id,"account\rname",segment\r')
-    put(landing, "billing/accounts/b_good.csv", H.encode() + b"\n" + account("acc_b"))
+def test_files_that_crashed_the_loader_no_longer_stop_the_files_after_them(conn, landing):
+    # Before: csv.Error (CR-only) and UnicodeEncodeError (non-UTF-8 name) escaped the loader
+    # and nothing after them loaded.  (A database error inside one file: see
+    # test_loading.py::test_exception_inside_the_file_transaction_leaves_nothing_of_that_file.)
+    folder = landing / "billing" / "accounts"
+    put(landing, "billing/accounts/a_cr.csv", f"{H}\racc_cr1,C,smb,x,NA,2026-11-01T00:00:00Z,2026-11-01T00:00:00Z\r".encode())
+    with open(os.path.join(os.fsencode(folder), b"b_caf\xe9.csv"), "wb") as handle:
+        handle.write(b"not,a,header\n1,2,3\n")
+    put(landing, "billing/accounts/c_good.csv", H.encode() + b"\n" + account("acc_c"))
     summary = load(conn, landing)
 
-    [(path, reason)] = summary.entities["billing_accounts"].files_failed
-    assert path == "billing/accounts/a_crash.csv" and reason
-    assert raw(conn, "billing_accounts", "account_id") == [("acc_b",)]
+    assert summary.entities["billing_accounts"].files_failed == [
+        ("billing/accounts/b_caf\\xe9.csv",
+         "missing_required_columns: account_id, account_name, segment, created_at, updated_at"),
+    ]
+    assert raw(conn, "billing_accounts", "account_id") == [("acc_cr1",), ("acc_c",)]
 
 
 def test_a_failed_file_still_present_is_reported_on_every_run(conn, landing):
