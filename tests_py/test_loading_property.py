@@ -177,6 +177,8 @@ def check_landing(spec: list[tuple[str, bytes, bytes, int, bool]]) -> None:
                 TOTALS["rows delivered"] += rows
                 if status == "failed":
                     assert reason and (in_raw, in_q, loaded, quarantined) == (0, 0, 0, 0), (rel, reason)
+                    # A loader_error is an exception the loader caught: a crash, which is a bug.
+                    assert not reason.startswith("loader_error"), (rel, reason)
                     TOTALS["files failed"] += 1
                     TOTALS["rows of failed files"] += rows
                     TOTALS["failed: " + reason.split(":")[0]] += 1
