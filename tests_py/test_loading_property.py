@@ -140,7 +140,7 @@ def landing_spec(draw) -> list[tuple[str, bytes, bytes, int, bool]]:
             truncated = False
             if kind == "jsonl.gz":
                 data = gzip.compress(data)
-                if draw(st.integers(0, 3)) == 0:
+                if draw(st.booleans()):
                     data, truncated = data[: max(1, len(data) - draw(st.integers(1, 12)))], True
             files.append(("product/events", name, data, rows, truncated))
         if any(f[2] == files[-1][2] for f in files[:-1]):
