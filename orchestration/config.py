@@ -6,6 +6,8 @@
 | CXCS_WAREHOUSE_DIR    | data/warehouse            | holds the published cxcs.duckdb           |
 | CXCS_DUCKDB_PATH      | <warehouse>/build/cxcs.duckdb | private build file dbt writes         |
 | CXCS_DUCKDB_MEMORY_LIMIT | DuckDB's default (80% of RAM) | memory_limit of the loader's and dbt's DuckDB connections, e.g. 4GB; DuckDB spills to ``<build file>.tmp`` beyond it |
+| CXCS_EARLIEST_PLAUSIBLE | 2000-01-01                | a timestamp or date before it is quarantined as ``implausible_timestamp`` |
+| CXCS_MAX_FUTURE_HOURS | 24                        | a "when it happened" timestamp more than this many hours after the load time is quarantined |
 
 BI tools read only ``<warehouse>/cxcs.duckdb``; the build file is private to the
 pipeline (loaders and dbt write it; it is copied to the published file when a
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,3 +85,17 @@ def apply_settings(landing_dir: Path | None = None, warehouse_dir: Path | None =
     # dbt (profiles.yml) reads the build path from this variable.
     os.environ["CXCS_DUCKDB_PATH"] = str(settings.build_path)
     return settings
+
+
+def earliest_plausible() -> datetime:
+    """``CXCS_EARLIEST_PLAUSIBLE`` (ISO date or timestamp, UTC; default 2000-01-01): the
+    loader quarantines a timestamp or date before it (a 1900-01-01 placeholder, an epoch 0)."""
+    value = os.environ.get("CXCS_EARLIEST_PLAUSIBLE", "").strip() or "2000-01-01"
+    return datetime.fromisoformat(value).replace(tzinfo=None)
+
+
+def max_future_skew() -> timedelta:
+    """``CXCS_MAX_FUTURE_HOURS`` (default 24): how far after the load time a timestamp of
+    something that already happened may lie (clock skew) before it is quarantined."""
+    value = os.environ.get("CXCS_MAX_FUTURE_HOURS", "").strip() or "24"
+    return timedelta(hours=float(value))

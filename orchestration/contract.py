@@ -32,6 +32,13 @@ class Column:
     min_value: float | None = None
     max_value: float | None = None
     description: str = ""
+    # Plausible time range of a timestamp or date column (orchestration.plausibility):
+    # "past" = it records when something HAPPENED: not before the earliest plausible time and
+    # not more than the allowed clock skew after the load; "future_ok" = legitimately in the
+    # future (a due date, a term end, the end of a validity): only the lower bound; "" = none.
+    plausible: str = ""
+    # "iso4217": an active ISO-4217 currency code (orchestration.currencies), compared upper-cased.
+    codes: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,9 @@ class Entity:
     description: str = ""
     # Score ranges that depend on another column (survey responses only).
     scale_by: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # (from, to) of a half-open validity [from, to): a row whose `to` is not after its `from`
+    # is an empty version and is quarantined (subscriptions only).
+    period: tuple[str, str] | None = None
 
     @property
     def table(self) -> str:
@@ -85,14 +95,15 @@ ENTITIES: tuple[Entity, ...] = (
             Column("segment", "text", True, SEGMENTS, description="smb, mid_market or enterprise."),
             Column("industry", "text", description="Industry of the account, free text."),
             Column("region", "text", description="Sales region, e.g. NA, EMEA, APAC, LATAM."),
-            Column("created_at", "timestamp", True, description="When the account was created (UTC)."),
-            Column("updated_at", "timestamp", True, description="When this version of the row was written (UTC)."),
+            Column("created_at", "timestamp", True, description="When the account was created (UTC).", plausible="past"),
+            Column("updated_at", "timestamp", True, description="When this version of the row was written (UTC).", plausible="past"),
         ),
     ),
     Entity(
         source="billing",
         name="subscriptions",
         key=("subscription_id", "version"),
+        period=("valid_from", "valid_to"),
         description=(
             "One row per version of a subscription: the price and seats that held over "
             "[valid_from, valid_to)."
@@ -107,12 +118,12 @@ ENTITIES: tuple[Entity, ...] = (
             Column("quantity", "int", True, min_value=0, description="Licensed seats, >= 0."),
             Column("unit_amount", "decimal", True, min_value=0, description="Price per seat per billing interval, before discount, in major units."),
             Column("discount_pct", "decimal", min_value=0, max_value=100, description="Discount 0-100; empty means 0."),
-            Column("currency", "text", True, description="ISO-4217 currency code, upper case."),
-            Column("valid_from", "date", True, description="First day the version holds (inclusive)."),
-            Column("valid_to", "date", description="Day the version stops holding (exclusive); empty = still in force."),
-            Column("contract_end", "date", description="End of the current term (renewal date)."),
-            Column("canceled_at", "timestamp", description="When cancellation was requested (UTC)."),
-            Column("updated_at", "timestamp", True, description="When this row was written (UTC)."),
+            Column("currency", "text", True, description="ISO-4217 currency code, upper case.", codes="iso4217"),
+            Column("valid_from", "date", True, description="First day the version holds (inclusive).", plausible="future_ok"),
+            Column("valid_to", "date", description="Day the version stops holding (exclusive); empty = still in force.", plausible="future_ok"),
+            Column("contract_end", "date", description="End of the current term (renewal date).", plausible="future_ok"),
+            Column("canceled_at", "timestamp", description="When cancellation was requested (UTC).", plausible="past"),
+            Column("updated_at", "timestamp", True, description="When this row was written (UTC).", plausible="past"),
         ),
     ),
     Entity(
@@ -125,13 +136,13 @@ ENTITIES: tuple[Entity, ...] = (
             Column("account_id", "text", True, description="Billed account."),
             Column("subscription_id", "text", description="Subscription billed, if any."),
             Column("status", "text", True, INVOICE_STATUSES, description="draft, open, paid, void or uncollectible."),
-            Column("currency", "text", True, description="ISO-4217 currency code, upper case."),
+            Column("currency", "text", True, description="ISO-4217 currency code, upper case.", codes="iso4217"),
             Column("amount_due", "decimal", True, description="Amount due in major units."),
             Column("amount_paid", "decimal", True, description="Amount paid so far in major units."),
-            Column("issued_at", "timestamp", True, description="When the invoice was issued (UTC)."),
-            Column("due_at", "timestamp", True, description="When payment is due (UTC)."),
-            Column("paid_at", "timestamp", description="When it was paid in full (UTC)."),
-            Column("updated_at", "timestamp", True, description="When this row was written (UTC)."),
+            Column("issued_at", "timestamp", True, description="When the invoice was issued (UTC).", plausible="past"),
+            Column("due_at", "timestamp", True, description="When payment is due (UTC).", plausible="future_ok"),
+            Column("paid_at", "timestamp", description="When it was paid in full (UTC).", plausible="past"),
+            Column("updated_at", "timestamp", True, description="When this row was written (UTC).", plausible="past"),
         ),
     ),
     Entity(
@@ -147,7 +158,7 @@ ENTITIES: tuple[Entity, ...] = (
             Column("touchpoint", "text", True, TOUCHPOINTS, description="Journey touchpoint that triggered the survey."),
             Column("account_id", "text", True, description="Account of the contact."),
             Column("contact_id", "text", True, description="Person invited (may equal a product user_id)."),
-            Column("sent_at", "timestamp", True, description="When the invitation was sent (UTC)."),
+            Column("sent_at", "timestamp", True, description="When the invitation was sent (UTC).", plausible="past"),
         ),
     ),
     Entity(
@@ -167,7 +178,7 @@ ENTITIES: tuple[Entity, ...] = (
             Column("contact_id", "text", True, description="Respondent."),
             Column("score", "int", True, description="Score inside the scale of its survey_type."),
             Column("comment", "text", description="Free-text comment."),
-            Column("responded_at", "timestamp", True, description="When the response was submitted (UTC)."),
+            Column("responded_at", "timestamp", True, description="When the response was submitted (UTC).", plausible="past"),
         ),
     ),
     Entity(
@@ -181,7 +192,7 @@ ENTITIES: tuple[Entity, ...] = (
             Column("account_id", "text", True, description="Account the user belongs to."),
             Column("email", "text", description="Personal data: dropped in staging."),
             Column("role", "text", allowed=ROLES, description="admin, member or viewer."),
-            Column("created_at", "timestamp", True, description="When the user was created (UTC)."),
+            Column("created_at", "timestamp", True, description="When the user was created (UTC).", plausible="past"),
         ),
     ),
     Entity(
@@ -196,8 +207,8 @@ ENTITIES: tuple[Entity, ...] = (
             Column("account_id", "text", True, description="Account of the user."),
             Column("user_id", "text", True, description="User who did it."),
             Column("event_name", "text", True, description="e.g. session_started, feature_used, report_exported."),
-            Column("occurred_at", "timestamp", True, description="When it happened (UTC)."),
-            Column("received_at", "timestamp", True, description="When the collector received it (UTC)."),
+            Column("occurred_at", "timestamp", True, description="When it happened (UTC).", plausible="past"),
+            Column("received_at", "timestamp", True, description="When the collector received it (UTC).", plausible="past"),
             Column("properties", "json", description="Free-form JSON object; properties.feature names the feature."),
         ),
     ),

@@ -15,8 +15,17 @@ For every file under ``<landing>/<source>/<entity>/`` the loader
 A file that cannot be read as a whole (zero bytes, not text, missing a required
 column, a CSV quoted field that never closes, truncated gzip, unreadable Parquet,
 unsupported extension) is recorded in the manifest as ``failed`` with a reason and
-loads none of its rows; the next file still loads.  Its hash is recorded too, so
-the same broken bytes are not retried every run; a corrected file (new bytes) loads.
+loads none of its rows; the next file still loads.  Any other error while handling one
+file (a bug, a database error) makes that file ``failed`` with ``loader_error: ...``
+too, instead of stopping the load.  A failed file still in the landing (same path and
+bytes) is reported as failed again on every run, without a new manifest row; a
+``loader_error`` failure is retried, a corrected file (new bytes) loads.
+
+Files outside the contract's entity folders, hidden ones and non-regular ones are
+``ignored`` with a reason (``orchestration.landing_files``): one manifest row per
+path/size/mtime, and a line in every run summary.  JSON Lines lines that are not UTF-8,
+hold a 0x1E byte or are longer than 10 MB are quarantined one by one
+(``invalid_utf8``, ``control_character``, ``line_too_long``), like a bad CSV record.
 
 Numbering: ``row_number`` is the 1-based data record of the file (CSV: records
 after the header, a quoted newline does not start a new record; JSON Lines:
@@ -28,7 +37,8 @@ Reason codes (several may be joined with ``; ``): ``wrong_field_count``,
 ``invalid_integer|invalid_decimal|invalid_boolean|invalid_date|invalid_timestamp: <col>``,
 ``invalid_json_object: <col>``, ``unknown_value: <col>='<value>'``,
 ``out_of_range: <col>=<value>``, ``score_out_of_scale: <type> <score>``,
-``duplicate_key_in_file: kept row <n>``.
+``duplicate_key_in_file: kept row <n>``, ``implausible_timestamp: <col>``,
+``unknown_currency: <col>='<value>'``, ``invalid_period: ...`` (``orchestration.plausibility``).
 """
 
 from __future__ import annotations
@@ -39,14 +49,18 @@ import hashlib
 import io
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from orchestration.config import apply_duckdb_settings
+from orchestration.config import apply_duckdb_settings, earliest_plausible, max_future_skew
 from orchestration.contract import ENTITIES, RAW_TYPES, SCORE_SCALES, Column, Entity
+from orchestration.jsonl_lines import read_lines_tolerant
+from orchestration.landing_files import Ignored, ReadablePaths, discover, display
+from orchestration.plausibility import TimeBounds, needs_trimmed, row_rules
 from orchestration.raw_schema import MANIFEST_TABLE, QUARANTINE_TABLE, RAW_SCHEMA, ensure_raw_schema
 
 Progress = Callable[[str], None]
@@ -81,6 +95,7 @@ class EntityLoad:
 class LoadSummary:
     entities: dict[str, EntityLoad]
     seconds: float = 0.0
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (path, reason), every run
 
     @property
     def files_failed_count(self) -> int:
@@ -103,6 +118,9 @@ class LoadSummary:
             )
         for table, e in self.entities.items():
             lines += [f"  failed {path}: {reason}" for path, reason in e.files_failed]
+        if self.ignored:
+            lines.append(f"ignored {len(self.ignored)} file(s) that are not landing files of the contract:")
+            lines += [f"  ignored {path}: {reason}" for path, reason in self.ignored]
         return "\n".join(lines)
 
 
@@ -125,6 +143,15 @@ class Staged:
     raw_sql: str
 
 
+@dataclass(frozen=True)
+class Run:
+    """What every file of one ``load_landing`` call shares: the plausible time range and
+    the paths DuckDB's readers are given."""
+
+    bounds: TimeBounds
+    readable: ReadablePaths
+
+
 # --------------------------------------------------------------------------- public
 
 
@@ -133,8 +160,13 @@ def load_landing(
     landing_dir: Path,
     entities: Iterable[str] | None = None,
     progress: Progress | None = None,
+    earliest: datetime | None = None,
+    max_future: timedelta | None = None,
 ) -> LoadSummary:
-    """Load every new landing file of the selected raw tables (default: all)."""
+    """Load every new landing file of the selected raw tables (default: all).
+
+    ``earliest`` and ``max_future`` bound plausible timestamps (default: the settings
+    ``CXCS_EARLIEST_PLAUSIBLE`` and ``CXCS_MAX_FUTURE_HOURS``); the load time is now."""
     started = time.monotonic()
     say = progress or (lambda _message: None)
     wanted = set(entities) if entities is not None else None
@@ -145,23 +177,47 @@ def load_landing(
     apply_duckdb_settings(conn)
     ensure_raw_schema(conn)
     summary = LoadSummary(entities={})
-    for entity in ENTITIES:
-        if wanted is not None and entity.table not in wanted:
-            continue
-        stats = summary.entities[entity.table] = EntityLoad()
-        _load_entity(conn, Path(landing_dir), entity, stats, say)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    bounds = TimeBounds.at(
+        now,
+        earliest if earliest is not None else earliest_plausible(),
+        max_future if max_future is not None else max_future_skew(),
+    )
+    run = Run(bounds=bounds, readable=ReadablePaths())
+    landing = discover(Path(landing_dir))
+    try:
+        _record_ignored(conn, landing.ignored, summary, say)
+        for entity in ENTITIES:
+            if wanted is not None and entity.table not in wanted:
+                continue
+            stats = summary.entities[entity.table] = EntityLoad()
+            _load_entity(conn, Path(landing_dir), landing.files[entity.table], entity, stats, say, run)
+    finally:
+        run.readable.close()
     summary.seconds = time.monotonic() - started
     return summary
 
 
+def _record_ignored(conn: duckdb.DuckDBPyConnection, ignored: list[Ignored], summary: LoadSummary, say: Progress) -> None:
+    """List every ignored entry in the summary; record it in the manifest once per
+    path/size/mtime (like a loaded file), not again on every run."""
+    known = set(conn.execute(
+        f"select file_path, size_bytes, mtime_ns from {MANIFEST_TABLE} where status = 'ignored'"
+    ).fetchall())
+    for item in ignored:
+        summary.ignored.append((item.rel, item.reason))
+        say(f"ignored {item.rel}: {item.reason}")
+        if (item.rel, item.size, item.mtime_ns) in known:
+            continue
+        batch_id = conn.execute(f"select coalesce(max(batch_id), 0) + 1 from {MANIFEST_TABLE}").fetchone()[0]
+        conn.execute(
+            f"insert into {MANIFEST_TABLE} values (?, ?, ?, '', ?, ?, 'ignored', null, 0, 0, ?, "
+            "cast(current_timestamp as timestamp), cast(current_timestamp as timestamp))",
+            [batch_id, item.entity, item.rel, item.size, item.mtime_ns, item.reason],
+        )
+
+
 # --------------------------------------------------------------------------- per entity
-
-
-def _landing_files(landing_dir: Path, entity: Entity) -> list[Path]:
-    folder = landing_dir / entity.source / entity.name
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
 @dataclass(frozen=True)
@@ -175,30 +231,57 @@ class Pending:
     mtime_ns: int
 
 
-def _load_entity(conn: duckdb.DuckDBPyConnection, landing_dir: Path, entity: Entity, stats: EntityLoad, say: Progress) -> None:
-    files = _landing_files(landing_dir, entity)
+def _failed_again(stats: EntityLoad, say: Progress, entity: Entity, rel: str, reason: str) -> None:
+    """A failed file still in the landing: reported on every run, not recorded again."""
+    stats.files_failed.append((rel, reason))
+    say(f"{entity.table}: FAILED (still in the landing, same bytes) {rel}: {reason}")
+
+
+def _load_entity(
+    conn: duckdb.DuckDBPyConnection, landing_dir: Path, files: list[Path], entity: Entity,
+    stats: EntityLoad, say: Progress, run: Run,
+) -> None:
     known = conn.execute(
-        f"select file_path, size_bytes, mtime_ns, sha256 from {MANIFEST_TABLE} where entity = ?", [entity.table]
+        f"select file_path, size_bytes, mtime_ns, sha256, status, reason from {MANIFEST_TABLE} "
+        "where entity = ? and status in ('loaded', 'failed') order by batch_id",
+        [entity.table],
     ).fetchall()
-    known_stats = {(path, size, mtime) for path, size, mtime, _ in known}
-    known_hashes = {sha for *_, sha in known}
+    # The latest record of a path/size/mtime or path/content decides (a retried loader_error
+    # that then loaded is loaded).
+    by_stats = {(path, size, mtime): (status, reason) for path, size, mtime, _, status, reason in known}
+    by_content = {(path, sha): (status, reason) for path, _, _, sha, status, reason in known}
+    loaded_hashes = {sha for _, _, _, sha, status, _ in known if status == "loaded"}
     pending: list[Pending] = []
     for path in files:
-        rel = path.relative_to(landing_dir).as_posix()
-        stat = path.stat()
-        if (rel, stat.st_size, stat.st_mtime_ns) in known_stats:
+        rel = display(path.relative_to(landing_dir).as_posix())
+        try:
+            info = path.stat()
+            status, reason = by_stats.get((rel, info.st_size, info.st_mtime_ns), (None, None))
+            if status == "loaded":
+                stats.files_skipped += 1
+                continue
+            if status == "failed" and not reason.startswith(LOADER_ERROR):
+                _failed_again(stats, say, entity, rel, reason)
+                continue
+            sha = _sha256(path)
+        except OSError as error:  # vanished or unreadable between listing and reading
+            reason = f"unreadable: {type(error).__name__}: {error.strerror or error}"
+            stats.files_failed.append((rel, reason))
+            say(f"{entity.table}: FAILED {rel}: {reason}")
+            continue
+        if sha in loaded_hashes:
             stats.files_skipped += 1
             continue
-        sha = _sha256(path)
-        if sha in known_hashes:
-            stats.files_skipped += 1
+        status, reason = by_content.get((rel, sha), (None, None))
+        if status == "failed" and not reason.startswith(LOADER_ERROR):
+            _failed_again(stats, say, entity, rel, reason)
             continue
-        known_hashes.add(sha)
-        pending.append(Pending(path, rel, sha, stat.st_size, stat.st_mtime_ns))
+        loaded_hashes.add(sha)
+        pending.append(Pending(path, rel, sha, info.st_size, info.st_mtime_ns))
     for group in _groups(entity, pending):
-        outcomes = _load_jsonl_group(conn, entity, group) if len(group) > 1 else None
+        outcomes = _load_jsonl_group(conn, entity, group, run) if len(group) > 1 else None
         if outcomes is None:  # one file, or a group that needs the per-file path to tell which file is bad
-            outcomes = [_load_file(conn, entity, p.path, p.rel, p.sha, p.size, p.mtime_ns) for p in group]
+            outcomes = [_load_file(conn, entity, p.path, p.rel, p.sha, p.size, p.mtime_ns, run) for p in group]
         for file, (outcome, reason) in zip(group, outcomes):
             if outcome is None:
                 stats.files_failed.append((file.rel, reason or "failed"))
@@ -210,6 +293,9 @@ def _load_entity(conn: duckdb.DuckDBPyConnection, landing_dir: Path, entity: Ent
             say(f"{entity.table}: {file.rel}: {outcome.rows_loaded:,} rows loaded, {outcome.rows_quarantined:,} quarantined")
     if not files:
         say(f"{entity.table}: no landing files yet")
+
+
+LOADER_ERROR = "loader_error:"
 
 
 def _groups(entity: Entity, pending: list[Pending]) -> list[list[Pending]]:
@@ -246,21 +332,19 @@ def _sha256(path: Path) -> str:
 
 
 def _load_file(
-    conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path, rel: str, sha: str, size: int, mtime_ns: int
+    conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path, rel: str, sha: str, size: int, mtime_ns: int, run: Run
 ) -> tuple[FileOutcome | None, str | None]:
-    """Load one file in one transaction. Returns (outcome, None) or (None, reason) for a failed file."""
+    """Load one file in one transaction. Returns (outcome, None) or (None, reason) for a failed file.
+
+    A file that cannot be read is failed with its reason; any other exception (a bug, a
+    database error) rolls the file back and fails it with ``loader_error: <type>: <message>``,
+    so one file never stops the rest of the landing.  Only an interrupt, or an error while
+    recording the failure itself, propagates."""
     started = _utcnow(conn)
     batch_id = conn.execute(f"select coalesce(max(batch_id), 0) + 1 from {MANIFEST_TABLE}").fetchone()[0]
     conn.execute("begin transaction")
     try:
-        try:
-            staged = _stage_file(conn, entity, path)
-        except FileRejected as rejected:
-            conn.execute("rollback")
-            conn.execute("begin transaction")
-            _record_manifest(conn, batch_id, entity, rel, sha, size, mtime_ns, "failed", None, 0, 0, str(rejected), started)
-            conn.execute("commit")
-            return None, str(rejected)
+        staged = _stage_file(conn, entity, path, run)
         outcome = _commit_staged(conn, entity, batch_id, rel, staged)
         _record_manifest(
             conn, batch_id, entity, rel, sha, size, mtime_ns, "loaded",
@@ -268,9 +352,29 @@ def _load_file(
         )
         conn.execute("commit")
         return outcome, None
+    except FileRejected as rejected:
+        reason = str(rejected)
+    except Exception as error:  # noqa: BLE001 - any error of one file is that file's failure
+        reason = f"{LOADER_ERROR} {type(error).__name__}: {_first_line(str(error))}"
     except BaseException:
         conn.execute("rollback")
         raise
+    conn.execute("rollback")
+    _drop_temps(conn)
+    repeated = conn.execute(
+        f"select count(*) from {MANIFEST_TABLE} where entity = ? and file_path = ? and sha256 = ? "
+        "and status = 'failed' and reason = ?",
+        [entity.table, rel, sha, reason],
+    ).fetchone()[0]
+    if not repeated:  # a retried loader_error that fails the same way is not recorded again
+        conn.execute("begin transaction")
+        try:
+            _record_manifest(conn, batch_id, entity, rel, sha, size, mtime_ns, "failed", None, 0, 0, reason, started)
+            conn.execute("commit")
+        except BaseException:
+            conn.execute("rollback")
+            raise
+    return None, reason
 
 
 def _utcnow(conn: duckdb.DuckDBPyConnection):
@@ -287,10 +391,11 @@ def _record_manifest(conn, batch_id, entity, rel, sha, size, mtime_ns, status, d
 # --------------------------------------------------------------------------- reading
 
 
-def _stage_file(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> Staged:
+def _stage_file(conn: duckdb.DuckDBPyConnection, entity: Entity, original: Path, run: Run) -> Staged:
     """Read a file into ``_incoming`` (all varchar contract columns, _row_number, _line_number,
     _reason; a temp table or view), then validate it into ``_staged`` and ``_rejected``."""
-    name = path.name.lower()
+    name = original.name.lower()
+    path = run.readable(original)
     if path.stat().st_size == 0:
         raise FileRejected("empty_file: zero bytes")
     physical_lines = None
@@ -309,7 +414,7 @@ def _stage_file(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> 
             raise FileRejected("unsupported_file_type: expected .csv")
     except duckdb.Error as error:
         raise FileRejected(f"unreadable: {_first_line(str(error))}") from error
-    _validate(conn, entity)
+    _validate(conn, entity, run.bounds)
     if physical_lines is not None:
         blank = physical_lines - conn.execute("select count(*) from _staged").fetchone()[0]
         note = f"{blank} blank line(s) skipped" if blank else None
@@ -320,16 +425,26 @@ def _first_line(message: str) -> str:
     return message.strip().splitlines()[0][:300] if message.strip() else "unknown error"
 
 
-def _read_header(path: Path) -> list[str]:
+def _read_header(path: Path) -> tuple[list[str], str | None]:
+    """The header's field names, and ``'\\r'`` when lines end in a lone CR (old Mac
+    style; DuckDB is then told so), else None."""
     with open(path, "rb") as handle:
         first = handle.readline(1 << 20)
+    cr = first.find(b"\r")
+    new_line = None
+    if cr >= 0 and first[cr + 1:cr + 2] != b"\n" and (cr + 1 < len(first) or b"\n" not in first):
+        new_line = "\\r"
+        first = first[:cr]
     try:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise FileRejected("not_csv: the header is not UTF-8 text") from error
     if "\x00" in text:
         raise FileRejected("not_csv: binary content")
-    return next(csv.reader(io.StringIO(text.rstrip("\r\n"))), [])
+    try:
+        return next(csv.reader(io.StringIO(text.rstrip("\r\n"))), []), new_line
+    except csv.Error as error:
+        raise FileRejected(f"not_csv: the header cannot be parsed: {error}") from error
 
 
 def _map_columns(entity: Entity, names: list[str]) -> tuple[dict[str, str], str | None]:
@@ -344,7 +459,7 @@ def _map_columns(entity: Entity, names: list[str]) -> tuple[dict[str, str], str 
     if missing:
         raise FileRejected(f"missing_required_columns: {', '.join(missing)}")
     mapping = {c: f"c{normalised.index(c)}" for c in entity.column_names if c in normalised}
-    extra = [names[i] for i, n in enumerate(normalised) if n not in entity.column_names]
+    extra = [names[i] or f"(empty name, column {i + 1})" for i, n in enumerate(normalised) if n not in entity.column_names]
     note = f"ignored unknown columns: {', '.join(extra)}" if extra else None
     return mapping, note
 
@@ -380,8 +495,18 @@ def _unterminated_quote_line(path: Path) -> int | None:
         csv.field_size_limit(previous_limit)
 
 
+def _raw_names(header: list[str]) -> list[str]:
+    """Header names usable as JSON keys of the raw content: an empty name becomes
+    ``column<n>``, a repeated one ``<name>#<n>`` (struct_pack rejects both)."""
+    names: list[str] = []
+    for i, name in enumerate(header):
+        name = name or f"column{i + 1}"
+        names.append(name if name not in names else f"{name}#{i + 1}")
+    return names
+
+
 def _read_csv(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> tuple[str | None, str]:
-    header = _read_header(path)
+    header, new_line = _read_header(path)
     mapping, note = _map_columns(entity, header)
     unterminated = _unterminated_quote_line(path)
     if unterminated is not None:
@@ -397,7 +522,7 @@ def _read_csv(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> tu
         from read_csv({_sql_str(str(path))}, header = true, auto_detect = false, columns = {columns},
                       delim = ',', quote = '"', escape = '"', parallel = false, encoding = 'utf-8',
                       store_rejects = true, rejects_table = '_rej_errors', rejects_scan = '_rej_scans',
-                      max_line_size = 10000000)
+                      max_line_size = 10000000{f", new_line = '{new_line}'" if new_line else ""})
         """
     )
     conn.execute(
@@ -425,7 +550,7 @@ def _read_csv(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> tu
     select_cols = ",\n".join(
         f"r.{mapping[c]} as {c}" if c in mapping else f"cast(null as varchar) as {c}" for c in entity.column_names
     )
-    raw_json = "to_json(struct_pack(" + ", ".join(f"{_quote_ident(h)} := r.c{i}" for i, h in enumerate(header)) + "))"
+    raw_json = "to_json(struct_pack(" + ", ".join(f"{_quote_ident(h)} := r.c{i}" for i, h in enumerate(_raw_names(header))) + "))"
     conn.execute(
         f"""
         create or replace temp table _csv_records as
@@ -461,15 +586,24 @@ def _read_jsonl(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> 
     """Lines into ``_lines``; ``_incoming`` is a view parsing each non-blank line once.
 
     Returns the number of physical lines and the raw-content query."""
-    conn.execute(
-        f"""
-        create or replace temp table _lines as
-        select row_number() over () as _line_number, line
-        from read_csv({_sql_str(str(path))}, columns = {{'line': 'VARCHAR'}}, header = false, auto_detect = false,
-                      delim = '{LINE_DELIMITER}', quote = '', escape = '', parallel = false,
-                      max_line_size = 10000000)
-        """
-    )
+    try:
+        conn.execute(
+            f"""
+            create or replace temp table _lines as
+            select row_number() over () as _line_number, line, cast(null as varchar) as _bad
+            from read_csv({_sql_str(str(path))}, columns = {{'line': 'VARCHAR'}}, header = false, auto_detect = false,
+                          delim = '{LINE_DELIMITER}', quote = '', escape = '', parallel = false,
+                          max_line_size = 10000000)
+            """
+        )
+    except duckdb.Error:
+        # A line that is not UTF-8, holds the 0x1E delimiter or is over 10 MB fails the
+        # scan: read again keeping such lines apart, to quarantine them one by one.  The
+        # error aborted the file's transaction, in which nothing was written yet (reading
+        # is the file's first step): start it again.
+        conn.execute("rollback")
+        conn.execute("begin transaction")
+        read_lines_tolerant(conn, path, LINE_DELIMITER)
     lines, chars = conn.execute(
         "select count(*), coalesce(sum(coalesce(strlen(line), 0) + 1), 0) from _lines"
     ).fetchone()
@@ -481,11 +615,11 @@ def _read_jsonl(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> 
         select {_json_fields(entity)},
                _line_number as _row_number,
                _line_number,
-               case when d is null then 'invalid_json: not a JSON object' end as _reason
+               coalesce(_bad, case when d is null then 'invalid_json: not a JSON object' end) as _reason
         from (
-            select _line_number, {_json_parse(entity, "line")} as d
+            select _line_number, _bad, case when _bad is null then {_json_parse(entity, "line")} end as d
             from _lines
-            where {_present("line")}
+            where _bad is not null or {_present("line")}
         )
         """
     )
@@ -598,7 +732,7 @@ def _present(column: str) -> str:
 def _needs_trimmed(column: Column) -> bool:
     """Whether checks or typing read the trimmed text ``v_<column>``; a free-text column
     is stored as delivered and only tested for presence."""
-    return column.type != "text" or bool(column.allowed)
+    return column.type != "text" or bool(column.allowed) or needs_trimmed(column)
 
 
 def _typed_expr(column: str, typ: str) -> str:
@@ -648,7 +782,7 @@ TYPE_ERROR_CODES = {
 }
 
 
-def _checks(entity: Entity) -> list[tuple[str, str]]:
+def _checks(entity: Entity, bounds: TimeBounds | None) -> list[tuple[str, str]]:
     """(condition, reason) pairs in SQL over the delivered text ``<col>``, ``v_<col>`` (trimmed
     text, null when empty; see ``_needs_trimmed``) and ``t_<col>`` (typed): the row has the
     problem when the condition is true."""
@@ -671,20 +805,20 @@ def _checks(entity: Entity) -> list[tuple[str, str]]:
         if c.max_value is not None:
             checks.append((f"t_{c.name} > {c.max_value}", f"'out_of_range: {c.name}=' || t_{c.name}"))
     if entity.scale_by:
-        bounds = " ".join(f"when '{kind}' then t_score between {lo} and {hi}" for kind, (lo, hi) in SCORE_SCALES.items())
+        scales = " ".join(f"when '{kind}' then t_score between {lo} and {hi}" for kind, (lo, hi) in SCORE_SCALES.items())
         checks.append((
-            f"t_score is not null and not coalesce(case lower(v_survey_type) {bounds} end, true)",
+            f"t_score is not null and not coalesce(case lower(v_survey_type) {scales} end, true)",
             "'score_out_of_scale: ' || lower(v_survey_type) || ' ' || t_score",
         ))
-    return checks
+    return checks + row_rules(entity, bounds)
 
 
-def _staged_sql(entity: Entity, source: str, passthrough: list[str]) -> str:
+def _staged_sql(entity: Entity, source: str, passthrough: list[str], bounds: TimeBounds | None) -> str:
     """Typed columns ``t_<col>`` and ``_problem`` (null for a good row) of every row of ``source``
     (the contract's columns as text, ``_reason`` and the ``passthrough`` columns)."""
     trimmed = "".join(f", {_trimmed(c.name)} as v_{c.name}" for c in entity.columns if _needs_trimmed(c))
     typed = ", ".join(f"{_typed_expr(c.name, c.type)} as t_{c.name}" for c in entity.columns)
-    checks = _checks(entity)
+    checks = _checks(entity, bounds)
     failing = " or ".join(f"coalesce({condition}, false)" for condition, _ in checks)
     reasons = ", ".join(f"case when {condition} then {reason} end" for condition, reason in checks)
     passed = ", ".join(passthrough)
@@ -703,14 +837,14 @@ def _staged_sql(entity: Entity, source: str, passthrough: list[str]) -> str:
         """
 
 
-def _validate(conn: duckdb.DuckDBPyConnection, entity: Entity) -> None:
+def _validate(conn: duckdb.DuckDBPyConnection, entity: Entity, bounds: TimeBounds) -> None:
     """Type and check ``_incoming`` into ``_staged`` (typed columns and ``_problem``), then list
     every row that does not load in ``_rejected`` (``_row_number``, ``_line_number``, ``_reason``).
 
     The reason text is only built for a row that fails a check.  Only rows without a
     problem compete for their key: duplicated keys are found by grouping, and only the
     rows of a duplicated key are ranked."""
-    conn.execute(f"create or replace temp table _staged as {_staged_sql(entity, '_incoming', ['_row_number', '_line_number'])}")
+    conn.execute(f"create or replace temp table _staged as {_staged_sql(entity, '_incoming', ['_row_number', '_line_number'], bounds)}")
     key = ", ".join(f"t_{k}" for k in entity.key)
     order = (f"t_{entity.updated_at} desc nulls last, " if entity.updated_at else "") + "_row_number desc"
     version = f", t_{entity.updated_at}" if entity.updated_at else ""
@@ -742,7 +876,7 @@ def _validate(conn: duckdb.DuckDBPyConnection, entity: Entity) -> None:
 
 
 def _load_jsonl_group(
-    conn: duckdb.DuckDBPyConnection, entity: Entity, group: list[Pending]
+    conn: duckdb.DuckDBPyConnection, entity: Entity, group: list[Pending], run: Run
 ) -> list[tuple[FileOutcome | None, str | None]] | None:
     """Load several JSON Lines files with one scan and one transaction; the same rows,
     numbers, reasons and manifest records as loading them one by one.
@@ -754,7 +888,7 @@ def _load_jsonl_group(
     first ``rowid`` of its file, plus one."""
     started = _utcnow(conn)
     first_batch = conn.execute(f"select coalesce(max(batch_id), 0) + 1 from {MANIFEST_TABLE}").fetchone()[0]
-    paths = "[" + ", ".join(_sql_str(str(f.path)) for f in group) + "]"
+    paths = "[" + ", ".join(_sql_str(str(run.readable(f.path))) for f in group) + "]"
     source = f"""(
         select {_json_fields(entity)}, _file, _raw, _blank,
                case when not _blank and d is null then 'invalid_json: not a JSON object' end as _reason
@@ -769,7 +903,7 @@ def _load_jsonl_group(
     conn.execute("begin transaction")
     try:
         try:
-            conn.execute(f"create or replace temp table _g as {_staged_sql(entity, source, ['_file', '_raw', '_blank'])}")
+            conn.execute(f"create or replace temp table _g as {_staged_sql(entity, source, ['_file', '_raw', '_blank'], run.bounds)}")
         except duckdb.Error:
             conn.execute("rollback")
             return None
@@ -857,6 +991,9 @@ def _load_jsonl_group(
                              outcome.rows_delivered, outcome.rows_loaded, outcome.rows_quarantined, note, started)
             outcomes.append((outcome, None))
         conn.execute("commit")
+    except Exception:  # noqa: BLE001 - the files are loaded one by one, each failing alone
+        conn.execute("rollback")
+        return None
     except BaseException:
         conn.execute("rollback")
         raise
@@ -885,7 +1022,11 @@ def _commit_staged(conn: duckdb.DuckDBPyConnection, entity: Entity, batch_id: in
         [entity.table, rel],
     ).fetchone()[0]
     delivered = conn.execute("select count(*) from _staged").fetchone()[0]
+    _drop_temps(conn)
+    return FileOutcome(rows_delivered=delivered, rows_loaded=loaded, rows_quarantined=quarantined, note=staged.note)
+
+
+def _drop_temps(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("drop view if exists _incoming")
     for temp in ("_rejected", "_staged", "_csv_records", "_csv_rows", "_csv_rejects", "_lines", "_parquet"):
         conn.execute(f"drop table if exists {temp}")
-    return FileOutcome(rows_delivered=delivered, rows_loaded=loaded, rows_quarantined=quarantined, note=staged.note)

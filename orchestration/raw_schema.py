@@ -24,7 +24,7 @@ create table if not exists {MANIFEST_TABLE} (
     sha256 varchar not null,          -- content hash: the same bytes load once
     size_bytes bigint not null,
     mtime_ns bigint not null,         -- lets a re-run skip hashing unchanged files
-    status varchar not null,          -- loaded | failed
+    status varchar not null,          -- loaded | failed | ignored (not a landing file of the contract)
     rows_delivered bigint,            -- data rows found in the file (null when unreadable)
     rows_loaded bigint not null,
     rows_quarantined bigint not null,

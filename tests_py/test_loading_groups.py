@@ -82,8 +82,8 @@ def test_group_loads_exactly_like_one_file_at_a_time(tmp_path: Path, monkeypatch
     used: list[tuple[int, bool]] = []
     group_loader = loading._load_jsonl_group
 
-    def spy(conn, entity, group):
-        outcomes = group_loader(conn, entity, group)
+    def spy(conn, entity, group, run):
+        outcomes = group_loader(conn, entity, group, run)
         used.append((len(group), outcomes is not None))
         return outcomes
 
