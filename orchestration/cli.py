@@ -100,12 +100,38 @@ def prepare_dbt_manifest() -> bool:
 
 
 def run_refresh(landing: Path | None, warehouse: Path | None, instance: object | None = None) -> int:
-    """Run the ``refresh`` job; ``instance`` (a DagsterInstance, default ephemeral) keeps its events."""
+    """Run the ``refresh`` job; ``instance`` (a DagsterInstance, default ephemeral) keeps its events.
+
+    A failed run (exit 1) prints one line: the failed step and its cause, and the log file
+    under ``<warehouse>/logs/`` that holds the full trace."""
     settings = apply_settings(landing, warehouse)
+    if not settings.landing_dir.is_dir():
+        # Loading "nothing" from a folder that is not there would publish an empty (or an
+        # unchanged) warehouse with exit 0: a wrong path or an unmounted share is an error.
+        print(f"[refresh] FAILED: landing folder {settings.landing_dir} does not exist (or is not a folder); "
+              "nothing was loaded or published.", file=sys.stderr)
+        return EXIT_RUN_FAILED
     print(f"[refresh] landing folder: {settings.landing_dir}")
     print(f"[refresh] build file:     {settings.build_path}")
     started = time.monotonic()
+    try:
+        return _run_refresh_job(settings, started, instance)
+    except Exception:  # anything outside the job's steps (dbt parse, Dagster start-up)
+        from orchestration.run_log import exception_line, write_failure_log
 
+        log = write_failure_log(settings.warehouse_dir, None, [("refresh", _trace())])
+        print(f"[refresh] FAILED before or around the Dagster job: {exception_line()} (full trace: {log})",
+              file=sys.stderr)
+        return EXIT_RUN_FAILED
+
+
+def _trace() -> str:
+    import traceback
+
+    return traceback.format_exc()
+
+
+def _run_refresh_job(settings: object, started: float, instance: object | None) -> int:
     import dagster as dg
 
     prepare_dbt_manifest()
@@ -114,13 +140,16 @@ def run_refresh(landing: Path | None, warehouse: Path | None, instance: object |
 
     from orchestration.publish import release_build_lock
     from orchestration.quality import prewarm
+    from orchestration.run_log import step_failures, write_failure_log
 
     prewarm()  # the gate's Great Expectations import overlaps the load and dbt steps
     job = defs.resolve_job_def("refresh")
     try:
         result = job.execute_in_process(
             instance=instance or dg.DagsterInstance.ephemeral(),
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            # Dagster's console logger would print each failure's whole trace (~100 lines);
+            # the trace goes to the run's log file instead (below).
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
             raise_on_error=False,
         )
     finally:
@@ -133,7 +162,8 @@ def run_refresh(landing: Path | None, warehouse: Path | None, instance: object |
     report = format_load_report(
         {table: {k: v.value for k, v in meta.items()} for table, meta in materialized.items() if meta}
     )
-    print(report.text)
+    if materialized or result.success:  # a load that never ran has no summary to show
+        print(report.text)
     elapsed = time.monotonic() - started
     gate_failures = failed_blocking_checks(result.all_events)
     if gate_failures:
@@ -146,12 +176,18 @@ def run_refresh(landing: Path | None, warehouse: Path | None, instance: object |
         )
         return EXIT_GATE_FAILED
     if not result.success:
-        for event in result.all_events:
-            if event.is_step_failure:
-                print(f"[refresh] FAILED in step {event.step_key}: {event.event_specific_data.error.message.strip()}", file=sys.stderr)
-        print(f"[refresh] run failed after {elapsed:.1f}s; the previous publication (if any) is still serving.", file=sys.stderr)
+        failures = step_failures(result.all_events)
+        log = write_failure_log(settings.warehouse_dir, result.run_id, [(f.step, f.trace) for f in failures],
+                                result.all_events)
+        if failures:
+            first = failures[0]
+            more = f"; {len(failures) - 1} more failed step(s) in the log" if len(failures) > 1 else ""
+            print(f"[refresh] FAILED in step {first.step}: {first.cause}{more} (after {elapsed:.1f}s; nothing new "
+                  f"published; full trace: {log})", file=sys.stderr)
+        else:
+            print(f"[refresh] FAILED after {elapsed:.1f}s; nothing new published; full log: {log}", file=sys.stderr)
         return EXIT_RUN_FAILED
-    print(warehouse_summary(settings.published_path))
+    print(warehouse_summary(settings.published_path, settings.build_path))
     print(f"[refresh] done in {elapsed:.1f}s; published warehouse: {settings.published_path}")
     from orchestration.scorecard import SCORECARD_FILE_NAME
 

@@ -93,6 +93,10 @@ def raw_landing_files(context: dg.AssetExecutionContext) -> Iterator[Any]:
     settings = get_settings()
     selected = {key.path[-1] for key in context.selected_asset_keys}
     tables = [e.table for e in ENTITIES if e.table in selected]
+    if not settings.landing_dir.is_dir():
+        # Checked before the build is touched: a run of the schedule or the sensor against a
+        # missing folder fails and leaves the build and the publication as they were.
+        raise dg.Failure(f"landing folder {settings.landing_dir} does not exist (or is not a folder)")
     settings.build_path.parent.mkdir(parents=True, exist_ok=True)
     begin_build(settings.build_path, settings.published_path, context.run_id, lambda m: report(context, "build", m))
     with duckdb.connect(str(settings.build_path)) as conn:
