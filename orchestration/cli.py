@@ -165,7 +165,7 @@ def _run_refresh_job(settings: object, started: float, instance: object | None) 
     if materialized or result.success:  # a load that never ran has no summary to show
         print(report.text)
     elapsed = time.monotonic() - started
-    gate_failures = failed_blocking_checks(result.all_events)
+    gate_failures = failed_blocking_checks(result.all_events, settings.build_path, result.run_id)
     if gate_failures:
         for line in gate_failures:
             print(f"[gate] FAILED {line}", file=sys.stderr)
@@ -200,23 +200,52 @@ def _run_refresh_job(settings: object, started: float, instance: object | None) 
     return EXIT_OK
 
 
-def failed_blocking_checks(events: Sequence[object]) -> list[str]:
-    """Each blocking asset check (dbt test or GX suite) that failed, with the expectations it names."""
+def failed_blocking_checks(
+    events: Sequence[object], build_path: Path | None = None, run_id: str | None = None
+) -> list[str]:
+    """Each blocking asset check (dbt test or GX suite) that failed, with the expectations it names.
+
+    With the build file and the run id, each failure also names its first offending rows and
+    the landing file (and row) each came from (orchestration.gate_rows)."""
     import dagster as dg
 
-    lines = []
+    from orchestration.config import PROJECT_DIR
+    from orchestration.gate_rows import compiled_tests, describe_rows, failing_test_rows, open_build
+
+    failed = []
     for event in events:
         if getattr(event, "event_type", None) != dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             continue
         evaluation = event.event_specific_data
-        if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
-            continue
-        name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-        details = evaluation.metadata.get("failed_expectations")
-        if details is not None and details.value:
-            lines += [f"{name}: {item}" for item in details.value]
-        else:
-            lines.append(name)
+        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+            failed.append(evaluation)
+    if not failed:
+        return []
+    conn = open_build(build_path) if build_path is not None and build_path.exists() else None
+    compiled = compiled_tests(PROJECT_DIR, run_id) if run_id and conn is not None else {}
+    lines = []
+    try:
+        for evaluation in failed:
+            name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            details = evaluation.metadata.get("failed_expectations")
+            if details is not None and details.value:
+                results = evaluation.metadata.get("results")
+                unexpected = {
+                    r["expectation"]: r.get("unexpected") or []
+                    for r in (results.value if results is not None else []) if not r.get("success")
+                }
+                for item in details.value:
+                    rows = next((u for label, u in unexpected.items() if item.startswith(label)), [])
+                    traced = describe_rows(conn, rows) if any(isinstance(r, dict) for r in rows) else []
+                    lines.append(f"{name}: {item}" + (f"; rows: {'; '.join(traced)}" if traced else ""))
+                continue
+            unique_id = evaluation.metadata.get("unique_id")
+            sql = compiled.get(unique_id.value) if unique_id is not None else None
+            rows = failing_test_rows(conn, sql) if sql and conn is not None else []
+            lines.append(name + (f"; rows: {'; '.join(describe_rows(conn, rows))}" if rows else ""))
+    finally:
+        if conn is not None:
+            conn.close()
     return lines
 
 
