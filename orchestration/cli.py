@@ -210,7 +210,7 @@ def failed_blocking_checks(
     import dagster as dg
 
     from orchestration.config import PROJECT_DIR
-    from orchestration.gate_rows import compiled_tests, describe_rows, failing_test_rows, open_build
+    from orchestration.gate_rows import KEY_TABLES, compiled_tests, describe_rows, failing_test_rows, open_build
 
     failed = []
     for event in events:
@@ -236,7 +236,9 @@ def failed_blocking_checks(
                 }
                 for item in details.value:
                     rows = next((u for label, u in unexpected.items() if item.startswith(label)), [])
-                    traced = describe_rows(conn, rows) if any(isinstance(r, dict) for r in rows) else []
+                    # Only rows with a natural key add anything to GX's own "e.g." values.
+                    traced = describe_rows(conn, rows) if any(
+                        isinstance(r, dict) and set(r) & set(KEY_TABLES) for r in rows) else []
                     lines.append(f"{name}: {item}" + (f"; rows: {'; '.join(traced)}" if traced else ""))
                 continue
             unique_id = evaluation.metadata.get("unique_id")

@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from conftest import PublishedDemo, run_cxcs
+from orchestration.gate_rows import describe_rows
 from orchestration.public_copy import write_public_copy
 
 # North-American and international phone numbers as people write them, and E.164.
@@ -125,6 +126,26 @@ def test_failing_gate_names_the_offending_row_and_its_landing_file(published_dem
         f"rows: response_id={response_id} ({file_path} row {row_number})"
     ], result.stderr[-3000:]
     assert sha256(warehouse / "cxcs.duckdb") == before
+
+
+def test_offending_rows_are_traced_to_their_landing_file_row(published_demo: PublishedDemo) -> None:
+    """GX reports index values, dbt tests return rows: a natural key names the landing file and row."""
+    landing = published_demo.landing
+    with duckdb.connect(str(published_demo.warehouse / "build" / "cxcs.duckdb"), read_only=True) as conn:
+        # A user delivered once: its landing file and data row are known from the manifest alone.
+        user_id, file_path, row_number = conn.execute(
+            "select u.user_id, m.file_path, u._row_number from raw.product_users as u "
+            "join raw.load_manifest as m on m.batch_id = u._batch_id where u.user_id in "
+            "(select user_id from raw.product_users group by 1 having count(*) = 1) order by 1 limit 1").fetchone()
+        with (landing / file_path).open(newline="", encoding="utf-8-sig") as handle:
+            assert list(csv.DictReader(handle))[row_number - 1]["user_id"] == user_id
+        # The most specific key names the row (the user, not its account) ...
+        assert describe_rows(conn, [{"account_id": "acc_000001", "user_id": user_id, "day": "2026-06-01"}]) == [
+            f"user_id={user_id} ({file_path} row {row_number})"]
+        # ... an aggregate row has no raw row: its first values name it; at most three rows.
+        assert describe_rows(conn, [{"month": "2026-06-01", "dimension": "overall", "nps": 150, "x": 1}] * 5) == [
+            "month=2026-06-01, dimension=overall, nps=150"] * 3
+        assert describe_rows(conn, [{"response_id": "resp_never_delivered"}]) == ["response_id=resp_never_delivered"]
 
 
 # --------------------------------------------------------------------------- item 12
