@@ -23,10 +23,10 @@ import duckdb
 from orchestration.contract import ENTITIES
 
 SAMPLE_ROWS = 3
-# Natural key column -> raw table it identifies a row of (single-column keys only).
-KEY_TABLES = {e.key[0]: e.table for e in ENTITIES if len(e.key) == 1}
-# When a row carries several keys, the most specific one names it (a response before its account).
-KEY_ORDER = sorted(KEY_TABLES, key=lambda k: (k == "account_id", k))
+# Natural key columns of each raw table (contract.py); a key's first column names the entity
+# (``subscription_id`` for the versions of a subscription).
+ENTITY_KEYS = {e.table: e.key for e in ENTITIES}
+KEY_TABLES = {key[0]: table for table, key in ENTITY_KEYS.items()}
 
 
 def _value(value: Any) -> str:
@@ -34,17 +34,33 @@ def _value(value: Any) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
-def landing_of(conn: duckdb.DuckDBPyConnection, column: str, value: Any) -> str | None:
-    """``file row N`` of the raw row behind ``column = value`` (the latest delivery), if any."""
-    table = KEY_TABLES.get(column)
-    if table is None or value is None:
+def _key_of(row: Mapping[str, Any]) -> tuple[str, tuple[str, ...]] | None:
+    """(raw table, key columns present in the row) of the most specific natural key in it.
+
+    A response before its account: ``account_id`` names a row only when nothing else does.
+    The whole key when the row has it (subscription_id and version), else its first column."""
+    candidates = []
+    for column, table in KEY_TABLES.items():
+        if row.get(column) is None:
+            continue
+        present = tuple(c for c in ENTITY_KEYS[table] if row.get(c) is not None)
+        candidates.append((column == "account_id", -len(present), column, table, present))
+    if not candidates:
         return None
+    *_, table, present = min(candidates)
+    return table, present
+
+
+def landing_of(conn: duckdb.DuckDBPyConnection, table: str, key: Mapping[str, Any]) -> str | None:
+    """``file row N`` of the raw row behind ``key`` in ``raw.<table>`` (the latest delivery, as
+    staging takes it), if any."""
+    where = " and ".join(f"cast(r.{column} as varchar) = ?" for column in key)
     try:
         row = conn.execute(
             f"select m.file_path, r._row_number from raw.{table} as r "
             f"join raw.load_manifest as m on m.batch_id = r._batch_id "
-            f"where cast(r.{column} as varchar) = ? order by r._batch_id desc, r._row_number desc limit 1",
-            [str(value)],
+            f"where {where} order by r._batch_id desc, r._row_number desc limit 1",
+            [str(v) for v in key.values()],
         ).fetchone()
     except duckdb.Error:  # a raw table or column this build does not have
         return None
@@ -54,13 +70,14 @@ def landing_of(conn: duckdb.DuckDBPyConnection, column: str, value: Any) -> str 
 
 
 def describe_row(conn: duckdb.DuckDBPyConnection | None, row: Mapping[str, Any]) -> str:
-    """``key=value (landing file row N)`` for a traceable row, else its first few values."""
-    keys = [k for k in KEY_ORDER if k in row and row[k] is not None]
-    if keys:
-        column = keys[0]
-        where = landing_of(conn, column, row[column]) if conn is not None else None
-        return f"{column}={_value(row[column])}" + (f" ({where})" if where else "")
-    return ", ".join(f"{k}={_value(v)}" for k, v in list(row.items())[:3])
+    """``key=value (landing file row N)`` for a row with a natural key, else its first few values."""
+    found = _key_of(row)
+    if found is None:
+        return ", ".join(f"{k}={_value(v)}" for k, v in list(row.items())[:3])
+    table, columns = found
+    key = {c: row[c] for c in columns}
+    where = landing_of(conn, table, key) if conn is not None else None
+    return ", ".join(f"{c}={_value(v)}" for c, v in key.items()) + (f" ({where})" if where else "")
 
 
 def describe_rows(conn: duckdb.DuckDBPyConnection | None, rows: Iterable[Any]) -> list[str]:
