@@ -274,8 +274,11 @@ def publish(
     # The public copy is written and cleaned in a private folder next to the published file
     # (same file system: the rename is atomic), under the published file's name (views name
     # their catalog after it).
+    for stale in published_path.parent.glob(".publishing-*"):
+        # A crashed publisher's leftovers: this process holds the refresh lock, so no other
+        # publisher is writing there now.
+        shutil.rmtree(stale, ignore_errors=True)
     staging_dir = published_path.parent / f".publishing-{os.getpid()}"
-    shutil.rmtree(staging_dir, ignore_errors=True)
     staging_dir.mkdir()
     try:
         public = staging_dir / published_path.name
