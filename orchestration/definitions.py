@@ -66,7 +66,8 @@ raw_specs = [
         LOADER_TABLES,
         (
             "Load manifest: one row per landing file content (batch), with status and row counts.",
-            "Quarantine: every rejected row with its file, row number, raw content and reason.",
+            "Quarantine: every rejected row with its file, row number, raw content and reason "
+            "(published without the raw content, as loader.load_quarantine).",
         ),
     )
 ]
@@ -273,9 +274,10 @@ def _run_check_evaluations(context: dg.AssetExecutionContext) -> list[Any]:
     group_name="publish",
     kinds={"duckdb"},
     description=(
-        "The published warehouse `<warehouse>/cxcs.duckdb` that BI tools read: a copy of the "
-        "build file, swapped in atomically after dbt's tests and the quality gate passed in the "
-        "same run; `marts.publication` records each publication."
+        "The published warehouse `<warehouse>/cxcs.duckdb` that BI tools read: the public copy of "
+        "the build file (marts, semantic, seeds, load bookkeeping in `loader`; no raw, staging or "
+        "intermediate, nothing with personal data), swapped in atomically after dbt's tests and the "
+        "quality gate passed in the same run; `marts.publication` records each publication."
     ),
 )
 def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
