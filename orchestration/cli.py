@@ -100,12 +100,38 @@ def prepare_dbt_manifest() -> bool:
 
 
 def run_refresh(landing: Path | None, warehouse: Path | None, instance: object | None = None) -> int:
-    """Run the ``refresh`` job; ``instance`` (a DagsterInstance, default ephemeral) keeps its events."""
+    """Run the ``refresh`` job; ``instance`` (a DagsterInstance, default ephemeral) keeps its events.
+
+    A failed run (exit 1) prints one line: the failed step and its cause, and the log file
+    under ``<warehouse>/logs/`` that holds the full trace."""
     settings = apply_settings(landing, warehouse)
+    if not settings.landing_dir.is_dir():
+        # Loading "nothing" from a folder that is not there would publish an empty (or an
+        # unchanged) warehouse with exit 0: a wrong path or an unmounted share is an error.
+        print(f"[refresh] FAILED: landing folder {settings.landing_dir} does not exist (or is not a folder); "
+              "nothing was loaded or published.", file=sys.stderr)
+        return EXIT_RUN_FAILED
     print(f"[refresh] landing folder: {settings.landing_dir}")
     print(f"[refresh] build file:     {settings.build_path}")
     started = time.monotonic()
+    try:
+        return _run_refresh_job(settings, started, instance)
+    except Exception:  # anything outside the job's steps (dbt parse, Dagster start-up)
+        from orchestration.run_log import exception_line, write_failure_log
 
+        log = write_failure_log(settings.warehouse_dir, None, [("refresh", _trace())])
+        print(f"[refresh] FAILED before or around the Dagster job: {exception_line()} (full trace: {log})",
+              file=sys.stderr)
+        return EXIT_RUN_FAILED
+
+
+def _trace() -> str:
+    import traceback
+
+    return traceback.format_exc()
+
+
+def _run_refresh_job(settings: object, started: float, instance: object | None) -> int:
     import dagster as dg
 
     prepare_dbt_manifest()
@@ -114,13 +140,16 @@ def run_refresh(landing: Path | None, warehouse: Path | None, instance: object |
 
     from orchestration.publish import release_build_lock
     from orchestration.quality import prewarm
+    from orchestration.run_log import step_failures, write_failure_log
 
     prewarm()  # the gate's Great Expectations import overlaps the load and dbt steps
     job = defs.resolve_job_def("refresh")
     try:
         result = job.execute_in_process(
             instance=instance or dg.DagsterInstance.ephemeral(),
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            # Dagster's console logger would print each failure's whole trace (~100 lines);
+            # the trace goes to the run's log file instead (below).
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
             raise_on_error=False,
         )
     finally:
@@ -133,9 +162,10 @@ def run_refresh(landing: Path | None, warehouse: Path | None, instance: object |
     report = format_load_report(
         {table: {k: v.value for k, v in meta.items()} for table, meta in materialized.items() if meta}
     )
-    print(report.text)
+    if materialized or result.success:  # a load that never ran has no summary to show
+        print(report.text)
     elapsed = time.monotonic() - started
-    gate_failures = failed_blocking_checks(result.all_events)
+    gate_failures = failed_blocking_checks(result.all_events, settings.build_path, result.run_id)
     if gate_failures:
         for line in gate_failures:
             print(f"[gate] FAILED {line}", file=sys.stderr)
@@ -146,12 +176,18 @@ def run_refresh(landing: Path | None, warehouse: Path | None, instance: object |
         )
         return EXIT_GATE_FAILED
     if not result.success:
-        for event in result.all_events:
-            if event.is_step_failure:
-                print(f"[refresh] FAILED in step {event.step_key}: {event.event_specific_data.error.message.strip()}", file=sys.stderr)
-        print(f"[refresh] run failed after {elapsed:.1f}s; the previous publication (if any) is still serving.", file=sys.stderr)
+        failures = step_failures(result.all_events)
+        log = write_failure_log(settings.warehouse_dir, result.run_id, [(f.step, f.trace) for f in failures],
+                                result.all_events)
+        if failures:
+            first = failures[0]
+            more = f"; {len(failures) - 1} more failed step(s) in the log" if len(failures) > 1 else ""
+            print(f"[refresh] FAILED in step {first.step}: {first.cause}{more} (after {elapsed:.1f}s; nothing new "
+                  f"published; full trace: {log})", file=sys.stderr)
+        else:
+            print(f"[refresh] FAILED after {elapsed:.1f}s; nothing new published; full log: {log}", file=sys.stderr)
         return EXIT_RUN_FAILED
-    print(warehouse_summary(settings.published_path))
+    print(warehouse_summary(settings.published_path, settings.build_path))
     print(f"[refresh] done in {elapsed:.1f}s; published warehouse: {settings.published_path}")
     from orchestration.scorecard import SCORECARD_FILE_NAME
 
@@ -164,23 +200,54 @@ def run_refresh(landing: Path | None, warehouse: Path | None, instance: object |
     return EXIT_OK
 
 
-def failed_blocking_checks(events: Sequence[object]) -> list[str]:
-    """Each blocking asset check (dbt test or GX suite) that failed, with the expectations it names."""
+def failed_blocking_checks(
+    events: Sequence[object], build_path: Path | None = None, run_id: str | None = None
+) -> list[str]:
+    """Each blocking asset check (dbt test or GX suite) that failed, with the expectations it names.
+
+    With the build file and the run id, each failure also names its first offending rows and
+    the landing file (and row) each came from (orchestration.gate_rows)."""
     import dagster as dg
 
-    lines = []
+    from orchestration.config import PROJECT_DIR
+    from orchestration.gate_rows import KEY_TABLES, compiled_tests, describe_rows, failing_test_rows, open_build
+
+    failed = []
     for event in events:
         if getattr(event, "event_type", None) != dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             continue
         evaluation = event.event_specific_data
-        if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
-            continue
-        name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-        details = evaluation.metadata.get("failed_expectations")
-        if details is not None and details.value:
-            lines += [f"{name}: {item}" for item in details.value]
-        else:
-            lines.append(name)
+        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+            failed.append(evaluation)
+    if not failed:
+        return []
+    conn = open_build(build_path) if build_path is not None and build_path.exists() else None
+    compiled = compiled_tests(PROJECT_DIR, run_id) if run_id and conn is not None else {}
+    lines = []
+    try:
+        for evaluation in failed:
+            name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            details = evaluation.metadata.get("failed_expectations")
+            if details is not None and details.value:
+                results = evaluation.metadata.get("results")
+                unexpected = {
+                    r["expectation"]: r.get("unexpected") or []
+                    for r in (results.value if results is not None else []) if not r.get("success")
+                }
+                for item in details.value:
+                    rows = next((u for label, u in unexpected.items() if item.startswith(label)), [])
+                    # Only rows with a natural key add anything to GX's own "e.g." values.
+                    traced = describe_rows(conn, rows) if any(
+                        isinstance(r, dict) and set(r) & set(KEY_TABLES) for r in rows) else []
+                    lines.append(f"{name}: {item}" + (f"; rows: {'; '.join(traced)}" if traced else ""))
+                continue
+            unique_id = evaluation.metadata.get("unique_id")
+            sql = compiled.get(unique_id.value) if unique_id is not None else None
+            rows = failing_test_rows(conn, sql) if sql and conn is not None else []
+            lines.append(name + (f"; rows: {'; '.join(describe_rows(conn, rows))}" if rows else ""))
+    finally:
+        if conn is not None:
+            conn.close()
     return lines
 
 

@@ -66,7 +66,8 @@ raw_specs = [
         LOADER_TABLES,
         (
             "Load manifest: one row per landing file content (batch), with status and row counts.",
-            "Quarantine: every rejected row with its file, row number, raw content and reason.",
+            "Quarantine: every rejected row with its file, row number, raw content and reason "
+            "(published without the raw content, as loader.load_quarantine).",
         ),
     )
 ]
@@ -93,6 +94,10 @@ def raw_landing_files(context: dg.AssetExecutionContext) -> Iterator[Any]:
     settings = get_settings()
     selected = {key.path[-1] for key in context.selected_asset_keys}
     tables = [e.table for e in ENTITIES if e.table in selected]
+    if not settings.landing_dir.is_dir():
+        # Checked before the build is touched: a run of the schedule or the sensor against a
+        # missing folder fails and leaves the build and the publication as they were.
+        raise dg.Failure(f"landing folder {settings.landing_dir} does not exist (or is not a folder)")
     settings.build_path.parent.mkdir(parents=True, exist_ok=True)
     begin_build(settings.build_path, settings.published_path, context.run_id, lambda m: report(context, "build", m))
     with duckdb.connect(str(settings.build_path)) as conn:
@@ -269,9 +274,10 @@ def _run_check_evaluations(context: dg.AssetExecutionContext) -> list[Any]:
     group_name="publish",
     kinds={"duckdb"},
     description=(
-        "The published warehouse `<warehouse>/cxcs.duckdb` that BI tools read: a copy of the "
-        "build file, swapped in atomically after dbt's tests and the quality gate passed in the "
-        "same run; `marts.publication` records each publication."
+        "The published warehouse `<warehouse>/cxcs.duckdb` that BI tools read: the public copy of "
+        "the build file (marts, semantic, seeds, load bookkeeping in `loader`; no raw, staging or "
+        "intermediate, nothing with personal data), swapped in atomically after dbt's tests and the "
+        "quality gate passed in the same run; `marts.publication` records each publication."
     ),
 )
 def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:

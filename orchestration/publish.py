@@ -4,17 +4,20 @@
   ``begin_build`` runs first: it takes the warehouse's refresh lock and, when the previous
   run did not end in a publication (failed gate, failed dbt, a crash or ``kill -9``), it
   throws that run's build away and starts from the last publication (a copy of
-  ``<warehouse>/cxcs.duckdb``; a fresh file when nothing was published yet).  Incremental
-  models and the load manifest therefore always continue from the last good state, never
-  from a half-applied one.  After a publication the build file persists and the next run
-  continues from it (it is byte for byte the published file).
+  the private snapshot of the last published build; a fresh file when nothing was published
+  yet).  Incremental models and the load manifest therefore always continue from the last
+  good state, never from a half-applied one.  After a publication the build file persists
+  and the next run continues from it (it is byte for byte the snapshot).
 * **Audit.** ``orchestration.quality`` validates the build (GX suites) after dbt's tests.
 * **Publish.** ``publish`` records the publication in ``marts.publication`` inside the
-  build, checkpoints it, copies it next to the published file and renames the copy over
-  ``<warehouse>/cxcs.duckdb`` with ``os.replace`` (atomic on POSIX).  The publisher never
-  opens the published path: a reader opens either the previous file or the new one, never a
-  half-written one, and never meets a lock (a reader that still has the previous file open
-  keeps reading it; the next open sees the new one).
+  build and checkpoints it; it keeps a private snapshot of the whole build
+  (``<warehouse>/build/snapshot/cxcs.duckdb``: the last good state a failed run restores);
+  it writes the public copy (``orchestration.public_copy``: marts, semantic layer, seeds and
+  the load bookkeeping, nothing with personal data) next to the published file and renames
+  it over ``<warehouse>/cxcs.duckdb`` with ``os.replace`` (atomic on POSIX).  The publisher
+  never opens the published path: a reader opens either the previous file or the new one,
+  never a half-written one, and never meets a lock (a reader that still has the previous
+  file open keeps reading it; the next open sees the new one).
 
 The state of the build file is kept in ``<warehouse>/build/build_state.json``:
 ``{"status": "building" | "published", "run_id": ...}``.
@@ -34,10 +37,12 @@ from pathlib import Path
 import duckdb
 
 from orchestration.config import apply_duckdb_settings
+from orchestration.public_copy import write_public_copy
 
 PUBLICATION_TABLE = "marts.publication"
 STATE_FILE = "build_state.json"
 LOCK_FILE = ".refresh.lock"
+SNAPSHOT_DIR = "snapshot"
 
 PUBLICATION_DDL = f"""
 create table if not exists {PUBLICATION_TABLE} (
@@ -74,6 +79,19 @@ class Publication:
 
 
 # --------------------------------------------------------------------------- build state
+
+
+def snapshot_path(build_path: Path) -> Path:
+    """The private copy of the last published build (raw included), what a failed run restores."""
+    return build_path.parent / SNAPSHOT_DIR / build_path.name
+
+
+def _has_raw(path: Path) -> bool:
+    """Whether a published file is a full build copy (published before the public copy existed)."""
+    with duckdb.connect(str(path), read_only=True) as conn:
+        return bool(conn.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'load_manifest'"
+        ).fetchone()[0])
 
 
 def state_path(build_path: Path) -> Path:
@@ -150,7 +168,11 @@ def _copy_durably(source: Path, target: Path) -> None:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-    dir_fd = os.open(target.parent, os.O_RDONLY)
+    _fsync_dir(target.parent)
+
+
+def _fsync_dir(path: Path) -> None:
+    dir_fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
@@ -171,10 +193,15 @@ def begin_build(
         outcome = "continued"
     else:
         previous = (state or {}).get("run_id", "unknown")
-        if published_path.exists():
+        snapshot = snapshot_path(build_path)
+        # The published file holds no raw data: only a warehouse published before the public
+        # copy existed has a full build there to restore from.
+        source = snapshot if snapshot.exists() else (
+            published_path if published_path.exists() and _has_raw(published_path) else None)
+        if source is not None:
             # The WAL of the discarded build must go first: DuckDB would replay it into the copy.
             _remove_database(build_path)
-            _copy_durably(published_path, build_path)
+            _copy_durably(source, build_path)
             outcome = "restored"
             say(f"the previous run ({previous}) did not publish: its build is discarded, "
                 f"starting again from the last publication {published_path}")
@@ -244,7 +271,27 @@ def publish(
         conn.execute("commit")
         conn.execute("checkpoint")
     published_path.parent.mkdir(parents=True, exist_ok=True)
-    _copy_durably(build_path, published_path)
+    # The public copy is written and cleaned in a private folder next to the published file
+    # (same file system: the rename is atomic), under the published file's name (views name
+    # their catalog after it).
+    for stale in published_path.parent.glob(".publishing-*"):
+        # A crashed publisher's leftovers: this process holds the refresh lock, so no other
+        # publisher is writing there now.
+        shutil.rmtree(stale, ignore_errors=True)
+    staging_dir = published_path.parent / f".publishing-{os.getpid()}"
+    staging_dir.mkdir()
+    try:
+        public = staging_dir / published_path.name
+        write_public_copy(build_path, public)
+        # Snapshot before the swap: a crash between the two leaves a snapshot one publication
+        # ahead, which the next run restores and publishes (nothing loaded is lost).
+        snapshot = snapshot_path(build_path)
+        snapshot.parent.mkdir(parents=True, exist_ok=True)
+        _copy_durably(build_path, snapshot)
+        os.replace(public, published_path)
+        _fsync_dir(published_path.parent)
+    finally:
+        shutil.rmtree(staging_dir, ignore_errors=True)
     write_state(build_path, "published", run_id)
     release_build_lock()
     return Publication(

@@ -1,7 +1,7 @@
 """The quality gate: Great Expectations 1.x suites validate the build file before it is published.
 
 Write → audit → publish.  dbt writes the private build file; this module audits it;
-``orchestration.publish`` copies it over the published file only when every blocking
+``orchestration.publish`` swaps its public copy in as the published file only when every blocking
 check passed.  Each mart has one suite file, ``gx/expectations/<mart>.json``: a GX
 ExpectationSuite document (``expectations`` are GX expectation configurations, with their
 GX ``severity``: ``critical`` blocks publishing, ``warning`` only warns) whose

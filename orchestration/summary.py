@@ -66,11 +66,23 @@ KEY_NUMBERS: tuple[tuple[str, str], ...] = (
 )
 
 
-def warehouse_summary(published_path: Path) -> str:
+def _open_for_summary(published_path: Path, build_path: Path | None) -> duckdb.DuckDBPyConnection:
+    """The build file right after its publication (it holds staging and raw, which the
+    published file does not); the published file when the build is gone or already locked by
+    the next refresh (the numbers it lacks are then left out)."""
+    if build_path is not None and build_path.exists():
+        try:
+            return duckdb.connect(str(build_path), read_only=True)
+        except duckdb.IOException:
+            pass
+    return duckdb.connect(str(published_path), read_only=True)
+
+
+def warehouse_summary(published_path: Path, build_path: Path | None = None) -> str:
     if not published_path.exists():
         return f"No published warehouse at {published_path} yet."
     lines = [f"Published warehouse {published_path}"]
-    with duckdb.connect(str(published_path), read_only=True) as conn:
+    with _open_for_summary(published_path, build_path) as conn:
         for label, sql in KEY_NUMBERS:
             try:
                 row = conn.execute(sql).fetchone()

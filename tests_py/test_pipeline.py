@@ -30,8 +30,9 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     )
 
 
-def raw_counts(published: Path) -> dict[str, int]:
-    with duckdb.connect(str(published), read_only=True) as conn:
+def raw_counts(warehouse: Path) -> dict[str, int]:
+    """Rows per raw table of the warehouse's build file (raw is private: it is not published)."""
+    with duckdb.connect(str(warehouse / "build" / "cxcs.duckdb"), read_only=True) as conn:
         return {e.table: conn.execute(f"select count(*) from raw.{e.table}").fetchone()[0] for e in ENTITIES}
 
 
@@ -53,12 +54,12 @@ def test_refresh_twice_loads_once_and_publishes(small_demo: Path, tmp_path: Path
     assert f"published warehouse: {published}" in first.stdout
     for stage in ("[load]", "[publish]", "Load summary"):
         assert stage in first.stdout
-    after_first = raw_counts(published)
-    # Every entity of the demo delivered rows, and staging reads them through dbt.
+    after_first = raw_counts(warehouse)
+    # Every entity of the demo delivered rows, and the published marts read them through dbt.
     assert all(after_first[e.table] > 0 for e in ENTITIES), after_first
     with duckdb.connect(str(published), read_only=True) as conn:
-        accounts = conn.execute("select count(*) from staging.stg_billing__accounts").fetchone()[0]
-        loaded_files = conn.execute("select count(*) from raw.load_manifest where status = 'loaded'").fetchone()[0]
+        accounts = conn.execute("select count(*) from marts.dim_accounts").fetchone()[0]
+        loaded_files = conn.execute("select count(*) from loader.load_manifest where status = 'loaded'").fetchone()[0]
     delivered_files = sum(1 for p in small_demo.rglob("*") if p.is_file() and p.parent != small_demo)
     assert accounts == 25
     assert loaded_files == delivered_files
@@ -66,7 +67,7 @@ def test_refresh_twice_loads_once_and_publishes(small_demo: Path, tmp_path: Path
     second = run_cli("refresh", "--landing", str(small_demo), "--warehouse", str(warehouse))
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
     assert "No new landing files: 0 rows loaded." in second.stdout
-    assert raw_counts(published) == after_first
+    assert raw_counts(warehouse) == after_first
 
 
 def test_bad_rows_demo_loses_nothing(tmp_path: Path) -> None:
@@ -80,7 +81,7 @@ def test_bad_rows_demo_loses_nothing(tmp_path: Path) -> None:
     # Files that cannot be read are reported and make the exit code 2; the rest is published.
     assert result.returncode == 2, result.stdout[-3000:] + result.stderr[-3000:]
 
-    with duckdb.connect(str(warehouse / "cxcs.duckdb"), read_only=True) as conn:
+    with duckdb.connect(str(warehouse / "build" / "cxcs.duckdb"), read_only=True) as conn:
         manifest = {
             row[0]: row[1:]
             for row in conn.execute(
@@ -169,6 +170,6 @@ def test_a_landing_folder_with_one_source_only_refreshes(small_demo: Path, tmp_p
     warehouse = tmp_path / "warehouse"
     result = run_cli("refresh", "--landing", str(landing), "--warehouse", str(warehouse))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    counts = raw_counts(warehouse / "cxcs.duckdb")
+    counts = raw_counts(warehouse)
     for entity in ENTITIES:
         assert (counts[entity.table] > 0) == (entity.source == source), counts

@@ -39,6 +39,7 @@ from orchestration.publish import (
     publish,
     read_state,
     release_build_lock,
+    snapshot_path,
 )
 
 
@@ -62,7 +63,8 @@ def test_publish_records_the_publication_and_swaps_atomically(tmp_path: Path) ->
     build.parent.mkdir()
     make_marts(build, 3, 2)
     first = publish(build, published, "r1", {"a": MartChecks(dbt_tests_passed=4, gx_expectations_passed=5, warnings=1)})
-    assert sha256(published) == sha256(build)
+    # The private snapshot is the build as published; the published file is its public copy.
+    assert sha256(snapshot_path(build)) == sha256(build)
     assert first.row_counts == {"a": 3, "b": 2}
     assert read_state(build)["status"] == "published" and read_state(build)["run_id"] == "r1"
 
@@ -85,7 +87,7 @@ def test_publish_records_the_publication_and_swaps_atomically(tmp_path: Path) ->
         assert conn.execute("select count(*) from marts.a").fetchone()[0] == 5
         assert conn.execute("select run_id, count(*) from marts.publication group by 1 order by 1").fetchall() == [
             ("r1", 2), ("r2", 2)]
-    assert not list(tmp_path.glob(".*.tmp"))
+    assert not list(tmp_path.glob(".*.tmp")) and not list(tmp_path.glob(".publishing-*"))
     with pytest.raises(ValueError, match="must share a file name"):
         publish(build, tmp_path / "other.duckdb")
 
@@ -100,18 +102,20 @@ def test_begin_build_continues_after_a_publication_else_starts_from_it(tmp_path:
         publish(build, published, "run1")
 
         assert begin_build(build, published, "run2") == "continued"
-        assert sha256(build) == sha256(published)
+        assert sha256(build) == sha256(snapshot_path(build))
         make_marts(build, 7, 7)  # run2 writes, then dies before publishing (a stray WAL too)
         build.with_name("cxcs.duckdb.wal").write_bytes(b"half-written log of run2")
         assert read_state(build)["status"] == "building"
 
         said: list[str] = []
         assert begin_build(build, published, "run3", said.append) == "restored"
-        assert sha256(build) == sha256(published)  # run2's partial build is gone, with its WAL
+        assert sha256(build) == sha256(snapshot_path(build))  # run2's partial build is gone, with its WAL
         assert not build.with_name("cxcs.duckdb.wal").exists()
         assert "previous run (run2) did not publish" in said[0]
 
-        published.unlink()  # nothing published and a dirty build: start empty
+        # Without the snapshot, the published file cannot restore a build (it holds no raw
+        # data): a dirty build starts empty, as when nothing was published yet.
+        snapshot_path(build).unlink()
         assert begin_build(build, published, "run4") == "reset"
         assert not build.exists()
     finally:
@@ -267,7 +271,7 @@ def test_sigkill_in_the_middle_of_dbt(published_demo: PublishedDemo, tmp_path: P
     result = run_cxcs("refresh", "--landing", str(landing), "--warehouse", str(warehouse))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "starting again from the last publication" in result.stdout
-    with duckdb.connect(str(published), read_only=True) as conn:
+    with duckdb.connect(str(build), read_only=True) as conn:  # raw is private: it is in the build file
         # Every file marked loaded has all its rows, exactly once.
         for entity in ENTITIES:
             broken = conn.execute(f"""
@@ -279,6 +283,7 @@ def test_sigkill_in_the_middle_of_dbt(published_demo: PublishedDemo, tmp_path: P
             assert broken == [], (entity.table, broken)
         assert conn.execute("select count(*) from raw.load_manifest where file_path like '%responses_killed.csv'"
                             ).fetchone()[0] == 1
+    with duckdb.connect(str(published), read_only=True) as conn:
         published_ids = {r for (r,) in conn.execute(
             "select response_id from marts.fct_survey_responses where response_id like 'resp_killed_%'").fetchall()}
     assert published_ids == set(new_ids)
@@ -321,8 +326,9 @@ def test_bad_rows_never_reach_a_mart(published_demo: PublishedDemo, tmp_path: Pa
     """
     landing_a = published_demo.landing
     published_a = published_demo.warehouse / "cxcs.duckdb"
+    build_a = published_demo.warehouse / "build" / "cxcs.duckdb"  # raw and its quarantine are private
     planted = json.loads((landing_a / "_demo_manifest.json").read_text())["files"]
-    with duckdb.connect(str(published_a), read_only=True) as conn:
+    with duckdb.connect(str(build_a), read_only=True) as conn:
         quarantine = conn.execute(
             "select q.file_path, q.row_number, q.line_number, q.reason, q.raw_content, m.batch_id, m.entity, "
             "m.rows_delivered, m.rows_loaded from raw.load_quarantine as q "
@@ -365,7 +371,7 @@ def test_bad_rows_never_reach_a_mart(published_demo: PublishedDemo, tmp_path: Pa
     assert result.returncode == 2, result.stdout[-3000:] + result.stderr[-3000:]  # the unreadable files still fail
 
     with duckdb.connect(str(warehouse_b / "cxcs.duckdb"), read_only=True) as conn:
-        assert conn.execute("select count(*) from raw.load_quarantine").fetchone()[0] == 0
+        assert conn.execute("select count(*) from loader.load_quarantine").fetchone()[0] == 0
         conn.execute(f"attach '{published_a}' as a (read_only)")
         marts = marts_in(conn)
         assert {"cx_nps_monthly", "fct_survey_responses", "fct_mrr_movements", "cs_revenue_monthly"} <= set(marts)
