@@ -46,6 +46,7 @@ def build_accounts(w: World) -> None:
             rng.integers(0, len(NAME_A), n).tolist(),
             rng.integers(0, len(NAME_B), n).tolist(),
             rng.integers(0, len(NAME_SUFFIX), n).tolist(),
+            strict=True,
         )
     ]
     w.acct_updated_sec = np.minimum(w.created_sec + rng.integers(60, 3 * 86400, n), w.end_ts)
@@ -55,7 +56,7 @@ def build_accounts(w: World) -> None:
 def _currencies(w: World, u: np.ndarray) -> list[str]:
     """The region's currency mix, restricted to currencies the FX seed knows (``u``: one uniform per account)."""
     currencies = []
-    for r, x in zip(w.region.tolist(), u.tolist()):
+    for r, x in zip(w.region.tolist(), u.tolist(), strict=True):
         acc = 0.0
         options = [(c, p) for c, p in REGION_CURRENCIES[REGIONS[r]] if c in w.seeds.fx] or [("USD", 1.0)]
         total = sum(p for _, p in options)
@@ -75,11 +76,17 @@ def account_rows(w: World) -> tuple[list[list[str]], list[str], list[list[str]]]
     updated = clock.ts(w.acct_updated_sec, w.acct_tz)
     rows, keys = [], []
     for a in range(w.n):
-        rows.append([
-            w.acct_ids[a], w.names[a], SEGMENTS[w.segment[a]],
-            "" if w.industry_missing[a] else INDUSTRIES[w.industry_idx[a]],
-            REGIONS[w.region[a]], created[a], updated[a],
-        ])
+        rows.append(
+            [
+                w.acct_ids[a],
+                w.names[a],
+                SEGMENTS[w.segment[a]],
+                "" if w.industry_missing[a] else INDUSTRIES[w.industry_idx[a]],
+                REGIONS[w.region[a]],
+                created[a],
+                updated[a],
+            ]
+        )
         keys.append(quarter(clock.day(int(w.created_day[a]))))
     # corrections: later re-delivery of some accounts (industry filled in, segment moved up)
     corrections = []
@@ -89,8 +96,15 @@ def account_rows(w: World) -> tuple[list[list[str]], list[str], list[list[str]]]
         seg = int(w.segment[a])
         if not w.industry_missing[a] and seg < 2 and w.adoption[a] > 0.6:
             seg += 1
-        corrections.append([
-            w.acct_ids[a], w.names[a], SEGMENTS[seg], INDUSTRIES[w.industry_idx[a]],
-            REGIONS[w.region[a]], created[a], clock.ts(np.array([later]))[0],
-        ])
+        corrections.append(
+            [
+                w.acct_ids[a],
+                w.names[a],
+                SEGMENTS[seg],
+                INDUSTRIES[w.industry_idx[a]],
+                REGIONS[w.region[a]],
+                created[a],
+                clock.ts(np.array([later]))[0],
+            ]
+        )
     return rows, keys, corrections

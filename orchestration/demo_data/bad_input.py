@@ -5,14 +5,10 @@ manifest with the rows the loader must quarantine and whether the whole file mus
 
 from __future__ import annotations
 
-import gzip
-import json
-
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from orchestration.contract import ENTITIES, ENTITY_BY_TABLE
+from orchestration.demo_data.bad_events import UNKNOWN_ACCOUNT, BadEvents
 from orchestration.demo_data.formatting import csv_bytes
 from orchestration.demo_data.world import World
 from orchestration.demo_data.writer import Landing
@@ -60,7 +56,6 @@ BAD_CASES: tuple[str, ...] = (
 # Cases after which the loader must record the whole file as failed.
 FAILING_CASES: tuple[str, ...] = ("zero_bytes", "not_csv", "missing_required_column", "truncated_gzip", "not_json")
 CSV_TABLES: tuple[str, ...] = tuple(e.table for e in ENTITIES if "csv" in e.formats)
-UNKNOWN_ACCOUNT = "acc_999999x"
 # Required column left out of the ``missing_required_column`` file of each entity.
 MISSING_COLUMN = {
     "billing_accounts": "segment",
@@ -108,14 +103,26 @@ class BadInput:
         rows = self.samples[table]
         return [list(rows[(start + i) % len(rows)]) for i in range(count)]
 
-    def csv(self, table: str, case: str, rows: list[list[str]], bad: int, *, cases: tuple[str, ...] | None = None,
-            header: list[str] | None = None, crlf: bool = False, bom: bool = False, quote_all: bool = False,
-            fails: bool = False) -> None:
+    def csv(
+        self,
+        table: str,
+        case: str,
+        rows: list[list[str]],
+        bad: int,
+        *,
+        cases: tuple[str, ...] | None = None,
+        header: list[str] | None = None,
+        crlf: bool = False,
+        bom: bool = False,
+        quote_all: bool = False,
+        fails: bool = False,
+    ) -> None:
         payload = csv_bytes(header or self.header(table), rows, crlf=crlf, quote_all=quote_all)
         if bom:
             payload = b"\xef\xbb\xbf" + payload
-        self.landing.write_bytes(table, f"bad_{case}.csv", payload, len(rows), bad_rows=bad, fails=fails,
-                                 cases=cases or (case,))
+        self.landing.write_bytes(
+            table, f"bad_{case}.csv", payload, len(rows), bad_rows=bad, fails=fails, cases=cases or (case,)
+        )
 
     def garbage(self, stream: int, size: int) -> bytes:
         return np.random.default_rng([self.world.seed, 9, stream]).integers(0, 256, size, dtype=np.uint8).tobytes()
@@ -137,14 +144,22 @@ class BadInput:
         self.csv(table, "header_only", [], 0)
         self.landing.write_bytes(table, "bad_zero_bytes.csv", b"", 0, fails=True, cases=("zero_bytes",))
         # a binary file with a .csv name (an image, a spreadsheet, a compressed export ...)
-        self.landing.write_bytes(table, "bad_not_csv.csv", NOT_CSV_MAGIC[i % len(NOT_CSV_MAGIC)] + self.garbage(i, 2048),
-                                 None, fails=True, cases=("not_csv",))
+        self.landing.write_bytes(
+            table,
+            "bad_not_csv.csv",
+            NOT_CSV_MAGIC[i % len(NOT_CSV_MAGIC)] + self.garbage(i, 2048),
+            None,
+            fails=True,
+            cases=("not_csv",),
+        )
         dropped = MISSING_COLUMN[table]
         keep = [j for j, c in enumerate(hdr) if c != dropped]
         rows = [[r[j] for j in keep] for r in self.good(table, 2, 10)]
         self.csv(table, "missing_required_column", rows, 0, header=[hdr[j] for j in keep], fails=True)
         # unknown columns, one in the middle and one at the end: ignored, never fatal
-        rows = [r[:2] + ["legacy-export"] + r[2:] + [f"note {j}, see CRM"] for j, r in enumerate(self.good(table, 2, 5))]
+        rows = [
+            r[:2] + ["legacy-export"] + r[2:] + [f"note {j}, see CRM"] for j, r in enumerate(self.good(table, 2, 5))
+        ]
         self.csv(table, "extra_column", rows, 0, header=hdr[:2] + ["source_system"] + hdr[2:] + ["Notes"])
         order = np.random.default_rng([self.world.seed, 10, i]).permutation(len(hdr)).tolist()
         if order == sorted(order):
@@ -279,7 +294,7 @@ class BadInput:
             rows[1][self.col(table, "touchpoint")] = "checkout"
             self.csv(table, "unknown_touchpoint", rows, 1)
         rows = self.good(R, 4)
-        for r, (typ, score) in zip(rows[1:], (("nps", "11"), ("csat", "0"), ("ces", "8"))):
+        for r, (typ, score) in zip(rows[1:], (("nps", "11"), ("csat", "0"), ("ces", "8")), strict=True):
             r[self.col(R, "survey_type")] = typ
             r[self.col(R, "score")] = score
         self.csv(R, "score_out_of_scale", rows, 3)
@@ -296,61 +311,4 @@ class BadInput:
 
     # ------------------------------------------------------------- product/events
     def event_cases(self) -> None:
-        E = "product_events"
-        lines = self.samples[E]
-
-        def write(case: str, body: list[str], bad: int, ext: str = "jsonl", *, fails: bool = False,
-                  crlf: bool = False, cases: tuple[str, ...] | None = None) -> None:
-            payload = "".join(line + ("\r\n" if crlf else "\n") for line in body).encode("utf-8")
-            if ext == "jsonl.gz":
-                payload = gzip.compress(payload, compresslevel=6, mtime=0)
-            if fails:
-                payload = payload[: len(payload) // 2]
-            self.landing.write_bytes(E, f"bad_{case}.{ext}", payload, len(body),
-                                     bad_rows=bad, fails=fails, cases=cases or (case,))
-
-        def event(i: int, **changes: object) -> dict:
-            doc = json.loads(lines[i % len(lines)])
-            doc["event_id"] = f"evt_bad_{i:04d}"
-            doc.update(changes)
-            return doc
-
-        def dump(doc: dict) -> str:
-            return json.dumps(doc, ensure_ascii=False)
-
-        write("malformed_json", [dump(event(0)), '{"event_id": "evt_bad_9000", "account_id": "acc_000001", "user_',
-                                 dump(event(1)), "this is not json", dump(event(8))], 2)
-        no_id, no_user, blank_account = event(2), event(9), event(10, account_id="")
-        del no_id["event_id"], no_user["user_id"]
-        write("missing_event_id", [dump(event(3)), dump(no_id), dump(no_user), dump(blank_account)], 3,
-              cases=("missing_event_id", "missing_required_value"))
-        write("unparseable_timestamp", [dump(event(4)), dump(event(5, occurred_at="2024-02-30 25:00")),
-                                        dump(event(11, received_at="last tuesday"))], 2)
-        twin = dump(event(6))
-        write("duplicate_event_id", [twin, dump(event(7)), twin], 1, cases=("duplicate_event_id", "duplicate_key_in_file"))
-        # an SDK replay of events already delivered in a daily file
-        write("duplicate_key_across_files", lines[:3], 0)
-        write("unknown_account", [dump(event(12)), dump(event(13, account_id=UNKNOWN_ACCOUNT))], 0)
-        extra = event(14)
-        extra["context"] = {"library": {"name": "analytics.js", "version": "4.1.0"}, "locale": "de-DE"}
-        extra["anonymous_id"] = "anon_7f3a"
-        write("extra_column", [dump(event(15)), dump(extra)], 0)
-        write("properties_not_object", [dump(event(16)), dump(event(17, properties="dashboards")),
-                                        dump(event(18, properties=[1, 2]))], 2)
-        write("crlf_line_endings", [dump(event(19, properties={"feature": "search", "query": "Café, \"ünïcode\" 日本語"})),
-                                    dump(event(20))], 0, crlf=True)
-        self.landing.write_bytes(E, "bad_zero_bytes.jsonl", b"", 0, fails=True, cases=("zero_bytes",))
-        write("truncated_gzip", [dump(event(100 + i)) for i in range(400)], 0, ext="jsonl.gz", fails=True)
-        # an HTML error page saved under a .jsonl.gz name: not gzip, not JSON
-        page = b"<!DOCTYPE html>\n<html><body><h1>502 Bad Gateway</h1></body></html>\n" + self.garbage(99, 512)
-        self.landing.write_bytes(E, "bad_not_json.jsonl.gz", page, None, fails=True, cases=("not_json",))
-        # a Parquet export without the user_id column
-        docs = [event(21 + i) for i in range(3)]
-        table = pa.table({c: [str(d[c]) if c != "properties" else json.dumps(d[c]) for d in docs]
-                          for c in ENTITY_BY_TABLE[E].column_names if c != "user_id"})
-        path = self.landing.path(E, "bad_missing_required_column.parquet")
-        pq.write_table(table, path, compression="zstd")
-        self.landing.record(E, path, len(docs), fails=True, cases=("missing_required_column",))
-
-
-# --------------------------------------------------------------------------- entry point
+        BadEvents(self.landing, self.samples["product_events"], self.garbage).plant()

@@ -55,7 +55,8 @@ class _EventWriter:
 
     def _stamp(self, secs: np.ndarray, suffix: pa.Array | str) -> pa.Array:
         return pc.binary_join_element_wise(
-            self._take(self.dates, secs // 86400 - self.base), "T", self._take(self.hms, secs % 86400), suffix, "")
+            self._take(self.dates, secs // 86400 - self.base), "T", self._take(self.hms, secs % 86400), suffix, ""
+        )
 
     def write(self, day: int, ext: str, ev: Events) -> tuple[Path, int, int]:
         take = self._take
@@ -65,7 +66,8 @@ class _EventWriter:
         dup_in_file = m - len(np.unique(ev["eid"]))
         eid = ev["eid"]
         event_id = pc.binary_join_element_wise(
-            "evt_", *(take(self.hex3, (eid >> np.uint64(shift)) & np.uint64(0xFFF)) for shift in (36, 24, 12, 0)), "")
+            "evt_", *(take(self.hex3, (eid >> np.uint64(shift)) & np.uint64(0xFFF)) for shift in (36, 24, 12, 0)), ""
+        )
         columns = {
             "event_id": event_id,
             "account_id": take(self.accounts, ev["acct"]),
@@ -94,8 +96,8 @@ class _EventWriter:
                 pieces += [f'{prefix}"{name}":"', values, '"']
         lines = pc.binary_join_element_wise(*pieces, "}\n", "")
         buffers = lines.buffers()
-        offsets = np.frombuffer(buffers[1], dtype=np.int32)[lines.offset: lines.offset + len(lines) + 1]
-        text = memoryview(buffers[2])[offsets[0]: offsets[-1]]
+        offsets = np.frombuffer(buffers[1], dtype=np.int32)[lines.offset : lines.offset + len(lines) + 1]
+        text = memoryview(buffers[2])[offsets[0] : offsets[-1]]
         if ext == "jsonl.gz":
             return gzip.compress(text, compresslevel=1, mtime=0)
         return text
@@ -177,8 +179,16 @@ class _Simulator:
         ms_feat = np.where(w.ms_feat[ms_m] >= 0, w.ms_feat[ms_m], 0).astype(np.int16)
         return ms_user, ms_acct, w.ms_code[ms_m], ms_feat, ms_t
 
-    def _stamped(self, rng: np.random.Generator, d: int, ev_user: np.ndarray, ev_acct: np.ndarray,
-                 code: np.ndarray, feat: np.ndarray, t: np.ndarray) -> Events:
+    def _stamped(
+        self,
+        rng: np.random.Generator,
+        d: int,
+        ev_user: np.ndarray,
+        ev_acct: np.ndarray,
+        code: np.ndarray,
+        feat: np.ndarray,
+        t: np.ndarray,
+    ) -> Events:
         """Properties, received time (some late), time zone and a unique id per event."""
         w = self.w
         m = len(ev_user)
@@ -196,16 +206,27 @@ class _Simulator:
         seq = np.arange(self.counter + 1, self.counter + m + 1, dtype=np.uint64)
         self.counter += m
         eid = (seq * ID_MULT) & ID_MASK
-        return {"eid": eid, "acct": ev_acct.astype(np.int32), "user": ev_user.astype(np.int64), "code": code,
-                "prop": prop, "occ": occ, "rec": rec, "tz": tz}
+        return {
+            "eid": eid,
+            "acct": ev_acct.astype(np.int32),
+            "user": ev_user.astype(np.int64),
+            "code": code,
+            "prop": prop,
+            "occ": occ,
+            "rec": rec,
+            "tz": tz,
+        }
 
 
 def _route(ev: Events, du: np.ndarray, pending: dict[int, list[Events]], last_day: int) -> None:
     """File each event under its received day, plus the SDK's duplicate deliveries (same or next day)."""
     file_day = ev["rec"] // 86400
     same, nxt = du < 0.0025, (du >= 0.0025) & (du < 0.005)
-    parts = [(ev, file_day), ({k: v[same] for k, v in ev.items()}, file_day[same]),
-             ({k: v[nxt] for k, v in ev.items()}, file_day[nxt] + 1)]
+    parts = [
+        (ev, file_day),
+        ({k: v[same] for k, v in ev.items()}, file_day[same]),
+        ({k: v[nxt] for k, v in ev.items()}, file_day[nxt] + 1),
+    ]
     for part, fday in parts:
         for fd in np.unique(fday).tolist():
             if fd > last_day:
@@ -242,8 +263,10 @@ def generate_events(w: World, landing: Landing, say: Progress) -> None:
                         collect(True)
                     futures.append(pool.submit(writer.write, d, str(exts[i]), merged))
             if (i + 1) % 30 == 0 or i == n_days - 1:
-                say(f"events: day {i + 1}/{n_days}, {simulator.counter:,} generated "
-                    f"({time.monotonic() - started:,.0f} s)")
+                say(
+                    f"events: day {i + 1}/{n_days}, {simulator.counter:,} generated "
+                    f"({time.monotonic() - started:,.0f} s)"
+                )
         collect(True)
     for path, rows, dups in results:
         landing.record("product_events", path, rows, bad_rows=dups)

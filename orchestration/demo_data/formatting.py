@@ -50,7 +50,9 @@ class Clock:
         days = np.arange(first_day, last_day + 1, dtype="int64").astype("datetime64[D]")
         self.dates: list[str] = np.datetime_as_string(days).tolist()
         secs = np.arange(86400)
-        self.hms: list[str] = [f"{h:02d}:{m:02d}:{s:02d}" for h, m, s in zip(secs // 3600, secs // 60 % 60, secs % 60)]
+        self.hms: list[str] = [
+            f"{h:02d}:{m:02d}:{s:02d}" for h, m, s in zip(secs // 3600, secs // 60 % 60, secs % 60, strict=True)
+        ]
 
     def day(self, epoch_day: int) -> str:
         return self.dates[epoch_day - self.base]
@@ -63,7 +65,9 @@ class Clock:
         d, h = self.dates, self.hms
         return [
             f"{d[x]}T{h[y]}{TZ_SUFFIX[z]}"
-            for x, y, z in zip((local // 86400 - self.base).tolist(), (local % 86400).tolist(), tz.tolist())
+            for x, y, z in zip(
+                (local // 86400 - self.base).tolist(), (local % 86400).tolist(), tz.tolist(), strict=True
+            )
         ]
 
 
@@ -92,8 +96,9 @@ def anniversary(start: int, step: int, after: int) -> int:
 def csv_bytes(header: list[str], rows: list[list[str]], crlf: bool = False, quote_all: bool = False) -> bytes:
     """RFC 4180: a field is quoted when it holds a comma, quote or line break (or always), quotes doubled."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n" if crlf else "\n",
-                        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
+    writer = csv.writer(
+        buffer, lineterminator="\r\n" if crlf else "\n", quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+    )
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")

@@ -6,20 +6,20 @@ from __future__ import annotations
 import gzip
 import json
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
 
 from orchestration.contract import ENTITY_BY_TABLE
 from orchestration.demo_data.accounts import account_rows, build_accounts
+from orchestration.demo_data.bad_input import BAD_CASES, BadInput
+from orchestration.demo_data.events import generate_events
+from orchestration.demo_data.formatting import Progress
 from orchestration.demo_data.invoices import invoice_rows
 from orchestration.demo_data.subscriptions import build_subscriptions, subscription_rows
 from orchestration.demo_data.surveys import survey_rows
 from orchestration.demo_data.users import build_milestones, build_users, prepare_events, user_rows
-from orchestration.demo_data.bad_input import BAD_CASES, BadInput
-from orchestration.demo_data.events import generate_events
-from orchestration.demo_data.formatting import Progress
 from orchestration.demo_data.world import World
 from orchestration.demo_data.writer import MANIFEST_NAME, DemoSummary, Landing
 
@@ -40,7 +40,7 @@ def generate(
     say = progress or (lambda message: None)
     if accounts < 1 or days < 1:
         raise ValueError("accounts and days must be >= 1")
-    end = end_date or datetime.now(timezone.utc).date()
+    end = end_date or datetime.now(UTC).date()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     landing = Landing(out)
@@ -59,8 +59,12 @@ def generate(
     manifest = {
         "files": sorted(landing.entries, key=lambda e: e["path"]),
         "params": {
-            "accounts": accounts, "days": days, "seed": seed, "bad_rows": bad_rows,
-            "start_date": w.clock.day(w.D0), "end_date": w.clock.day(w.D1),
+            "accounts": accounts,
+            "days": days,
+            "seed": seed,
+            "bad_rows": bad_rows,
+            "start_date": w.clock.day(w.D0),
+            "end_date": w.clock.day(w.D1),
         },
     }
     (out / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -110,11 +114,32 @@ def _sampler(w: World):
     """``sample(table, rows)``: at least 12 rows with distinct keys (the last delivery of each)."""
     stamp = w.clock.ts(np.array([w.end_ts - 7200]))[0]
     fallback = {  # template rows for entities a tiny demo left empty
-        "billing_invoices": ["inv_sample", w.acct_ids[0], "", "paid", w.currency[0], "10.00", "10.00",
-                             stamp, stamp, stamp, stamp],
+        "billing_invoices": [
+            "inv_sample",
+            w.acct_ids[0],
+            "",
+            "paid",
+            w.currency[0],
+            "10.00",
+            "10.00",
+            stamp,
+            stamp,
+            stamp,
+            stamp,
+        ],
         "survey_invitations": ["sinv_sample", "csat_support", "csat", "support", w.acct_ids[0], "usr_0000001", stamp],
-        "survey_responses": ["resp_sample", "", "csat_in_app", "csat", "product", w.acct_ids[0], "usr_0000001", "4",
-                             "", stamp],
+        "survey_responses": [
+            "resp_sample",
+            "",
+            "csat_in_app",
+            "csat",
+            "product",
+            w.acct_ids[0],
+            "usr_0000001",
+            "4",
+            "",
+            stamp,
+        ],
     }
 
     def sample(table: str, rows: list[list[str]]) -> list[list[str]]:
@@ -137,8 +162,16 @@ def _sample_event_lines(landing: Landing) -> list[str]:
         if entry["entity"] == "product_events" and entry["path"].endswith(".jsonl.gz") and entry["data_rows"]:
             with gzip.open(landing.out / entry["path"], "rt", encoding="utf-8") as handle:
                 return [handle.readline().rstrip("\n") for _ in range(min(20, entry["data_rows"]))]
-    return [json.dumps({
-        "event_id": "evt_sample", "account_id": "acc_000001", "user_id": "usr_0000001",
-        "event_name": "session_started", "occurred_at": "2024-01-01T10:00:00Z",
-        "received_at": "2024-01-01T10:00:01Z", "properties": {"platform": "web"},
-    })]
+    return [
+        json.dumps(
+            {
+                "event_id": "evt_sample",
+                "account_id": "acc_000001",
+                "user_id": "usr_0000001",
+                "event_name": "session_started",
+                "occurred_at": "2024-01-01T10:00:00Z",
+                "received_at": "2024-01-01T10:00:01Z",
+                "properties": {"platform": "web"},
+            }
+        )
+    ]

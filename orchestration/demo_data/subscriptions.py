@@ -74,11 +74,25 @@ class _SubscriptionBuilder:
         sid = self.new_sub()
         if s >= w.D0 and rng.random() < 0.6:
             trial_end = s + 14
-            self.versions.append({
-                "subscription_id": sid, "version": 1, "account": a, "plan": plan, "is_trial": True,
-                "interval": "month", "qty": qty, "unit": 0.0, "disc": 0.0, "valid_from": s,
-                "valid_to": trial_end, "contract_end": trial_end, "canceled_sec": None, "term_start": s, "step": 1,
-            })
+            self.versions.append(
+                {
+                    "subscription_id": sid,
+                    "version": 1,
+                    "account": a,
+                    "plan": plan,
+                    "is_trial": True,
+                    "interval": "month",
+                    "qty": qty,
+                    "unit": 0.0,
+                    "disc": 0.0,
+                    "valid_from": s,
+                    "valid_to": trial_end,
+                    "contract_end": trial_end,
+                    "canceled_sec": None,
+                    "term_start": s,
+                    "step": 1,
+                }
+            )
             converts = rng.random() < 0.45 + 0.5 * w.adoption[a]
             if not (converts and trial_end <= w.D1):
                 self.intervals[a].append((s, trial_end))
@@ -169,18 +183,30 @@ class _SubscriptionBuilder:
             w.renewals.append((a, day))
         return nxt
 
-    def paid_phase(self, a: int, sid: str, version: int, start: int, plan: int, qty: int,
-                   allow_churn: bool) -> int | None:
+    def paid_phase(
+        self, a: int, sid: str, version: int, start: int, plan: int, qty: int, allow_churn: bool
+    ) -> int | None:
         """Append the paid versions of one subscription; returns the service end day if it was canceled."""
         w = self.w
         t = self.terms(a, start, allow_churn)
         stop = min(t.request if t.request is not None else w.D1 + 1, w.D1 + 1)
         changes = self.changes(w.adoption[a], start, stop, t.annual)
         cur = {
-            "subscription_id": sid, "version": version, "account": a, "plan": plan, "is_trial": False,
-            "interval": t.interval, "qty": qty, "unit": self.price(plan, t.interval, w.currency[a]),
-            "disc": t.disc, "valid_from": start, "valid_to": None, "contract_end": None, "canceled_sec": None,
-            "term_start": start, "step": t.step,
+            "subscription_id": sid,
+            "version": version,
+            "account": a,
+            "plan": plan,
+            "is_trial": False,
+            "interval": t.interval,
+            "qty": qty,
+            "unit": self.price(plan, t.interval, w.currency[a]),
+            "disc": t.disc,
+            "valid_from": start,
+            "valid_to": None,
+            "contract_end": None,
+            "canceled_sec": None,
+            "term_start": start,
+            "step": t.step,
         }
         last_day = start
         for day, kind in changes:
@@ -194,7 +220,9 @@ class _SubscriptionBuilder:
         if t.end is not None:
             cur["valid_to"] = t.end
             cur["contract_end"] = t.end
-            cur["canceled_sec"] = int(max(t.request, cur["valid_from"]) * 86400 + self.rng.integers(7 * 3600, 21 * 3600))
+            cur["canceled_sec"] = int(
+                max(t.request, cur["valid_from"]) * 86400 + self.rng.integers(7 * 3600, 21 * 3600)
+            )
         self.versions.append(cur)
         self.intervals[a].append((start, t.end if t.end is not None else NEVER))
         return t.end
@@ -231,15 +259,24 @@ def _contract_end(w: World, v: dict, valid_to: int | None, written: int, final: 
     return anniversary(v["term_start"], v["step"], w.D1)
 
 
-def _row(w: World, v: dict, tz: int, valid_to: int | None, canceled: int | None, written: int,
-         final: bool = True) -> list[str]:
+def _row(
+    w: World, v: dict, tz: int, valid_to: int | None, canceled: int | None, written: int, final: bool = True
+) -> list[str]:
     clock, a = w.clock, v["account"]
     contract_end = _contract_end(w, v, valid_to, written, final)
     return [
-        v["subscription_id"], str(v["version"]), w.acct_ids[a], w.seeds.plans[v["plan"]]["plan_id"],
-        "true" if v["is_trial"] else "false", v["interval"], str(v["qty"]), f"{v['unit']:.2f}",
-        "" if v["disc"] == 0 and w.rng.random() < 0.3 else f"{v['disc']:.2f}", w.currency[a],
-        clock.day(v["valid_from"]), "" if valid_to is None else clock.day(valid_to),
+        v["subscription_id"],
+        str(v["version"]),
+        w.acct_ids[a],
+        w.seeds.plans[v["plan"]]["plan_id"],
+        "true" if v["is_trial"] else "false",
+        v["interval"],
+        str(v["qty"]),
+        f"{v['unit']:.2f}",
+        "" if v["disc"] == 0 and w.rng.random() < 0.3 else f"{v['disc']:.2f}",
+        w.currency[a],
+        clock.day(v["valid_from"]),
+        "" if valid_to is None else clock.day(valid_to),
         clock.day(contract_end),
         "" if canceled is None else clock.ts(np.array([canceled]), np.array([tz]))[0],
         clock.ts(np.array([written]), np.array([tz]))[0],

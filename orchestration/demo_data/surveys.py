@@ -62,8 +62,15 @@ def survey_rows(w: World, billing: dict) -> tuple[list[list[str]], list[str], li
     tz = rng.choice(4, len(sent.acct), p=TZ_P).astype(np.int8)
     sent_s = w.clock.ts(sent.sent, tz)
     invitations = [
-        [sent.inv_ids[i], sent.sids[i], sent.types[i], sent.touch[i], w.acct_ids[sent.acct[i]], sent.contacts[i],
-         sent_s[i]]
+        [
+            sent.inv_ids[i],
+            sent.sids[i],
+            sent.types[i],
+            sent.touch[i],
+            w.acct_ids[sent.acct[i]],
+            sent.contacts[i],
+            sent_s[i],
+        ]
         for i in range(len(sent.acct))
     ]
     inv_keys = [w.clock.day(d)[:7] for d in (sent.sent // 86400).tolist()]
@@ -147,12 +154,18 @@ def _send(w: World, rng: np.random.Generator, parts: list[Part]) -> _Sent:
     external = rng.random(m) < 0.15
     order = np.lexsort((np.arange(m), sent))
     contact_user, external = contact_user[order], external[order]
-    contacts = [f"contact_{i + 1:06d}" if e else f"usr_{u + 1:07d}"
-                for i, (u, e) in enumerate(zip(contact_user.tolist(), external.tolist()))]
+    contacts = [
+        f"contact_{i + 1:06d}" if e else f"usr_{u + 1:07d}"
+        for i, (u, e) in enumerate(zip(contact_user.tolist(), external.tolist(), strict=True))
+    ]
     return _Sent(
-        acct=acct[order], sent=sent[order], types=np.array(types, dtype=object)[order],
-        touch=np.array(touch, dtype=object)[order], sids=np.array(sids, dtype=object)[order],
-        contacts=contacts, inv_ids=[f"sinv_{i + 1:08d}" for i in range(m)],
+        acct=acct[order],
+        sent=sent[order],
+        types=np.array(types, dtype=object)[order],
+        touch=np.array(touch, dtype=object)[order],
+        sids=np.array(sids, dtype=object)[order],
+        contacts=contacts,
+        inv_ids=[f"sinv_{i + 1:08d}" for i in range(m)],
     )
 
 
@@ -219,7 +232,7 @@ def _comments(rng: np.random.Generator, types: np.ndarray, score: np.ndarray) ->
     has_comment = rng.random(q) < np.where(good < 0.5, 0.5, 0.25)
     pick = rng.integers(0, 1000, q)
     comments = []
-    for c, g, p in zip(has_comment.tolist(), good.tolist(), pick.tolist()):
+    for c, g, p in zip(has_comment.tolist(), good.tolist(), pick.tolist(), strict=True):
         pool = COMMENTS_NEGATIVE if g < 0.45 else COMMENTS_NEUTRAL if g < 0.75 else COMMENTS_POSITIVE
         comments.append(pool[p % len(pool)] if c else "")
     return comments
@@ -235,9 +248,19 @@ def _response_rows(w: World, rng: np.random.Generator, a: _Answers) -> tuple[lis
     responses = []
     resp_keys = []
     for rank, i in enumerate(order.tolist()):
-        responses.append([
-            f"resp_{rank + 1:08d}", a.inv[i], a.sids[i], a.types[i], a.touch[i],
-            w.acct_ids[a.acct[i]], a.contacts[i], str(score[i]), comments[i], resp_s[i],
-        ])
+        responses.append(
+            [
+                f"resp_{rank + 1:08d}",
+                a.inv[i],
+                a.sids[i],
+                a.types[i],
+                a.touch[i],
+                w.acct_ids[a.acct[i]],
+                a.contacts[i],
+                str(score[i]),
+                comments[i],
+                resp_s[i],
+            ]
+        )
         resp_keys.append(w.clock.day(int(a.time[i] // 86400))[:7])
     return responses, resp_keys

@@ -52,11 +52,24 @@ def user_rows(w: World) -> tuple[list[list[str]], list[str]]:
     created = w.clock.ts(w.user_created_sec, w.user_tz)
     roles = ("admin", "member", "viewer")
     rows = [
-        [f"usr_{u + 1:07d}", w.acct_ids[a], f"{FIRST_NAMES[f]}.{LAST_NAMES[l]}.{u + 1}@example.com",
-         "" if miss else roles[r], c]
-        for u, (a, f, l, r, miss, c) in enumerate(zip(
-            w.user_acct.tolist(), w.user_first.tolist(), w.user_last.tolist(),
-            w.user_role.tolist(), w.user_role_missing.tolist(), created))
+        [
+            f"usr_{u + 1:07d}",
+            w.acct_ids[a],
+            f"{FIRST_NAMES[f]}.{LAST_NAMES[last]}.{u + 1}@example.com",
+            "" if miss else roles[r],
+            c,
+        ]
+        for u, (a, f, last, r, miss, c) in enumerate(
+            zip(
+                w.user_acct.tolist(),
+                w.user_first.tolist(),
+                w.user_last.tolist(),
+                w.user_role.tolist(),
+                w.user_role_missing.tolist(),
+                created,
+                strict=True,
+            )
+        )
     ]
     keys = [quarter(w.clock.day(d)) for d in w.user_created_day.tolist()]
     return rows, keys
@@ -108,5 +121,4 @@ def build_milestones(w: World) -> None:
     w.ms_ev_sec = rng.integers(0, 3600, len(order))  # minutes after the user's session start
     name_code = {name: i for i, name in enumerate(EVENT_NAMES)}
     w.ms_code = np.array([name_code[m["event_name"]] for m in ms], dtype=np.int8)
-    w.ms_feat = np.array(
-        [w.feature_code[m["feature"]] if m["feature"] else -1 for m in ms], dtype=np.int16)
+    w.ms_feat = np.array([w.feature_code[m["feature"]] if m["feature"] else -1 for m in ms], dtype=np.int16)

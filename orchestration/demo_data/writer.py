@@ -49,20 +49,37 @@ class Landing:
         folder.mkdir(parents=True, exist_ok=True)
         return folder / name
 
-    def record(self, table: str, path: Path, data_rows: int | None, bad_rows: int = 0,
-               fails: bool = False, cases: tuple[str, ...] | list[str] = ()) -> None:
+    def record(
+        self,
+        table: str,
+        path: Path,
+        data_rows: int | None,
+        bad_rows: int = 0,
+        fails: bool = False,
+        cases: tuple[str, ...] | list[str] = (),
+    ) -> None:
         self.bytes += path.stat().st_size
-        self.entries.append({
-            "path": path.relative_to(self.out).as_posix(),
-            "entity": table,
-            "data_rows": data_rows,
-            "bad_rows": bad_rows,
-            "fails_whole_file": fails,
-            "cases": list(cases),
-        })
+        self.entries.append(
+            {
+                "path": path.relative_to(self.out).as_posix(),
+                "entity": table,
+                "data_rows": data_rows,
+                "bad_rows": bad_rows,
+                "fails_whole_file": fails,
+                "cases": list(cases),
+            }
+        )
 
-    def write_bytes(self, table: str, name: str, payload: bytes, data_rows: int | None, bad_rows: int = 0,
-                    fails: bool = False, cases: tuple[str, ...] | list[str] = ()) -> None:
+    def write_bytes(
+        self,
+        table: str,
+        name: str,
+        payload: bytes,
+        data_rows: int | None,
+        bad_rows: int = 0,
+        fails: bool = False,
+        cases: tuple[str, ...] | list[str] = (),
+    ) -> None:
         path = self.path(table, name)
         path.write_bytes(payload)
         self.record(table, path, data_rows, bad_rows, fails, cases)
@@ -74,7 +91,7 @@ class Landing:
     def write_split(self, table: str, prefix: str, rows: list[list[str]], keys: list[str]) -> None:
         """One CSV per key (month or quarter label), rows in their given order."""
         groups: dict[str, list[list[str]]] = defaultdict(list)
-        for key, row in zip(keys, rows):
+        for key, row in zip(keys, rows, strict=True):
             groups[key].append(row)
         for key in sorted(groups):
             self.write_csv(table, f"{prefix}_{key}.csv", groups[key])

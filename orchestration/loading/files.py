@@ -33,8 +33,19 @@ def load_file(
         staged = stage_file(conn, entity, path, run)
         outcome = commit_staged(conn, entity, batch_id, rel, staged)
         record_manifest(
-            conn, batch_id, entity, rel, sha, size, mtime_ns, "loaded",
-            outcome.rows_delivered, outcome.rows_loaded, outcome.rows_quarantined, outcome.note, started,
+            conn,
+            batch_id,
+            entity,
+            rel,
+            sha,
+            size,
+            mtime_ns,
+            "loaded",
+            outcome.rows_delivered,
+            outcome.rows_loaded,
+            outcome.rows_quarantined,
+            outcome.note,
+            started,
         )
         conn.execute("commit")
         return outcome, None
@@ -67,7 +78,9 @@ def utcnow(conn: duckdb.DuckDBPyConnection):
     return conn.execute("select cast(current_timestamp as timestamp)").fetchone()[0]
 
 
-def record_manifest(conn, batch_id, entity, rel, sha, size, mtime_ns, status, delivered, loaded, quarantined, reason, started) -> None:
+def record_manifest(
+    conn, batch_id, entity, rel, sha, size, mtime_ns, status, delivered, loaded, quarantined, reason, started
+) -> None:
     conn.execute(
         f"insert into {MANIFEST_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, cast(current_timestamp as timestamp))",
         [batch_id, entity.table, rel, sha, size, mtime_ns, status, delivered, loaded, quarantined, reason, started],
@@ -108,7 +121,9 @@ def first_line(message: str) -> str:
     return message.strip().splitlines()[0][:300] if message.strip() else "unknown error"
 
 
-def commit_staged(conn: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int, rel: str, staged: Staged) -> FileOutcome:
+def commit_staged(
+    conn: duckdb.DuckDBPyConnection, entity: Entity, batch_id: int, rel: str, staged: Staged
+) -> FileOutcome:
     columns = ", ".join(entity.column_names)
     typed = ", ".join(f"t_{c}" for c in entity.column_names)
     loaded = conn.execute(

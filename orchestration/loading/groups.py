@@ -12,13 +12,14 @@ from orchestration.loading.results import FileOutcome, FileRejected, Pending, Ru
 from orchestration.loading.validation import is_present, rejected_sql, sql_str, staged_sql
 from orchestration.raw_schema import MANIFEST_TABLE, QUARANTINE_TABLE, RAW_SCHEMA
 
-
 Outcomes = list[tuple[FileOutcome | None, str | None]]
 # per file index: (first rowid, last rowid, physical lines, non-blank lines, characters read)
 Found = dict[int, tuple[int, int, int, int, int]]
 
 
-def load_jsonl_group(conn: duckdb.DuckDBPyConnection, entity: Entity, group: list[Pending], run: Run) -> Outcomes | None:
+def load_jsonl_group(
+    conn: duckdb.DuckDBPyConnection, entity: Entity, group: list[Pending], run: Run
+) -> Outcomes | None:
     """Load several JSON Lines files with one scan and one transaction; the same rows,
     numbers, reasons and manifest records as loading them one by one.
 
@@ -42,10 +43,24 @@ def load_jsonl_group(conn: duckdb.DuckDBPyConnection, entity: Entity, group: lis
             quarantined = int(rejected.get(index, 0))
             blank = lines - delivered
             note = f"{blank} blank line(s) skipped" if blank else None
-            outcome = FileOutcome(rows_delivered=delivered, rows_loaded=delivered - quarantined,
-                                  rows_quarantined=quarantined, note=note)
-            record_manifest(conn, first_batch + index, entity, file.rel, file.sha, file.size, file.mtime_ns, "loaded",
-                            outcome.rows_delivered, outcome.rows_loaded, outcome.rows_quarantined, note, started)
+            outcome = FileOutcome(
+                rows_delivered=delivered, rows_loaded=delivered - quarantined, rows_quarantined=quarantined, note=note
+            )
+            record_manifest(
+                conn,
+                first_batch + index,
+                entity,
+                file.rel,
+                file.sha,
+                file.size,
+                file.mtime_ns,
+                "loaded",
+                outcome.rows_delivered,
+                outcome.rows_loaded,
+                outcome.rows_quarantined,
+                note,
+                started,
+            )
             outcomes.append((outcome, None))
         conn.execute("commit")
     except Exception:  # noqa: BLE001 - the files are loaded one by one, each failing alone
@@ -103,14 +118,25 @@ def _scan(conn: duckdb.DuckDBPyConnection, entity: Entity, group: list[Pending],
     return found
 
 
-def _write_rows(conn: duckdb.DuckDBPyConnection, entity: Entity, group: list[Pending], found: Found,
-                first_batch: int) -> dict[int, int]:
+def _write_rows(
+    conn: duckdb.DuckDBPyConnection, entity: Entity, group: list[Pending], found: Found, first_batch: int
+) -> dict[int, int]:
     """Insert the good rows into raw and the rejected ones into the quarantine; rejected rows per file."""
     conn.execute("create or replace temp table _gfiles (_file integer, _first bigint, _batch_id bigint)")
-    conn.executemany("insert into _gfiles values (?, ?, ?)",
-                     [[i, found[i][0], first_batch + i] for i in range(len(group))])
-    rejected = rejected_sql(entity, "_g", "_rid", ["_file", "_raw"], row_expr="rowid", per_file=True,
-                            rows="not _blank", label="(_kept - f._first + 1)", join="join _gfiles as f using (_file)")
+    conn.executemany(
+        "insert into _gfiles values (?, ?, ?)", [[i, found[i][0], first_batch + i] for i in range(len(group))]
+    )
+    rejected = rejected_sql(
+        entity,
+        "_g",
+        "_rid",
+        ["_file", "_raw"],
+        row_expr="rowid",
+        per_file=True,
+        rows="not _blank",
+        label="(_kept - f._first + 1)",
+        join="join _gfiles as f using (_file)",
+    )
     conn.execute(f"create or replace temp table _grejected as {rejected}")
     columns = ", ".join(entity.column_names)
     typed = ", ".join(f"g.t_{c}" for c in entity.column_names)

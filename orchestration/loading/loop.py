@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -51,7 +51,7 @@ def load_landing(
     apply_duckdb_settings(conn)
     ensure_raw_schema(conn)
     summary = LoadSummary(entities={})
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     bounds = TimeBounds.at(
         now,
         earliest if earliest is not None else earliest_plausible(),
@@ -72,12 +72,16 @@ def load_landing(
     return summary
 
 
-def _record_ignored(conn: duckdb.DuckDBPyConnection, ignored: list[Ignored], summary: LoadSummary, say: Progress) -> None:
+def _record_ignored(
+    conn: duckdb.DuckDBPyConnection, ignored: list[Ignored], summary: LoadSummary, say: Progress
+) -> None:
     """List every ignored entry in the summary; record it in the manifest once per
     path/size/mtime (like a loaded file), not again on every run."""
-    known = set(conn.execute(
-        f"select file_path, size_bytes, mtime_ns from {MANIFEST_TABLE} where status = 'ignored'"
-    ).fetchall())
+    known = set(
+        conn.execute(
+            f"select file_path, size_bytes, mtime_ns from {MANIFEST_TABLE} where status = 'ignored'"
+        ).fetchall()
+    )
     for item in ignored:
         summary.ignored.append((item.rel, item.reason))
         say(f"ignored {item.rel}: {item.reason}")
@@ -98,8 +102,13 @@ def _failed_again(stats: EntityLoad, say: Progress, entity: Entity, rel: str, re
 
 
 def _load_entity(
-    conn: duckdb.DuckDBPyConnection, landing_dir: Path, files: list[Path], entity: Entity,
-    stats: EntityLoad, say: Progress, run: Run,
+    conn: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    files: list[Path],
+    entity: Entity,
+    stats: EntityLoad,
+    say: Progress,
+    run: Run,
 ) -> None:
     known = conn.execute(
         f"select file_path, size_bytes, mtime_ns, sha256, status, reason from {MANIFEST_TABLE} "
@@ -142,7 +151,7 @@ def _load_entity(
         outcomes = load_jsonl_group(conn, entity, group, run) if len(group) > 1 else None
         if outcomes is None:  # one file, or a group that needs the per-file path to tell which file is bad
             outcomes = [load_file(conn, entity, p.path, p.rel, p.sha, p.size, p.mtime_ns, run) for p in group]
-        for file, (outcome, reason) in zip(group, outcomes):
+        for file, (outcome, reason) in zip(group, outcomes, strict=True):
             if outcome is None:
                 stats.files_failed.append((file.rel, reason or "failed"))
                 say(f"{entity.table}: FAILED {file.rel}: {reason}")
@@ -150,7 +159,9 @@ def _load_entity(
             stats.files_loaded += 1
             stats.rows_loaded += outcome.rows_loaded
             stats.rows_quarantined += outcome.rows_quarantined
-            say(f"{entity.table}: {file.rel}: {outcome.rows_loaded:,} rows loaded, {outcome.rows_quarantined:,} quarantined")
+            say(
+                f"{entity.table}: {file.rel}: {outcome.rows_loaded:,} rows loaded, {outcome.rows_quarantined:,} quarantined"
+            )
     if not files:
         say(f"{entity.table}: no landing files yet")
 

@@ -36,7 +36,7 @@ def _read_header(path: Path) -> tuple[list[str], str | None]:
         first = handle.readline(1 << 20)
     cr = first.find(b"\r")
     new_line = None
-    if cr >= 0 and first[cr + 1:cr + 2] != b"\n" and (cr + 1 < len(first) or b"\n" not in first):
+    if cr >= 0 and first[cr + 1 : cr + 2] != b"\n" and (cr + 1 < len(first) or b"\n" not in first):
         new_line = "\\r"
         first = first[:cr]
     try:
@@ -63,7 +63,9 @@ def _map_columns(entity: Entity, names: list[str]) -> tuple[dict[str, str], str 
     if missing:
         raise FileRejected(f"missing_required_columns: {', '.join(missing)}")
     mapping = {c: f"c{normalised.index(c)}" for c in entity.column_names if c in normalised}
-    extra = [names[i] or f"(empty name, column {i + 1})" for i, n in enumerate(normalised) if n not in entity.column_names]
+    extra = [
+        names[i] or f"(empty name, column {i + 1})" for i, n in enumerate(normalised) if n not in entity.column_names
+    ]
     note = f"ignored unknown columns: {', '.join(extra)}" if extra else None
     return mapping, note
 
@@ -150,7 +152,11 @@ def read_csv_file(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -
     select_cols = ",\n".join(
         f"r.{mapping[c]} as {c}" if c in mapping else f"cast(null as varchar) as {c}" for c in entity.column_names
     )
-    raw_json = "to_json(struct_pack(" + ", ".join(f"{quote_ident(h)} := r.c{i}" for i, h in enumerate(_raw_names(header))) + "))"
+    raw_json = (
+        "to_json(struct_pack("
+        + ", ".join(f"{quote_ident(h)} := r.c{i}" for i, h in enumerate(_raw_names(header)))
+        + "))"
+    )
     conn.execute(
         f"""
         create or replace temp table _csv_records as
@@ -233,8 +239,10 @@ def json_parse(entity: Entity, line: str) -> str:
     surrogate) yields null: try() turns the parser's error into null, and only text that
     starts with '{' is parsed at all (from_json would read '[1]' as a struct of nulls)."""
     spec = "{" + ", ".join(f'"{c.name}": "{"JSON" if c.type == "json" else "VARCHAR"}"' for c in entity.columns) + "}"
-    return (f"case when starts_with({line}, '{{') or ltrim({line})[1] = '{{' "
-            f"then try(from_json({line}, {sql_str(spec)})) end")
+    return (
+        f"case when starts_with({line}, '{{') or ltrim({line})[1] = '{{' "
+        f"then try(from_json({line}, {sql_str(spec)})) end"
+    )
 
 
 def json_fields(entity: Entity, struct: str = "d") -> str:
@@ -298,9 +306,11 @@ def read_parquet_file(conn: duckdb.DuckDBPyConnection, entity: Entity, path: Pat
         """
     )
     # The row as delivered: the file's own columns, not the reader's file_row_number.
-    raw_json = "to_json(struct_pack(" + ", ".join(
-        f"{quote_ident(name)} := p.{quote_ident(name)}" for name, *_ in described
-    ) + "))"
+    raw_json = (
+        "to_json(struct_pack("
+        + ", ".join(f"{quote_ident(name)} := p.{quote_ident(name)}" for name, *_ in described)
+        + "))"
+    )
     raw_sql = (
         f"select p._parquet_row as _row_number, cast({raw_json} as varchar) as _raw from _parquet as p "
         "where p._parquet_row in (select _row_number from _rejected)"

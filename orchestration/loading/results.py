@@ -54,7 +54,7 @@ class LoadSummary:
                 f"{table:<24}{e.files_loaded:>8}{e.files_skipped:>9}{len(e.files_failed):>8}"
                 f"{e.rows_loaded:>14,}{e.rows_quarantined:>13,}"
             )
-        for table, e in self.entities.items():
+        for e in self.entities.values():
             lines += [f"  failed {path}: {reason}" for path, reason in e.files_failed]
         if self.ignored:
             lines.append(f"ignored {len(self.ignored)} file(s) that are not landing files of the contract:")
@@ -88,8 +88,6 @@ class Run:
 
     bounds: TimeBounds
     readable: ReadablePaths
-
-
 
 
 @dataclass(frozen=True)

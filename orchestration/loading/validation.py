@@ -97,20 +97,26 @@ def row_checks(entity: Entity, bounds: TimeBounds | None) -> list[tuple[str, str
             checks.append((f"{present} and t_{c.name} is null", f"'{code}: {c.name}'"))
         if c.allowed:
             values = ", ".join(sql_str(v) for v in c.allowed)
-            checks.append((
-                f"{present} and lower(v_{c.name}) not in ({values})",
-                f"'unknown_value: {c.name}=' || chr(39) || v_{c.name} || chr(39)",
-            ))
+            checks.append(
+                (
+                    f"{present} and lower(v_{c.name}) not in ({values})",
+                    f"'unknown_value: {c.name}=' || chr(39) || v_{c.name} || chr(39)",
+                )
+            )
         if c.min_value is not None:
             checks.append((f"t_{c.name} < {c.min_value}", f"'out_of_range: {c.name}=' || t_{c.name}"))
         if c.max_value is not None:
             checks.append((f"t_{c.name} > {c.max_value}", f"'out_of_range: {c.name}=' || t_{c.name}"))
     if entity.scale_by:
-        scales = " ".join(f"when '{kind}' then t_score between {lo} and {hi}" for kind, (lo, hi) in SCORE_SCALES.items())
-        checks.append((
-            f"t_score is not null and not coalesce(case lower(v_survey_type) {scales} end, true)",
-            "'score_out_of_scale: ' || lower(v_survey_type) || ' ' || t_score",
-        ))
+        scales = " ".join(
+            f"when '{kind}' then t_score between {lo} and {hi}" for kind, (lo, hi) in SCORE_SCALES.items()
+        )
+        checks.append(
+            (
+                f"t_score is not null and not coalesce(case lower(v_survey_type) {scales} end, true)",
+                "'score_out_of_scale: ' || lower(v_survey_type) || ' ' || t_score",
+            )
+        )
     return checks + row_rules(entity, bounds)
 
 
@@ -139,8 +145,16 @@ def staged_sql(entity: Entity, source: str, passthrough: list[str], bounds: Time
 
 
 def rejected_sql(
-    entity: Entity, source: str, row_id: str, carried: list[str], *, row_expr: str | None = None,
-    per_file: bool = False, rows: str = "true", label: str = "_kept", join: str = "",
+    entity: Entity,
+    source: str,
+    row_id: str,
+    carried: list[str],
+    *,
+    row_expr: str | None = None,
+    per_file: bool = False,
+    rows: str = "true",
+    label: str = "_kept",
+    join: str = "",
 ) -> str:
     """Every row of ``source`` that does not load: ``(<row id>, <carried>, _reason)``.
 

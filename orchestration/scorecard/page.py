@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
@@ -39,7 +39,6 @@ class Scorecard:
     @property
     def unavailable(self) -> tuple[str, ...]:
         return tuple(s.key for s in self.sections if not s.available)
-
 
 
 KPIS: tuple[tuple[str, str, str, str, str, int], ...] = (
@@ -97,8 +96,8 @@ def publication_note(wh: Warehouse) -> str:
     r = rows[0]
     return (
         f'<p class="publication">Run {escape(str(r["run_id"]))} published {r["marts"]} marts at '
-        f'{r["published_at"]:%Y-%m-%d %H:%M} UTC after {r["dbt_tests"]} dbt tests and '
-        f'{r["expectations"]} quality-gate expectations passed; warn-only checks not passed: {r["warnings"]}.</p>'
+        f"{r['published_at']:%Y-%m-%d %H:%M} UTC after {r['dbt_tests']} dbt tests and "
+        f"{r['expectations']} quality-gate expectations passed; warn-only checks not passed: {r['warnings']}.</p>"
     )
 
 
@@ -180,7 +179,7 @@ def build_scorecard(published_path: Path, out_path: Path, manifest_path: Path | 
     """Read the published warehouse (read-only) and write the scorecard atomically."""
     if not published_path.exists():
         raise FileNotFoundError(f"no published warehouse at {published_path}")
-    published_at = datetime.fromtimestamp(published_path.stat().st_mtime, tz=timezone.utc)
+    published_at = datetime.fromtimestamp(published_path.stat().st_mtime, tz=UTC)
     docs = load_docs(manifest_path)
     with duckdb.connect(str(published_path), read_only=True) as conn:
         page, sections = render(

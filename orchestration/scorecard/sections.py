@@ -8,7 +8,6 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
-
 from orchestration.scorecard import charts
 from orchestration.scorecard.warehouse import (
     MARTS_SCHEMA,
@@ -42,8 +41,7 @@ def nps_section(wh: Warehouse) -> Card:
         reference=0.0,
     )
     return Card(
-        svg
-        + '<p class="caption">Line: NPS of the month (all responses); band: NPS ± its 95% margin of error. '
+        svg + '<p class="caption">Line: NPS of the month (all responses); band: NPS ± its 95% margin of error. '
         "Months without responses are gaps.</p>"
         + definition(wh, "cx_nps_monthly", ["nps", "nps_moe_95", "promoters", "detractors", "responses"])
         + data_table(rows, ["month", "responses", "promoters", "passives", "detractors", "nps", "nps_moe_95"]),
@@ -112,7 +110,9 @@ def response_rate_section(wh: Warehouse) -> Card:
         charts.Series(t.upper(), [by_key.get((m, t)) for m in months], charts.PALETTE[i % len(charts.PALETTE)], "%")
         for i, t in enumerate(types)
     ]
-    svg = charts.line_chart("response_rate", "Survey response rate % by month of sending", [month_label(m) for m in months], series)
+    svg = charts.line_chart(
+        "response_rate", "Survey response rate % by month of sending", [month_label(m) for m in months], series
+    )
     return Card(
         svg
         + definition(wh, "cx_response_rates_monthly", ["response_rate_pct", "invitations", "responses_to_invitations"])
@@ -157,9 +157,7 @@ def mrr_section(wh: Warehouse) -> Card:
         ("Churn", latest["churned_mrr"]),
     ]
     month = latest["month"]
-    bridge = charts.waterfall_chart(
-        "mrr_bridge", f"MRR bridge for {month:%B %Y} (USD)", steps, latest["starting_mrr"]
-    )
+    bridge = charts.waterfall_chart("mrr_bridge", f"MRR bridge for {month:%B %Y} (USD)", steps, latest["starting_mrr"])
     trend = charts.line_chart(
         "mrr_trend",
         "MRR at month end (USD)",
@@ -172,14 +170,22 @@ def mrr_section(wh: Warehouse) -> Card:
         f"<h3>Bridge, {month:%B %Y}</h3>"
         + bridge
         + f'<p class="caption">Starting MRR {charts.fmt(latest["starting_mrr"], unit="$")} → ending MRR '
-        f'{charts.fmt(latest["ending_mrr"], unit="$")}.{note} The axis is zoomed on the movements '
+        f"{charts.fmt(latest['ending_mrr'], unit='$')}.{note} The axis is zoomed on the movements "
         "(it does not start at 0); hover a bar for its amount.</p>"
         + "<h3>MRR trend</h3>"
         + trend
         + definition(
             wh,
             "cs_revenue_monthly",
-            ["starting_mrr", "new_mrr", "reactivation_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr", "ending_mrr"],
+            [
+                "starting_mrr",
+                "new_mrr",
+                "reactivation_mrr",
+                "expansion_mrr",
+                "contraction_mrr",
+                "churned_mrr",
+                "ending_mrr",
+            ],
         )
         + data_table(rows, REVENUE_COLUMNS[:9]),
         ["mrr_bridge", "mrr_trend"],
@@ -193,13 +199,18 @@ def retention_section(wh: Warehouse) -> Card:
         charts.Series(name, [r[column] for r in rows], charts.PALETTE[i], "%") for i, (name, column) in enumerate(names)
     ]
     svg = charts.line_chart(
-        "retention", "Net and gross revenue retention % by month", [month_label(r["month"]) for r in rows], series, reference=100.0
+        "retention",
+        "Net and gross revenue retention % by month",
+        [month_label(r["month"]) for r in rows],
+        series,
+        reference=100.0,
     )
     return Card(
-        svg
-        + '<p class="caption">100% = the accounts paying at the start of the window pay as much now. '
+        svg + '<p class="caption">100% = the accounts paying at the start of the window pay as much now. '
         "12-month values start once there is a year of history.</p>"
-        + definition(wh, "cs_revenue_monthly", ["nrr_12m_pct", "grr_12m_pct", "nrr_1m_pct", "grr_1m_pct", "logo_churn_pct"])
+        + definition(
+            wh, "cs_revenue_monthly", ["nrr_12m_pct", "grr_12m_pct", "nrr_1m_pct", "grr_1m_pct", "logo_churn_pct"]
+        )
         + data_table(rows, ["month", "nrr_1m_pct", "grr_1m_pct", "nrr_12m_pct", "grr_12m_pct", "logo_churn_pct"]),
         ["retention"],
     )
@@ -231,11 +242,25 @@ def cohort_section(wh: Warehouse) -> Card:
         sizes,
     )
     return Card(
-        svg
-        + '<p class="caption">Rows: cohort (month of first MRR, with its size); columns: months since start; '
+        svg + '<p class="caption">Rows: cohort (month of first MRR, with its size); columns: months since start; '
         "cell: % of the cohort still paying.</p>"
-        + definition(wh, "cs_cohort_retention", ["cohort_month", "months_since_start", "logo_retention_pct", "revenue_retention_pct"])
-        + data_table(rows, ["cohort_month", "months_since_start", "cohort_accounts", "retained_accounts", "logo_retention_pct", "revenue_retention_pct"], limit=400),
+        + definition(
+            wh,
+            "cs_cohort_retention",
+            ["cohort_month", "months_since_start", "logo_retention_pct", "revenue_retention_pct"],
+        )
+        + data_table(
+            rows,
+            [
+                "cohort_month",
+                "months_since_start",
+                "cohort_accounts",
+                "retained_accounts",
+                "logo_retention_pct",
+                "revenue_retention_pct",
+            ],
+            limit=400,
+        ),
         ["cohorts"],
     )
 
@@ -285,7 +310,7 @@ def health_section(wh: Warehouse) -> Card:
         )
         parts.append(
             f'<p class="caption">ROC AUC of (100 − score) as a churn predictor: '
-            f'<strong>{scored[-1]["auc"]:.3f}</strong> (0.5 = no better than chance).</p>'
+            f"<strong>{scored[-1]['auc']:.3f}</strong> (0.5 = no better than chance).</p>"
         )
         made.append("health_backtest")
     else:

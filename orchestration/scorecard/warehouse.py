@@ -14,7 +14,6 @@ from typing import Any
 
 import duckdb
 
-
 MARTS_SCHEMA = "marts"
 
 
@@ -54,7 +53,7 @@ class Warehouse:
         except (duckdb.CatalogException, duckdb.BinderException) as error:
             raise NotAvailable(f"Not available in this warehouse: {error}") from error
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, (plain(v) for v in row))) for row in cursor.fetchall()]
+        return [dict(zip(names, (plain(v) for v in row), strict=True)) for row in cursor.fetchall()]
 
 
 def last_full_month(wh: Warehouse, rows: Sequence[dict[str, Any]], key: str = "month") -> dict[str, Any]:
@@ -98,7 +97,7 @@ def definition(wh: Warehouse, model: str, columns: Sequence[str]) -> str:
         body = f"<p>{escape(doc['description'])}</p><dl>{items}</dl>"
     return (
         f'<details class="definition"><summary>Definition <span class="model">({escape(model)})</span></summary>'
-        f"<p class=\"source\">Source: <code>{MARTS_SCHEMA}.{escape(model)}</code></p>{body}</details>"
+        f'<p class="source">Source: <code>{MARTS_SCHEMA}.{escape(model)}</code></p>{body}</details>'
     )
 
 
