@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.scorecard import charts
+import orchestration.scorecard.charts as charts
 from orchestration.scorecard.sections import SECTIONS
 from orchestration.scorecard.warehouse import MARTS_SCHEMA, NotAvailable, Warehouse, last_full_month, load_docs
 

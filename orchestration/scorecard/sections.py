@@ -8,7 +8,7 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
-from orchestration.scorecard import charts
+import orchestration.scorecard.charts as charts
 from orchestration.scorecard.warehouse import (
     MARTS_SCHEMA,
     Card,
