@@ -1,7 +1,7 @@
 """Row rules beyond a value's type: plausible times, known currencies, non-empty periods.
 
 Each rule is a (condition, reason) pair of SQL over the loader's typed columns ``t_<col>``
-and trimmed text ``v_<col>`` (see ``orchestration.loading._checks``), so it runs set-based
+and trimmed text ``v_<col>`` (see ``orchestration.loading.validation.row_checks``), so it runs set-based
 in the same validation query as the type checks: no per-row Python.
 
 - ``implausible_timestamp: <col>``: a timestamp or date column marked in the contract

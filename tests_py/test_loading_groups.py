@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import orchestration.loading as loading
-from orchestration.loading import load_landing
+from orchestration.contract import ENTITIES
+from orchestration.loading import LoadSummary, Pending, load_landing, loop
 
 MANIFEST_COLUMNS = "file_path, status, rows_delivered, rows_loaded, rows_quarantined, reason, sha256"
 EVENT_COLUMNS = ("event_id, account_id, user_id, event_name, occurred_at, received_at, properties, "
@@ -64,7 +64,7 @@ def snapshot(database: Path) -> dict[str, list[tuple]]:
         }
 
 
-def load(landing: Path, database: Path) -> loading.LoadSummary:
+def load(landing: Path, database: Path) -> LoadSummary:
     with duckdb.connect(str(database)) as conn:
         return load_landing(conn, landing, entities=["product_events"])
 
@@ -72,25 +72,25 @@ def load(landing: Path, database: Path) -> loading.LoadSummary:
 def test_group_loads_exactly_like_one_file_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     landing = tmp_path / "landing"
     landing_files(landing)
-    pending = [loading.Pending(p, p.name, "", p.stat().st_size, 0)
+    pending = [Pending(p, p.name, "", p.stat().st_size, 0)
                for p in sorted((landing / "product" / "events").iterdir())]
-    events = next(e for e in loading.ENTITIES if e.table == "product_events")
+    events = next(e for e in ENTITIES if e.table == "product_events")
     # Grouping: a, b, c in one group; the empty file alone; e and f in the next group.
-    assert [[f.path.name for f in g] for g in loading._groups(events, pending)] == [
+    assert [[f.path.name for f in g] for g in loop._groups(events, pending)] == [
         ["a.jsonl", "b.jsonl.gz", "c.jsonl"], ["d_empty.jsonl"], ["e.jsonl", "f.jsonl"]]
 
     used: list[tuple[int, bool]] = []
-    group_loader = loading._load_jsonl_group
+    group_loader = loop.load_jsonl_group
 
     def spy(conn, entity, group, run):
         outcomes = group_loader(conn, entity, group, run)
         used.append((len(group), outcomes is not None))
         return outcomes
 
-    monkeypatch.setattr(loading, "_load_jsonl_group", spy)
+    monkeypatch.setattr(loop, "load_jsonl_group", spy)
     grouped = load(landing, tmp_path / "grouped.duckdb")
     assert used == [(3, True), (2, True)]  # both groups took the one-scan path
-    monkeypatch.setattr(loading, "GROUP_ROWS", 0)
+    monkeypatch.setattr(loop, "GROUP_ROWS", 0)
     one_by_one = load(landing, tmp_path / "one_by_one.duckdb")
 
     assert snapshot(tmp_path / "grouped.duckdb") == snapshot(tmp_path / "one_by_one.duckdb")

@@ -142,10 +142,16 @@ def line_chart(
     parts += _y_axis(low, high, scale_y, unit, decimals)
     if reference is not None:
         y = scale_y(reference)
-        parts.append(f'<line class="reference" x1="{MARGIN_LEFT}" x2="{WIDTH - MARGIN_RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        parts.append(
+            f'<line class="reference" x1="{MARGIN_LEFT}" x2="{WIDTH - MARGIN_RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
+        )
     if band is not None:
         lower, upper = band
-        points = [(i, lo, up) for i, (lo, up) in enumerate(zip(lower, upper)) if lo is not None and up is not None]
+        points = [
+            (i, lo, up)
+            for i, (lo, up) in enumerate(zip(lower, upper, strict=False))
+            if lo is not None and up is not None
+        ]
         if points:
             top = " L ".join(f"{scale_x(i):.1f} {scale_y(up):.1f}" for i, _, up in points)
             bottom = " L ".join(f"{scale_x(i):.1f} {scale_y(lo):.1f}" for i, lo, _ in reversed(points))
@@ -209,7 +215,7 @@ def bar_chart(
     plot_w = WIDTH - label_w - MARGIN_RIGHT - 70
     top = max_value if max_value is not None else max([*values, 0.0]) or 1.0
     parts = [_open_svg(chart, label, height)]
-    for i, (category, value) in enumerate(zip(categories, values)):
+    for i, (category, value) in enumerate(zip(categories, values, strict=False)):
         y = MARGIN_TOP + i * row_h
         w = max(plot_w * value / top, 0.0) if top else 0.0
         colour = colours[i] if colours else PALETTE[0]
@@ -301,7 +307,9 @@ def heatmap_chart(
     for i, row in enumerate(row_labels):
         y = top + i * cell_h
         suffix = f" ({counts[i]})" if counts and i in counts else ""
-        parts.append(f'<text class="tick" x="{label_w - 6}" y="{y + 14}" text-anchor="end">{escape(row + suffix)}</text>')
+        parts.append(
+            f'<text class="tick" x="{label_w - 6}" y="{y + 14}" text-anchor="end">{escape(row + suffix)}</text>'
+        )
         for j in range(len(column_labels)):
             if (i, j) not in cells:
                 continue
