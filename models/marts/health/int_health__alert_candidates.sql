@@ -1,3 +1,7 @@
+{#- A step of the health marts that reads cs_account_health_daily: ephemeral, so it is a CTE
+    of the mart that selects from it, not a relation (models/marts/health/_health__models.yml). -#}
+{{ config(materialized='ephemeral') }}
+
 with
 
 responses as (
