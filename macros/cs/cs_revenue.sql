@@ -5,22 +5,6 @@
 -#}
 
 {#-
-    The as-of date of the CS marts: the last day whose state they show. The current month is
-    the month of this date and is measured at this date (not at its future month end).
-    Project variable `cs_as_of_date` (YYYY-MM-DD) when set, else the shared `as_of_date`,
-    else the build's current date in UTC (the profile sets the session time zone to UTC).
-    Tests and reproducible rebuilds set the variable.
--#}
-{% macro cs_as_of_date() -%}
-    {%- set as_of = var('cs_as_of_date', var('as_of_date', none)) -%}
-    {%- if as_of -%}
-        cast('{{ as_of }}' as date)
-    {%- else -%}
-        cast({{ dbt.current_timestamp() }} as date)
-    {%- endif -%}
-{%- endmacro %}
-
-{#-
     Money type of every published amount (MRR, ARR, revenue in the reporting currency):
     decimal with 6 decimals. Sums and differences of decimals are exact, so the MRR movement
     identity holds to the last digit on the published values.

@@ -67,7 +67,7 @@ lifetime_revenue as (
         on invoices.currency = fx_rates.currency
     where
         invoices.status = 'paid'
-        and cast(coalesce(invoices.paid_at, invoices.issued_at) as date) <= {{ cs_as_of_date() }}
+        and cast(coalesce(invoices.paid_at, invoices.issued_at) as date) <= {{ as_of_date() }}
     group by 1
 
 ),

@@ -29,7 +29,7 @@ months as (
     from account_days
     where
         {{ dbt.date_trunc('month', 'date_day') }} = date_day
-        and cast({{ dbt.dateadd('day', 90, 'date_day') }} as date) <= {{ cs_as_of_date() }}
+        and cast({{ dbt.dateadd('day', 90, 'date_day') }} as date) <= {{ as_of_date() }}
     group by 1
 
 ),
