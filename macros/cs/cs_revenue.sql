@@ -14,15 +14,6 @@
 {%- endmacro %}
 
 {#-
-    Round an expression half away from zero to `scale` decimals, typed decimal(precision, scale).
-    The value is first cast to decimal(38, 10): a quotient computed in binary floating point
-    (DuckDB divides decimals as doubles) loses its representation noise before rounding.
--#}
-{% macro cs_round(expression, scale, precision=18) -%}
-    cast(round(cast({{ expression }} as decimal(38, 10)), {{ scale }}) as decimal({{ precision }}, {{ scale }}))
-{%- endmacro %}
-
-{#-
     A ratio as a 0-100 percentage with 2 decimals: 100 * numerator / denominator, null when
     the denominator is 0 or null (never an infinity or a division error).
 -#}
@@ -31,7 +22,7 @@
     cast(
         case
             when {{ denominator }} > 0
-                then {{ cs_round('100.0 * (' ~ numerator ~ ') / (' ~ denominator ~ ')', 2) }}
+                then {{ round_decimal('100.0 * (' ~ numerator ~ ') / (' ~ denominator ~ ')', 2) }}
         end
     as decimal(18, 2))
 {%- endmacro %}
@@ -63,7 +54,7 @@
     {%- if reporting_currency == 'USD' -%}
         cast({{ rate_to_usd }} as decimal(38, 12))
     {%- else -%}
-        cast({{ cs_round(
+        cast({{ round_decimal(
             rate_to_usd ~ ' / (select reporting.rate_to_usd from ' ~ fx_rates ~ ' as reporting'
             ~ " where reporting.currency = '" ~ reporting_currency ~ "')",
             10, 38

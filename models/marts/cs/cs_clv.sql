@@ -77,7 +77,7 @@ final as (
     select
         accounts.account_id,
         accounts.segment,
-        {{ cs_round('coalesce(lifetime_revenue.lifetime_revenue, 0)', 6, 38) }} as lifetime_revenue,
+        {{ round_decimal('coalesce(lifetime_revenue.lifetime_revenue, 0)', 6, 38) }} as lifetime_revenue,
         cast(coalesce(current_mrr.ending_mrr, 0) as {{ cs_money_type() }}) as current_mrr,
         segments.predicted_clv
 
