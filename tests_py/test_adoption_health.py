@@ -40,7 +40,7 @@ from orchestration.raw_schema import ensure_raw_schema
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DBT = str(Path(sys.executable).parent / "dbt")
 END = date(2024, 3, 10)
-VARS = {"as_of_date": END.isoformat(), "cx_as_of_date": END.isoformat()}
+VARS = {"as_of_date": END.isoformat()}
 NON_EVENT_TABLES = [
     "billing_accounts", "billing_subscriptions", "billing_invoices",
     "survey_invitations", "survey_responses", "product_users",

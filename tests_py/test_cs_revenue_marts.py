@@ -5,7 +5,7 @@ says (``billing/<entity>/*.csv``), delivered over time: a 2023 export, a 2024 ex
 closes versions and re-delivers an account with a new segment, and a July update that pays
 an invoice.  The real loader (``orchestration.loading.load_landing``) puts them into schema
 ``raw`` of a private DuckDB file; ``dbt build`` of the CS models and everything upstream
-runs against it with ``cs_as_of_date`` fixed to 2024-06-30.  Every published number is
+runs against it with ``as_of_date`` fixed to 2024-06-30.  Every published number is
 compared with a value computed by hand from the metric definitions (metrics spec); the
 arithmetic sits next to each value.
 
@@ -87,7 +87,7 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     with duckdb.connect(str(database)) as conn:
         load = load_landing(conn, LANDING)
     # Only tests whose every parent is built (this set has no surveys or product data).
-    b = dbt_build(database, tmp, ["+path:models/marts/cs", "+path:models/intermediate/cs"], {"cs_as_of_date": AS_OF})
+    b = dbt_build(database, tmp, ["+path:models/marts/cs", "+path:models/intermediate/cs"], {"as_of_date": AS_OF})
     b.extra["load"] = load
     return b
 

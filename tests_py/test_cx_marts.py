@@ -5,7 +5,7 @@
 landing files of the raw contract (one file per batch; a later file corrects a response).
 ``fixtures/cx/load.py`` puts them into schema ``raw`` as the loader would (offset timestamps
 converted to UTC).  ``dbt build`` of the CX models and everything upstream runs against a
-private DuckDB file, with ``cx_as_of_date`` fixed so the per-account windows do not depend
+private DuckDB file, with ``as_of_date`` fixed so the per-account windows do not depend
 on today's date.  Every published number is compared with a value computed by hand from
 the metric definitions; the arithmetic sits next to each value.
 
@@ -71,7 +71,7 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
         ensure_raw_schema(conn)
         _load_fixture_module().load_cx_fixtures(conn)
     # Only tests whose every parent is built (this set has no events, users or invoices).
-    return dbt_build(database, tmp, ["+path:models/marts/cx", "+path:models/intermediate/cx"], {"cx_as_of_date": AS_OF})
+    return dbt_build(database, tmp, ["+path:models/marts/cx", "+path:models/intermediate/cx"], {"as_of_date": AS_OF})
 
 
 def test_every_test_passes(build: Build) -> None:

@@ -301,3 +301,46 @@ def test_sqlfluff_lint_is_clean(tmp_path: Path) -> None:
         timeout=600,
     )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+
+
+# The layers in data-flow order (models/<layer>/...): a model may read its own layer or an
+# earlier one, never a later one (no intermediate or staging model reads a mart, no staging
+# model reads an intermediate one).
+LAYERS = ("staging", "intermediate", "marts", "semantic")
+
+
+def layer_violations(manifest: dict) -> list[str]:
+    """Every (model -> upstream model) edge that reads a later layer, and every model whose
+    schema is not its folder's layer (so a layer cannot be dodged by the folder alone)."""
+    models = {uid: node for uid, node in manifest["nodes"].items() if node["resource_type"] == "model"}
+
+    def layer(node: dict) -> str:
+        return Path(node["original_file_path"]).parts[1]
+
+    found = []
+    for uid, node in models.items():
+        own = layer(node)
+        if node["config"]["materialized"] != "ephemeral" and node["config"]["schema"] != own:
+            found.append(f"{node['name']}: folder {own}, schema {node['config']['schema']}")
+        for parent in node["depends_on"]["nodes"]:
+            if parent in models and LAYERS.index(layer(models[parent])) > LAYERS.index(own):
+                found.append(f"{node['name']} ({own}) reads {models[parent]['name']} ({layer(models[parent])})")
+    return found
+
+
+def test_dbt_graph_flows_one_way(tmp_path: Path) -> None:
+    env = {**os.environ, "DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path / "logs")}
+    result = subprocess.run(
+        [DBT, "parse", "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR), "--target", "duckdb"],
+        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    layers = {Path(n["original_file_path"]).parts[1] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    assert layers == set(LAYERS)
+    assert layer_violations(manifest) == []
+    # The check itself: an intermediate model reading a mart is reported.
+    broken = json.loads(json.dumps(manifest))
+    account_days = next(u for u, n in broken["nodes"].items() if n["name"] == "int_health__account_days")
+    broken["nodes"][account_days]["depends_on"]["nodes"].append("model.cxcs.cs_account_health_daily")
+    assert layer_violations(broken) == ["int_health__account_days (intermediate) reads cs_account_health_daily (marts)"]

@@ -64,7 +64,7 @@ from orchestration.loading import load_landing
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DBT = str(Path(sys.executable).parent / "dbt")
 END_DATE = date(2025, 3, 31)
-DBT_VARS = {"as_of_date": END_DATE.isoformat(), "cx_as_of_date": END_DATE.isoformat(), "cs_as_of_date": END_DATE.isoformat()}
+DBT_VARS = {"as_of_date": END_DATE.isoformat()}
 FIRST_DELIVERY = ("billing_accounts", "billing_subscriptions", "billing_invoices", "survey_invitations", "survey_responses")
 FLOAT_RELATIVE_TOLERANCE = 1e-9
 # Published decimals computed through floating point: (mart, column) -> largest difference.

@@ -42,7 +42,7 @@ END = date(2024, 3, 10)
 LATER_DAY = END + timedelta(days=1)
 LATE_DAY = END - timedelta(days=20)
 SKEW_AT = datetime(2027, 6, 1, 12, 0, 0)
-VARS = {"as_of_date": LATER_DAY.isoformat(), "cx_as_of_date": LATER_DAY.isoformat()}
+VARS = {"as_of_date": LATER_DAY.isoformat()}
 SELECT = "+cs_account_health_daily"
 COMPARED = [
     "intermediate.int_product__activity_daily",

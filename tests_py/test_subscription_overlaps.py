@@ -2,7 +2,7 @@
 subscription version closes the earlier ones").
 
 A hand-made billing landing set, loaded by the real loader and built for real (``dbt build``
-of ``+cs_revenue_monthly`` with cs_as_of_date 2026-09-30):
+of ``+cs_revenue_monthly`` with as_of_date 2026-09-30):
 
   A1 (smb)  S1 v1 3 seats * 10 USD monthly = 30 from 2026-06-01, valid_to empty
             S1 v2 3 * 25 = 75 from 2026-08-01, valid_to empty        (the issue's case)
@@ -65,7 +65,7 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     with duckdb.connect(str(database)) as conn:
         load = load_landing(conn, landing)
     assert not load.has_failures
-    return dbt_build(database, tmp, ["+cs_revenue_monthly", OVERLAP_TEST], {"cs_as_of_date": AS_OF})
+    return dbt_build(database, tmp, ["+cs_revenue_monthly", OVERLAP_TEST], {"as_of_date": AS_OF})
 
 
 def test_later_version_closes_the_earlier(build: Build) -> None:
@@ -110,7 +110,7 @@ def test_overlap_test_blocks(build: Build, tmp_path: Path) -> None:
            "DBT_LOG_PATH": str(tmp_path / "logs")}
     checked = subprocess.run(
         [DBT, "test", "--select", OVERLAP_TEST, "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR),
-         "--target", "duckdb", "--vars", json.dumps({"cs_as_of_date": AS_OF})],
+         "--target", "duckdb", "--vars", json.dumps({"as_of_date": AS_OF})],
         cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300,
     )
     assert checked.returncode == 1, checked.stdout[-3000:]

@@ -5,37 +5,12 @@
 -#}
 
 {#-
-    The as-of date of the CS marts: the last day whose state they show. The current month is
-    the month of this date and is measured at this date (not at its future month end).
-    Project variable `cs_as_of_date` (YYYY-MM-DD) when set, else the shared `as_of_date`,
-    else the build's current date in UTC (the profile sets the session time zone to UTC).
-    Tests and reproducible rebuilds set the variable.
--#}
-{% macro cs_as_of_date() -%}
-    {%- set as_of = var('cs_as_of_date', var('as_of_date', none)) -%}
-    {%- if as_of -%}
-        cast('{{ as_of }}' as date)
-    {%- else -%}
-        cast({{ dbt.current_timestamp() }} as date)
-    {%- endif -%}
-{%- endmacro %}
-
-{#-
     Money type of every published amount (MRR, ARR, revenue in the reporting currency):
     decimal with 6 decimals. Sums and differences of decimals are exact, so the MRR movement
     identity holds to the last digit on the published values.
 -#}
 {% macro cs_money_type() -%}
     decimal(38, 6)
-{%- endmacro %}
-
-{#-
-    Round an expression half away from zero to `scale` decimals, typed decimal(precision, scale).
-    The value is first cast to decimal(38, 10): a quotient computed in binary floating point
-    (DuckDB divides decimals as doubles) loses its representation noise before rounding.
--#}
-{% macro cs_round(expression, scale, precision=18) -%}
-    cast(round(cast({{ expression }} as decimal(38, 10)), {{ scale }}) as decimal({{ precision }}, {{ scale }}))
 {%- endmacro %}
 
 {#-
@@ -47,7 +22,7 @@
     cast(
         case
             when {{ denominator }} > 0
-                then {{ cs_round('100.0 * (' ~ numerator ~ ') / (' ~ denominator ~ ')', 2) }}
+                then {{ round_decimal('100.0 * (' ~ numerator ~ ') / (' ~ denominator ~ ')', 2) }}
         end
     as decimal(18, 2))
 {%- endmacro %}
@@ -79,7 +54,7 @@
     {%- if reporting_currency == 'USD' -%}
         cast({{ rate_to_usd }} as decimal(38, 12))
     {%- else -%}
-        cast({{ cs_round(
+        cast({{ round_decimal(
             rate_to_usd ~ ' / (select reporting.rate_to_usd from ' ~ fx_rates ~ ' as reporting'
             ~ " where reporting.currency = '" ~ reporting_currency ~ "')",
             10, 38

@@ -7,25 +7,17 @@
     Every metric is null when its denominator is 0 or null: a period without responses
     has no score, never 0.
 
-    Rounding: the exact value is cast to decimal(38, 10) (this also removes binary
-    floating-point noise), rounded half away from zero to the published scale, and cast
-    to the published decimal type; the whole case expression is cast too, so the type
-    (precision and scale) survives engines that drop it for a case with an implicit null
-    (PostgreSQL: numeric without a scale). Portable: round(decimal, n) behaves the same on
-    DuckDB, PostgreSQL (numeric) and Spark (HALF_UP).
+    Rounding: round_decimal (macros/round_decimal.sql); the whole case expression is cast
+    too, so the type (precision and scale) survives engines that drop it for a case with an
+    implicit null (PostgreSQL: numeric without a scale).
 -#}
-
-{#- Round an expression to `scale` decimals and type it decimal(precision, scale). -#}
-{% macro cx_round(expression, scale, precision) -%}
-    cast(round(cast({{ expression }} as decimal(38, 10)), {{ scale }}) as decimal({{ precision }}, {{ scale }}))
-{%- endmacro %}
 
 {#- NPS = 100 * (promoters - detractors) / responses; -100..100, 1 decimal; null without responses. -#}
 {% macro cx_nps(promoters, detractors, responses) -%}
     cast(
         case
             when {{ responses }} > 0
-                then {{ cx_round('100.0 * (' ~ promoters ~ ' - ' ~ detractors ~ ') / ' ~ responses, 1, 5) }}
+                then {{ round_decimal('100.0 * (' ~ promoters ~ ' - ' ~ detractors ~ ') / ' ~ responses, 1, 5) }}
         end
     as decimal(5, 1))
 {%- endmacro %}
@@ -48,7 +40,7 @@
     cast(
         case
             when {{ responses }} > 0
-                then {{ cx_round(
+                then {{ round_decimal(
                     '196.0 * sqrt(cast(' ~ n ~ ' * ' ~ p_plus_d ~ ' - ' ~ p_minus_d ~ ' * ' ~ p_minus_d
                     ~ ' as ' ~ dbt.type_float() ~ ') / (' ~ n_float ~ ' * ' ~ n_float ~ ' * ' ~ n_float ~ '))',
                     1, 5
@@ -62,7 +54,7 @@
     cast(
         case
             when {{ denominator }} > 0
-                then {{ cx_round('100.0 * ' ~ numerator ~ ' / ' ~ denominator, 1, 5) }}
+                then {{ round_decimal('100.0 * ' ~ numerator ~ ' / ' ~ denominator, 1, 5) }}
         end
     as decimal(5, 1))
 {%- endmacro %}
@@ -72,7 +64,7 @@
     cast(
         case
             when {{ responses }} > 0
-                then {{ cx_round('1.0 * ' ~ score_sum ~ ' / ' ~ responses, 2, 5) }}
+                then {{ round_decimal('1.0 * ' ~ score_sum ~ ' / ' ~ responses, 2, 5) }}
         end
     as decimal(5, 2))
 {%- endmacro %}

@@ -30,18 +30,3 @@
         series.generated_number - 1
         <= {{ dbt.datediff('spine_bounds.' ~ start_column, 'spine_bounds.' ~ end_column, datepart) }}
 {%- endmacro %}
-
-{#-
-    The date the per-account trailing windows are computed up to ("as of"): the project
-    variable `cx_as_of_date` (YYYY-MM-DD) when set, e.g. to rebuild history reproducibly;
-    otherwise the current date of the build in UTC (the profile sets the session time zone
-    to UTC).
--#}
-{% macro cx_as_of_date() -%}
-    {%- set as_of = var('cx_as_of_date', none) -%}
-    {%- if as_of -%}
-        cast('{{ as_of }}' as date)
-    {%- else -%}
-        cast({{ dbt.current_timestamp() }} as date)
-    {%- endif -%}
-{%- endmacro %}

@@ -68,7 +68,7 @@
         ~ ' (select max(input_state) from ' ~ audit ~ ' where ' ~ this_model ~ ' and completed'
         ~ ' and recorded_at = ' ~ last_build ~ '),'
         ~ ' (select cast(' ~ dbt.dateadd('day', 1, 'max(date)') ~ ' as date) from ' ~ this_relation ~ '),'
-        ~ ' (select max(date) from ' ~ this_relation ~ ') > ' ~ cs_as_of_date() ~ ','
+        ~ ' (select max(date) from ' ~ this_relation ~ ') > ' ~ as_of_date() ~ ','
         ~ ' (select count(*) from ' ~ audit ~ ' where ' ~ upstream ~ ' and rebuilt_from is null),'
         ~ ' (select min(rebuilt_from) from ' ~ audit ~ ' where ' ~ upstream ~ ')'
     ).rows[0] -%}

@@ -39,5 +39,5 @@
 
 {#- A score as published: decimal(5, 1), rounded half away from zero. -#}
 {% macro health_round(expression) -%}
-    {{ cs_round(expression, 1, 5) }}
+    {{ round_decimal(expression, 1, 5) }}
 {%- endmacro %}

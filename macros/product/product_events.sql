@@ -156,7 +156,7 @@
         ~ ' (select count(*) from ' ~ audit ~ ' where ' ~ rollup ~ ' and rebuilt_from is null),'
         ~ ' (select min(rebuilt_from) from ' ~ audit ~ ' where ' ~ rollup ~ '),'
         ~ ' (select cast(' ~ dbt.dateadd('day', 1, 'max(date)') ~ ' as date) from ' ~ this_relation ~ '),'
-        ~ ' (select max(date) from ' ~ this_relation ~ ') > ' ~ cs_as_of_date() ~ ','
+        ~ ' (select max(date) from ' ~ this_relation ~ ') > ' ~ as_of_date() ~ ','
         ~ ' (select coalesce(max(key_features), -1) from ' ~ this_relation ~ ')'
         ~ ' <> (select count(*) from ' ~ key_features_relation ~ ')'
     ).rows[0] -%}

@@ -54,7 +54,7 @@ ranked_paid_versions as (
     from versions
     where
         not versions.is_trial
-        and versions.valid_from <= {{ cs_as_of_date() }}
+        and versions.valid_from <= {{ as_of_date() }}
 
 ),
 

@@ -12,9 +12,9 @@ bounds as (
 
     select
         cast({{ dbt.date_trunc('month', 'min(subscriptions.valid_from)') }} as date) as first_month,
-        cast({{ dbt.date_trunc('month', cs_as_of_date()) }} as date) as last_month
+        cast({{ dbt.date_trunc('month', as_of_date()) }} as date) as last_month
     from subscriptions
-    where subscriptions.valid_from <= {{ cs_as_of_date() }}
+    where subscriptions.valid_from <= {{ as_of_date() }}
 
 ),
 
@@ -42,8 +42,8 @@ final as (
         month_start,
         month_end,
         case
-            when month_end < {{ cs_as_of_date() }} then month_end
-            else {{ cs_as_of_date() }}
+            when month_end < {{ as_of_date() }} then month_end
+            else {{ as_of_date() }}
         end as snapshot_date
     from month_ends
 

@@ -37,7 +37,7 @@ priced as (
         subscriptions.canceled_at,
         case
             when subscriptions.is_trial then cast(0 as {{ cs_money_type() }})
-            else {{ cs_round(
+            else {{ round_decimal(
                 'cast(subscriptions.quantity as decimal(38, 0))'
                 ~ ' * cast(subscriptions.unit_amount as decimal(38, 4))'
                 ~ ' * cast(100 - subscriptions.discount_pct as decimal(38, 4))'

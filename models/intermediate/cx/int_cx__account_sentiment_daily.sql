@@ -10,7 +10,7 @@ responses as (
 
 as_of as (
 
-    select {{ cx_as_of_date() }} as as_of_date
+    select {{ as_of_date() }} as as_of_date
 
 ),
 

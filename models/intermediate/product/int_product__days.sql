@@ -13,7 +13,7 @@ bounds as (
 
     select
         min(activity_date) as first_date,
-        {{ cs_as_of_date() }} as last_date
+        {{ as_of_date() }} as last_date
     from activity
 
 ),

@@ -73,7 +73,7 @@ current_health as (
         billing_score,
         lifecycle_score
     from health
-    where date = {{ cs_as_of_date() }}
+    where date = {{ as_of_date() }}
 
 ),
 
@@ -85,7 +85,7 @@ current_usage as (
         seat_utilisation_pct,
         feature_breadth_pct
     from usage
-    where date = {{ cs_as_of_date() }}
+    where date = {{ as_of_date() }}
 
 ),
 
@@ -98,8 +98,8 @@ next_renewals as (
     from versions
     where
         not versions.is_trial
-        and {{ cs_is_in_force('versions', cs_as_of_date()) }}
-        and versions.contract_end >= {{ cs_as_of_date() }}
+        and {{ cs_is_in_force('versions', as_of_date()) }}
+        and versions.contract_end >= {{ as_of_date() }}
     group by 1
 
 ),
@@ -112,8 +112,8 @@ open_alerts as (
         count(*) as open_alerts
     from alerts
     where
-        trigger_date <= {{ cs_as_of_date() }}
-        and cool_down_until >= {{ cs_as_of_date() }}
+        trigger_date <= {{ as_of_date() }}
+        and cool_down_until >= {{ as_of_date() }}
     group by 1
 
 ),
@@ -147,7 +147,7 @@ final as (
         onboarding.time_to_value_days,
         next_renewals.next_renewal_date,
         coalesce(open_alerts.open_alerts, 0) as open_alerts,
-        {{ cs_as_of_date() }} as as_of_date
+        {{ as_of_date() }} as as_of_date
     from accounts
     left join clv
         on accounts.account_id = clv.account_id

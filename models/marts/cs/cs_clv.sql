@@ -67,7 +67,7 @@ lifetime_revenue as (
         on invoices.currency = fx_rates.currency
     where
         invoices.status = 'paid'
-        and cast(coalesce(invoices.paid_at, invoices.issued_at) as date) <= {{ cs_as_of_date() }}
+        and cast(coalesce(invoices.paid_at, invoices.issued_at) as date) <= {{ as_of_date() }}
     group by 1
 
 ),
@@ -77,7 +77,7 @@ final as (
     select
         accounts.account_id,
         accounts.segment,
-        {{ cs_round('coalesce(lifetime_revenue.lifetime_revenue, 0)', 6, 38) }} as lifetime_revenue,
+        {{ round_decimal('coalesce(lifetime_revenue.lifetime_revenue, 0)', 6, 38) }} as lifetime_revenue,
         cast(coalesce(current_mrr.ending_mrr, 0) as {{ cs_money_type() }}) as current_mrr,
         segments.predicted_clv
 

@@ -50,13 +50,13 @@ final as (
         cast(churned_accounts as {{ dbt.type_bigint() }}) as churned_accounts,
         cast(case
             when paying_account_months > 0
-                then {{ cs_round('ending_mrr_sum / paying_account_months', 2, 38) }}
+                then {{ round_decimal('ending_mrr_sum / paying_account_months', 2, 38) }}
         end as decimal(38, 2)) as arpa,
         {{ cs_pct('churned_accounts', 'starting_accounts') }} as monthly_logo_churn_pct,
         cast({{ var('gross_margin', 0.8) }} as decimal(9, 4)) as gross_margin,
         cast(case
             when churned_accounts > 0 and paying_account_months > 0
-                then {{ cs_round(
+                then {{ round_decimal(
                     'ending_mrr_sum * cast(' ~ var('gross_margin', 0.8) ~ ' as decimal(9, 4)) * starting_accounts'
                     ~ ' / (paying_account_months * churned_accounts)',
                     2, 38

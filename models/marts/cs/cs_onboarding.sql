@@ -1,7 +1,7 @@
 {#-
     One `<milestone>_at` column per row of seeds/onboarding_milestones.csv (read when the model
     runs). Adding or renaming a milestone changes this mart's columns: the enforced contract
-    in _cs_health__models.yml then fails the build until the new column is documented there.
+    in _cs_onboarding__models.yml then fails the build until the new column is documented there.
 -#}
 {%- set milestones = seed_column_values(ref('onboarding_milestones'), 'milestone', 'sort_order') %}
 

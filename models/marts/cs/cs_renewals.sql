@@ -38,7 +38,7 @@ in_force as (
     from versions
     where
         not versions.is_trial
-        and {{ cs_is_in_force('versions', cs_as_of_date()) }}
+        and {{ cs_is_in_force('versions', as_of_date()) }}
 
 ),
 
@@ -50,7 +50,7 @@ latest_health_days as (
         account_health.account_id,
         max(account_health.date) as health_date
     from account_health
-    where account_health.date <= {{ cs_as_of_date() }}
+    where account_health.date <= {{ as_of_date() }}
     group by 1
 
 ),
@@ -79,7 +79,7 @@ final as (
         in_force.billing_interval,
         in_force.contract_end,
         cast(
-            {{ dbt.datediff(cs_as_of_date(), 'in_force.contract_end', 'day') }}
+            {{ dbt.datediff(as_of_date(), 'in_force.contract_end', 'day') }}
             as {{ dbt.type_int() }}
         ) as days_to_renewal,
         cast(in_force.mrr as {{ cs_money_type() }}) as mrr,
@@ -87,7 +87,7 @@ final as (
         in_force.canceled_at is not null as is_cancellation_requested,
         -- Null when the account has no health row (e.g. no product history).
         cast(current_health.health_band as {{ dbt.type_string() }}) as health_band,
-        {{ cs_as_of_date() }} as as_of_date
+        {{ as_of_date() }} as as_of_date
 
     from in_force
     left join accounts
@@ -96,8 +96,8 @@ final as (
         on in_force.account_id = current_health.account_id
     where
         in_force.version_rank = 1
-        and in_force.contract_end >= {{ cs_as_of_date() }}
-        and in_force.contract_end <= cast({{ dbt.dateadd('day', 90, cs_as_of_date()) }} as date)
+        and in_force.contract_end >= {{ as_of_date() }}
+        and in_force.contract_end <= cast({{ dbt.dateadd('day', 90, as_of_date()) }} as date)
 
 )
 

@@ -325,7 +325,7 @@ final as (
             -- an avg() of a decimal is itself rounded on some engines (Spark: to 4 more
             -- decimals), and rounding twice can move a value across a rounding tie.
             when windowed.mau > 0
-                then {{ cs_round(
+                then {{ round_decimal(
                     '1.0 * windowed.active_user_days_30d / (windowed.days_in_window_30d * windowed.mau)', 4, 5
                 ) }}
         end as stickiness,

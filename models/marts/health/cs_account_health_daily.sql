@@ -303,7 +303,7 @@ select
     billing_score,
     lifecycle_score,
     is_trial,
-    {{ cs_round('seat_utilisation_pct', 2) }} as seat_utilisation_pct,
+    {{ round_decimal('seat_utilisation_pct', 2) }} as seat_utilisation_pct,
     stickiness,
     cast(active_user_days_30d as {{ dbt.type_int() }}) as active_user_days_30d,
     cast(active_user_days_prev_30d as {{ dbt.type_int() }}) as active_user_days_prev_30d,
@@ -312,6 +312,6 @@ select
     csat_180d_pct,
     ces_180d_mean,
     cast(max_days_past_due as {{ dbt.type_int() }}) as max_days_past_due,
-    {{ cs_round('onboarding_progress_pct', 2) }} as onboarding_progress_pct,
+    {{ round_decimal('onboarding_progress_pct', 2) }} as onboarding_progress_pct,
     cast(tenure_days as {{ dbt.type_int() }}) as tenure_days
 from final

@@ -86,7 +86,7 @@ auc as (
             when
                 sum(case when churned_90d then 1 else 0 end) > 0
                 and sum(case when churned_90d then 0 else 1 end) > 0
-                then {{ cs_round(
+                then {{ round_decimal(
                     '(sum(case when churned_90d then average_rank else 0 end)'
                     ~ ' - 1.0 * sum(case when churned_90d then 1 else 0 end)'
                     ~ ' * (sum(case when churned_90d then 1 else 0 end) + 1) / 2)'

@@ -1,3 +1,7 @@
+{#- A step of the health marts that reads cs_account_health_daily: ephemeral, so it is a CTE
+    of the mart that selects from it, not a relation (models/marts/health/_health__models.yml). -#}
+{{ config(materialized='ephemeral') }}
+
 with
 
 responses as (
@@ -59,7 +63,7 @@ survey_signals as (
         cast(score as {{ dbt.type_numeric() }}) as signal_value
     from responses
     where
-        response_date <= {{ cs_as_of_date() }}
+        response_date <= {{ as_of_date() }}
         and (
             (survey_type = 'nps' and score <= 6)
             or (survey_type = 'csat' and score <= 2)
@@ -106,7 +110,7 @@ billing_signals as (
     from sent_invoices
     where
         (closed_at is null or closed_at > overdue_14d_at)
-        and cast(overdue_14d_at as date) <= {{ cs_as_of_date() }}
+        and cast(overdue_14d_at as date) <= {{ as_of_date() }}
 
 ),
 

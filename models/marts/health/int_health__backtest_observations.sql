@@ -1,3 +1,7 @@
+{#- A step of the health marts that reads cs_account_health_daily: ephemeral, so it is a CTE
+    of the mart that selects from it, not a relation (models/marts/health/_health__models.yml). -#}
+{{ config(materialized='ephemeral') }}
+
 with
 
 health as (
@@ -25,7 +29,7 @@ months as (
     from account_days
     where
         {{ dbt.date_trunc('month', 'date_day') }} = date_day
-        and cast({{ dbt.dateadd('day', 90, 'date_day') }} as date) <= {{ cs_as_of_date() }}
+        and cast({{ dbt.dateadd('day', 90, 'date_day') }} as date) <= {{ as_of_date() }}
     group by 1
 
 ),
