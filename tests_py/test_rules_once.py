@@ -1,5 +1,6 @@
 """Each rule is written once: a Great Expectations expectation never restates a dbt test or
-an enforced contract constraint on the same model and column(s).
+an enforced contract constraint on the same model and column(s), and the dbt sources' columns
+are written from the raw contract (orchestration/contract.py), never by hand.
 
 dbt owns row-level rules (not null, unique, grain, accepted values, ranges, data types): they
 fail ``dbt build`` before anything is published. The gate (gx/expectations/*.json) owns what
@@ -11,6 +12,7 @@ with their attached model and column, model contracts) and every suite file.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -18,7 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+from orchestration import dbt_sources
+from orchestration.contract import ENTITY_BY_TABLE, LOAD_COLUMN_DESCRIPTIONS
 from orchestration.quality import SUITES_DIR, load_suites
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -151,3 +156,32 @@ def test_the_check_finds_a_restatement(dbt_rules: set[Rule], tmp_path: Path) -> 
     assert restatements(dbt_rules, tmp_path) == [
         'cx_nps_monthly: expect_column_values_to_be_between({"column": "nps", "min_value": -100, "max_value": 100})'
     ]
+
+
+# --------------------------------------------------------------------------- the raw contract
+
+
+def test_dbt_sources_are_written_from_the_raw_contract() -> None:
+    # The committed sources files are exactly what `python -m orchestration.dbt_sources --write` writes.
+    assert dbt_sources.stale() == [], "run: python -m orchestration.dbt_sources --write"
+    for source in dbt_sources.SOURCES:
+        document = yaml.safe_load(dbt_sources.sources_path(source).read_text(encoding="utf-8"))
+        for table in (t for s in document["sources"] for t in s["tables"]):
+            entity = ENTITY_BY_TABLE[table["identifier"]]
+            described = {c["name"]: c["description"] for c in table["columns"]}
+            expected = {c.name: c.description for c in entity.columns} | LOAD_COLUMN_DESCRIPTIONS
+            assert described == expected, entity.table
+
+
+def test_a_source_description_edited_by_hand_is_caught(tmp_path: Path) -> None:
+    staging = tmp_path / "staging"
+    shutil.copytree(dbt_sources.STAGING_DIR, staging)
+    path = dbt_sources.sources_path("survey", staging)
+    text = path.read_text(encoding="utf-8")
+    edited = text.replace("description: Response identifier.", "description: The response.")
+    assert edited != text
+    path.write_text(edited, encoding="utf-8")
+    assert dbt_sources.stale(staging) == [path]
+    # The source's own dbt settings (freshness, tests, meta) survive a rewrite.
+    path.write_text(dbt_sources.render("survey", staging), encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == text
