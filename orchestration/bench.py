@@ -15,7 +15,7 @@ One benchmark run, for one scale and seed:
 3. **Full refresh** — ``cxcs refresh`` (the Dagster ``refresh`` job, in a child process)
    into an empty warehouse.  Stage times come from the run itself: Dagster's step
    statistics (load = ``raw_landing_files``, dbt build = ``cxcs_dbt_models``, the quality
-   gate's steps when ``orchestration/quality.py`` exists, publish =
+   gate's steps when ``orchestration/quality`` exists, publish =
    ``published_warehouse``); the rest of the process (imports, ``dbt parse``, the summary
    printed at the end) is reported as ``startup + summary``.  dbt's own
    ``run_results.json`` gives the slowest nodes.
@@ -404,7 +404,8 @@ def refresh_child(landing: Path, warehouse: Path, report: Path) -> int:
 
 
 def gate_present() -> bool:
-    return (PROJECT_DIR / "orchestration" / "quality.py").exists()
+    # A module before the split into a package, a package after it (bench compares commits).
+    return any((PROJECT_DIR / "orchestration" / name).exists() for name in ("quality.py", "quality"))
 
 
 def stage_of(step_key: str) -> str:
