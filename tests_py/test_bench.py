@@ -94,11 +94,13 @@ def test_markdown_table(ci_bench: tuple[Path, dict]) -> None:
 
 def test_incremental_loaded_exactly_the_new_day(ci_bench: tuple[Path, dict]) -> None:
     work, result = ci_bench
-    published = work / "ci-42" / "run" / "warehouse" / "cxcs.duckdb"
+    # raw and staging are private: they are in the build file, not in the publication.
+    build = work / "ci-42" / "run" / "warehouse" / "build" / "cxcs.duckdb"
     new_file = Path(result["data"]["next_day_file"]).name
-    with duckdb.connect(str(published), read_only=True) as conn:
+    with duckdb.connect(str(build), read_only=True) as conn:
         batches = conn.execute(
-            "select file_path, status, rows_delivered from raw.load_manifest order by batch_id desc limit 2"
+            "select file_path, status, rows_delivered from raw.load_manifest where status <> 'ignored' "
+            "order by batch_id desc limit 2"
         ).fetchall()
         events_on_new_day = conn.execute(
             "select count(*) from staging.stg_product__events where received_at >= date '2026-12-01'"
