@@ -21,6 +21,8 @@ sets the environment takes effect.
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -42,6 +44,20 @@ class Settings:
     @property
     def published_path(self) -> Path:
         return self.warehouse_dir / PUBLISHED_FILE_NAME
+
+
+def dbt_executable() -> str:
+    """The dbt of this Python environment: ``dbt`` beside the running interpreter, else on PATH.
+
+    Beside the interpreter first: ``make dev`` calls ``.venv/bin/dagster`` without ``.venv/bin``
+    on PATH, and a dbt found on PATH could belong to another environment (another dbt-core)."""
+    beside = Path(sys.executable).parent / "dbt"
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which("dbt")
+    if found is None:
+        raise FileNotFoundError(f"no dbt executable beside {sys.executable} nor on PATH: run `make setup`")
+    return found
 
 
 def _resolve(value: str) -> Path:
