@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from orchestration.config import apply_settings
+from orchestration.config import resolve_settings
 from orchestration.refresh import EXIT_GATE_FAILED, EXIT_OK, EXIT_RUN_FAILED, run_refresh
 
 
@@ -48,7 +48,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
 
     from orchestration.quality import quality_dir, run_gate, write_report
 
-    settings = apply_settings(None, Path(args.warehouse) if args.warehouse else None)
+    settings = resolve_settings(None, Path(args.warehouse) if args.warehouse else None)
     if not settings.build_path.exists():
         print(f"[gate] no build file at {settings.build_path}", file=sys.stderr)
         return EXIT_RUN_FAILED
@@ -72,12 +72,15 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     return run_refresh(
         Path(args.landing) if args.landing else None,
         Path(args.warehouse) if args.warehouse else None,
+        full_refresh=args.full_refresh,
+        as_of_date=args.as_of_date,
     )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate the default demo into the landing folder (once) and refresh."""
-    settings = apply_settings(Path(args.landing) if args.landing else None, Path(args.warehouse) if args.warehouse else None)
+    landing, warehouse = (Path(args.landing) if args.landing else None), (Path(args.warehouse) if args.warehouse else None)
+    settings = resolve_settings(landing, warehouse)
     if not (settings.landing_dir / "_demo_manifest.json").exists():
         from orchestration.demo_data import generate
 
@@ -91,7 +94,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     else:
         print(f"[demo] using the demo data already in {settings.landing_dir}")
-    return run_refresh(None, None)
+    return run_refresh(landing, warehouse)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     refresh = sub.add_parser("refresh", help="Load new landing files, build, publish (the Dagster refresh job).")
     refresh.add_argument("--landing", help="landing folder (default $CXCS_LANDING_DIR or data/landing)")
     refresh.add_argument("--warehouse", help="warehouse folder (default $CXCS_WAREHOUSE_DIR or data/warehouse)")
+    refresh.add_argument("--full-refresh", action="store_true",
+                         help="rebuild incremental models from scratch (dbt --full-refresh)")
+    refresh.add_argument("--as-of-date", type=_parse_date, default=None,
+                         help="the day the marts report as today, YYYY-MM-DD (dbt var as_of_date; default today)")
     refresh.set_defaults(func=cmd_refresh)
 
     gate = sub.add_parser("gate", help="Audit the current build file with the Great Expectations suites (no publish).")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 from orchestration.config import PROJECT_DIR, dbt_executable
@@ -23,8 +24,9 @@ PARSE_INPUTS = (
 )
 
 
-def parse_fingerprint(project_dir: Path) -> str:
+def parse_fingerprint(project_dir: Path, env: Mapping[str, str] | None = None) -> str:
     """Every file dbt parses (path, size, mtime) and the profile's environment, hashed."""
+    env = os.environ if env is None else env
     digest = hashlib.sha256()
     for name in PARSE_INPUTS:
         root = project_dir / name
@@ -33,22 +35,24 @@ def parse_fingerprint(project_dir: Path) -> str:
                 stat = path.stat()
                 digest.update(f"{path.relative_to(project_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
     for name in PARSE_ENV:
-        digest.update(f"{name}={os.environ.get(name, '')}\n".encode())
+        digest.update(f"{name}={env.get(name, '')}\n".encode())
     return digest.hexdigest()
 
 
-def prepare_dbt_manifest() -> bool:
-    """Parse the dbt project so target/manifest.json matches the models on disk.
+def prepare_dbt_manifest(env: Mapping[str, str] | None = None) -> bool:
+    """Parse the dbt project so target/manifest.json matches the models on disk; ``env`` is the
+    dbt process's environment (default this process's), the profile's variables included.
 
     Skipped (returns False) when nothing dbt parses has changed since the last parse made
     here: the same files and the same profile environment (a scheduled refresh of unchanged
     code); dbt's own build then reuses its partial-parse state too."""
     manifest = PROJECT_DIR / "target" / "manifest.json"
     stamp = PROJECT_DIR / "target" / ".cxcs_parse_fingerprint"
-    fingerprint = parse_fingerprint(PROJECT_DIR)
+    env = dict(os.environ if env is None else env)
+    fingerprint = parse_fingerprint(PROJECT_DIR, env)
     if manifest.exists() and stamp.exists() and stamp.read_text() == f"{fingerprint} {manifest.stat().st_mtime_ns}":
         return False
     subprocess.run([dbt_executable(), "parse", "--quiet", "--profiles-dir", str(PROJECT_DIR)], cwd=PROJECT_DIR,
-                   check=True)
+                   env=env, check=True)
     stamp.write_text(f"{fingerprint} {manifest.stat().st_mtime_ns}")
     return True

@@ -15,12 +15,14 @@ parse`` before the definitions load) instead of patching this module. Exit codes
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
-from orchestration.config import apply_settings
+from orchestration.config import Settings, resolve_settings
 from orchestration.dbt_manifest import prepare_dbt_manifest
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_FILES_FAILED, EXIT_GATE_FAILED = 0, 1, 2, 3
@@ -33,14 +35,35 @@ def _no_mark(name: str) -> None:
     return None
 
 
+def run_config(settings: Settings, full_refresh: bool = False, as_of_date: date | None = None) -> dict[str, object]:
+    """The ``refresh`` job's run config: the folders as the ``warehouse`` resource's config, what
+    this run varies as the dbt step's config (orchestration.defs.dbt.DbtBuildConfig)."""
+    return {
+        "resources": {"warehouse": {"config": {
+            "landing_dir": str(settings.landing_dir),
+            "warehouse_dir": str(settings.warehouse_dir),
+            "build_path": str(settings.build_path),
+            "duckdb_memory_limit": settings.duckdb_memory_limit or "",
+        }}},
+        "ops": {"cxcs_dbt_models": {"config": {
+            "full_refresh": full_refresh,
+            "as_of_date": as_of_date.isoformat() if as_of_date else "",
+        }}},
+        # Dagster's console logger would print each failure's whole trace (~100 lines);
+        # the trace goes to the run's log file instead.
+        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+    }
+
+
 def run_refresh(landing: Path | None, warehouse: Path | None, instance: object | None = None,
-                on_mark: MarkHook = _no_mark) -> int:
+                on_mark: MarkHook = _no_mark, full_refresh: bool = False, as_of_date: date | None = None) -> int:
     """Run the ``refresh`` job; ``instance`` (a DagsterInstance, default ephemeral) keeps its events;
-    ``on_mark`` is told when each phase outside the job's steps starts and ends.
+    ``on_mark`` is told when each phase outside the job's steps starts and ends. ``landing`` and
+    ``warehouse`` (default: the settings) reach the run as config; nothing is written to os.environ.
 
     A failed run (exit 1) prints one line: the failed step and its cause, and the log file
     under ``<warehouse>/logs/`` that holds the full trace."""
-    settings = apply_settings(landing, warehouse)
+    settings = resolve_settings(landing, warehouse)
     if not settings.landing_dir.is_dir():
         # Loading "nothing" from a folder that is not there would publish an empty (or an
         # unchanged) warehouse with exit 0: a wrong path or an unmounted share is an error.
@@ -51,7 +74,7 @@ def run_refresh(landing: Path | None, warehouse: Path | None, instance: object |
     print(f"[refresh] build file:     {settings.build_path}")
     started = time.monotonic()
     try:
-        return _run_refresh_job(settings, started, instance, on_mark)
+        return _run_refresh_job(settings, started, instance, on_mark, run_config(settings, full_refresh, as_of_date))
     except Exception:  # anything outside the job's steps (dbt parse, Dagster start-up)
         from orchestration.run_log import exception_line, write_failure_log
 
@@ -67,31 +90,25 @@ def _trace() -> str:
     return traceback.format_exc()
 
 
-def _run_refresh_job(settings: object, started: float, instance: object | None, on_mark: MarkHook) -> int:
+def _run_refresh_job(settings: Settings, started: float, instance: object | None, on_mark: MarkHook,
+                     config: dict[str, object]) -> int:
     import dagster as dg
 
     on_mark("dbt_parse_start")
-    prepare_dbt_manifest()
+    prepare_dbt_manifest({**os.environ, **settings.dbt_env()})  # the environment the run's dbt build gets
     on_mark("dbt_parse_end")
     from orchestration.definitions import defs
     from orchestration.summary import format_load_report, warehouse_summary
 
-    from orchestration.publish import release_build_lock
     from orchestration.quality import prewarm
     from orchestration.run_log import step_failures, write_failure_log
 
     prewarm()  # the gate's Great Expectations import overlaps the load and dbt steps
     job = defs.resolve_job_def("refresh")
-    try:
-        result = job.execute_in_process(
-            instance=instance or dg.DagsterInstance.ephemeral(),
-            # Dagster's console logger would print each failure's whole trace (~100 lines);
-            # the trace goes to the run's log file instead (below).
-            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-            raise_on_error=False,
-        )
-    finally:
-        release_build_lock()
+    # The warehouse resource releases the refresh lock when the run ends, whatever its outcome.
+    result = job.execute_in_process(
+        instance=instance or dg.DagsterInstance.ephemeral(), run_config=config, raise_on_error=False
+    )
     materialized = {
         event.asset_key.path[-1]: event.step_materialization_data.materialization.metadata
         for event in result.all_events

@@ -1,11 +1,10 @@
 """The ``refresh`` job and what starts it: a daily schedule and a landing-folder sensor."""
 
 import hashlib
-import os
 
 import dagster as dg
 
-from orchestration.config import get_settings
+from orchestration.config import get_settings, setting
 
 refresh_job = dg.define_asset_job(
     "refresh",
@@ -21,14 +20,17 @@ refresh_job = dg.define_asset_job(
 daily_refresh = dg.ScheduleDefinition(
     name="daily_refresh",
     job=refresh_job,
-    cron_schedule=os.environ.get("CXCS_REFRESH_CRON", "0 5 * * *"),
+    cron_schedule=setting("CXCS_REFRESH_CRON"),
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 
 
 def landing_fingerprint() -> str:
-    """Hash of every landing file's path, size and mtime: changes when files arrive or change."""
+    """Hash of every landing file's path, size and mtime: changes when files arrive or change.
+
+    The sensor runs in the daemon, outside any run, so it reads the deployment's settings (the
+    environment) rather than a run's resource config."""
     landing = get_settings().landing_dir
     digest = hashlib.sha256()
     if landing.exists():

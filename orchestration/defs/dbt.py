@@ -1,5 +1,6 @@
 """dbt models, seeds and tests as Dagster assets and asset checks (dagster-dbt)."""
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -7,7 +8,25 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.defs.raw import raw_asset_key
-from orchestration.defs.resources import dbt_project
+from orchestration.defs.resources import WarehouseResource, dbt_project, environment
+
+
+class DbtBuildConfig(dg.Config):
+    """What a run of the dbt step varies (run config ``ops.cxcs_dbt_models.config``)."""
+
+    full_refresh: bool = False  # rebuild incremental models from scratch (dbt --full-refresh)
+    as_of_date: str = ""  # YYYY-MM-DD: the day the marts report as "today" (dbt var as_of_date); "" = today
+
+
+def dbt_build_args(config: DbtBuildConfig) -> list[str]:
+    # Unit tests check SQL logic on fixed inputs: they run in development and CI (pytest runs
+    # `dbt build` with them), not again on every scheduled refresh of unchanged code.
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if config.full_refresh:
+        args.append("--full-refresh")
+    if config.as_of_date:
+        args += ["--vars", json.dumps({"as_of_date": config.as_of_date})]
+    return args
 
 
 class CxcsDbtTranslator(DagsterDbtTranslator):
@@ -33,11 +52,13 @@ class CxcsDbtTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=CxcsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)),
     name="cxcs_dbt_models",
 )
-def cxcs_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+def cxcs_dbt_models(
+    context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
     # dbt prints its own per-node progress; dagster-dbt turns each result into asset events.
-    # Unit tests check SQL logic on fixed inputs: they run in development and CI (pytest runs
-    # `dbt build` with them), not again on every scheduled refresh of unchanged code.
-    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
+    # profiles.yml reads the build path and memory limit from dbt's environment: the warehouse's.
+    with environment(warehouse.settings.dbt_env()):
+        yield from dbt.cli(dbt_build_args(config), context=context).stream()
 
 
 MART_KEYS = {key.path[-1]: key for key in cxcs_dbt_models.keys if key.path[0] == "marts"}

@@ -4,9 +4,9 @@ from typing import Any
 
 import dagster as dg
 
-from orchestration.config import get_settings
 from orchestration.defs.dbt import cxcs_dbt_models
 from orchestration.defs.progress import report
+from orchestration.defs.resources import WarehouseResource
 from orchestration.publish import MartChecks, publish
 from orchestration.quality import CRITICAL, read_report
 
@@ -42,8 +42,8 @@ def _mart_checks(gate: Any, evaluations: list[Any]) -> dict[str, MartChecks]:
         "quality gate passed in the same run; `marts.publication` records each publication."
     ),
 )
-def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    settings = get_settings()
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    settings = warehouse.settings
     gate = read_report(settings.warehouse_dir)
     if gate is None or gate.run_id != context.run_id:
         raise dg.Failure("the quality gate did not run in this run: the build is not published")

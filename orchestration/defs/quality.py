@@ -5,8 +5,8 @@ from typing import Any
 
 import dagster as dg
 
-from orchestration.config import get_settings
 from orchestration.defs.dbt import MART_KEYS
+from orchestration.defs.resources import WarehouseResource
 from orchestration.quality import load_suites, quality_dir, run_gate, write_report
 
 GX_CHECK, GX_WARN_CHECK = "gx_expectations", "gx_expectations_warn"
@@ -51,8 +51,8 @@ def _outcome_rows(outcomes: list[Any]) -> list[dict[str, Any]]:
     name="quality_gate",
     description="Validates the build file's marts with their Great Expectations suites before publishing.",
 )
-def quality_gate(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
-    settings = get_settings()
+def quality_gate(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
+    settings = warehouse.settings
     selected = {key.asset_key.path[-1] for key in context.selected_asset_check_keys}
     # Suites of marts dbt does not build yet run too, to be reported as skipped.
     marts = selected | {m for m in SUITE_MARTS if m not in MART_KEYS}

@@ -6,11 +6,11 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from orchestration.config import get_settings
 from orchestration.contract import ENTITIES
+from orchestration.config import apply_duckdb_settings
 from orchestration.defs.progress import report
+from orchestration.defs.resources import WarehouseResource
 from orchestration.loading import load_landing
-from orchestration.publish import begin_build
 from orchestration.raw_schema import MANIFEST_TABLE, QUARANTINE_TABLE, ensure_raw_schema
 
 RAW_PREFIX = "raw"
@@ -55,17 +55,17 @@ raw_check_specs = [
     name="raw_landing_files",
     description="Loads new landing files into schema raw, each file content exactly once.",
 )
-def raw_landing_files(context: dg.AssetExecutionContext) -> Iterator[Any]:
-    settings = get_settings()
+def raw_landing_files(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[Any]:
+    settings = warehouse.settings
     selected = {key.path[-1] for key in context.selected_asset_keys}
     tables = [e.table for e in ENTITIES if e.table in selected]
     if not settings.landing_dir.is_dir():
         # Checked before the build is touched: a run of the schedule or the sensor against a
         # missing folder fails and leaves the build and the publication as they were.
         raise dg.Failure(f"landing folder {settings.landing_dir} does not exist (or is not a folder)")
-    settings.build_path.parent.mkdir(parents=True, exist_ok=True)
-    begin_build(settings.build_path, settings.published_path, context.run_id, lambda m: report(context, "build", m))
+    warehouse.begin_build(context.run_id, lambda m: report(context, "build", m))
     with duckdb.connect(str(settings.build_path)) as conn:
+        apply_duckdb_settings(conn, settings.duckdb_memory_limit)
         ensure_raw_schema(conn)
         summary = load_landing(
             conn,

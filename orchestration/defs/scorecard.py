@@ -2,10 +2,9 @@
 
 import dagster as dg
 
-from orchestration.config import get_settings
 from orchestration.defs.progress import report
 from orchestration.defs.publish import published_warehouse
-from orchestration.defs.resources import dbt_project
+from orchestration.defs.resources import WarehouseResource, dbt_project
 from orchestration.scorecard import SCORECARD_FILE_NAME, build_scorecard
 
 
@@ -18,8 +17,8 @@ from orchestration.scorecard import SCORECARD_FILE_NAME, build_scorecard
         "charts, no network) rebuilt from the published file, read-only, after every publication."
     ),
 )
-def scorecard(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    settings = get_settings()
+def scorecard(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    settings = warehouse.settings
     page = build_scorecard(
         settings.published_path,
         settings.warehouse_dir / SCORECARD_FILE_NAME,
