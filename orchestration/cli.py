@@ -79,7 +79,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate the default demo into the landing folder (once) and refresh."""
-    landing, warehouse = (Path(args.landing) if args.landing else None), (Path(args.warehouse) if args.warehouse else None)
+    landing = Path(args.landing) if args.landing else None
+    warehouse = Path(args.warehouse) if args.warehouse else None
     settings = resolve_settings(landing, warehouse)
     if not (settings.landing_dir / "_demo_manifest.json").exists():
         from orchestration.demo_data import generate
@@ -106,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo_data.add_argument("--accounts", type=int, default=500)
     demo_data.add_argument("--days", type=int, default=365)
     demo_data.add_argument("--seed", type=int, default=42)
-    demo_data.add_argument("--end-date", type=_parse_date, default=None, help="last day, YYYY-MM-DD (default today, UTC)")
+    demo_data.add_argument("--end-date", type=_parse_date, default=None,
+                           help="last day, YYYY-MM-DD (default today, UTC)")
     demo_data.add_argument("--bad-rows", action="store_true", help="also plant every bad-input case of the contract")
     demo_data.set_defaults(func=cmd_demo_data)
 

@@ -150,7 +150,8 @@ def _run_refresh_job(settings: Settings, started: float, instance: object | None
     if scorecard.exists():
         print(f"[refresh] scorecard: {scorecard} (open it in a browser)")
     if report.files_failed:
-        print(f"[refresh] {report.files_failed} landing file(s) failed to load (listed above); exit code 2.", file=sys.stderr)
+        print(f"[refresh] {report.files_failed} landing file(s) failed to load (listed above); exit code 2.",
+              file=sys.stderr)
         return EXIT_FILES_FAILED
     return EXIT_OK
 
