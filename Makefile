@@ -45,6 +45,8 @@ bench: setup
 	$(BIN)/cxcs bench --scale $(SCALE) --repeat $(REPEAT) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
 
 ## The Dagster UI with the full lineage (http://127.0.0.1:3000).
+## .venv/bin need not be on PATH: the definitions run the dbt beside their interpreter
+## (orchestration/config.py dbt_executable; tests_py/test_code_location.py checks it).
 dev: setup
 	$(BIN)/dagster dev -m orchestration.definitions
 

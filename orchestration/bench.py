@@ -50,7 +50,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from orchestration.config import PROJECT_DIR
+from orchestration.config import PROJECT_DIR, dbt_executable
 
 Progress = Callable[[str], None]
 
@@ -369,20 +369,16 @@ def refresh_child(landing: Path, warehouse: Path, report: Path) -> int:
     marks: dict[str, float] = {"child_started": time.time()}
     import dagster as dg
 
-    from orchestration import cli
+    from orchestration.refresh import run_refresh
 
     marks["imported"] = time.time()
-    parse = cli.prepare_dbt_manifest
 
-    def timed_parse() -> None:
-        marks["dbt_parse_start"] = time.time()
-        parse()
-        marks["dbt_parse_end"] = time.time()
+    def mark(name: str) -> None:
+        marks[name] = time.time()
 
-    cli.prepare_dbt_manifest = timed_parse
     instance = dg.DagsterInstance.ephemeral()
     started = time.time()
-    code = cli.run_refresh(landing, warehouse, instance=instance)
+    code = run_refresh(landing, warehouse, instance=instance, on_mark=mark)
     finished = time.time()
     runs = instance.get_runs()
     steps = []
@@ -592,7 +588,7 @@ def measure_floor(landing: Path, run_dir: Path, memory_limit: str, rows: int, la
 def warm_parse(warehouse: Path, memory_limit: str, run_dir: Path) -> float:
     """``dbt parse`` in the project with the environment a refresh of ``warehouse`` uses."""
     env = child_env(memory_limit, {"CXCS_DUCKDB_PATH": str(warehouse / "build" / "cxcs.duckdb")})
-    dbt = str(Path(sys.executable).with_name("dbt"))
+    dbt = dbt_executable()
     child = run_child([dbt, "parse", "--quiet", "--profiles-dir", str(PROJECT_DIR)], env, run_dir / "warm-parse.log")
     if child.returncode != 0:
         raise RuntimeError("dbt parse failed:\n" + child.output[-4000:])
@@ -614,7 +610,7 @@ def copy_project(target: Path) -> Path:
 
 def measure_edit_build(build_file: Path, run_dir: Path, memory_limit: str, mart: str = EDIT_MART) -> dict[str, Any]:
     project = copy_project(run_dir / "edit-project")
-    dbt = str(Path(sys.executable).with_name("dbt"))
+    dbt = dbt_executable()
     command = [dbt, "build", "-s", mart, "--project-dir", str(project), "--profiles-dir", str(project),
                "--target-path", str(project / "target"), "--log-path", str(project / "logs")]
     env = child_env(memory_limit, {"CXCS_DUCKDB_PATH": str(build_file)})
@@ -915,6 +911,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "EXPLAIN ANALYZE (JSON profiles beside the results; not counted in the timings)")
 
 
+def run_from_args(args: argparse.Namespace) -> int:
+    """``cxcs bench``: run, print the results table and where the files are."""
+    result = run_bench(
+        args.scale,
+        repeat=args.repeat,
+        out=Path(args.out) if args.out else None,
+        data_dir=Path(args.data_dir) if args.data_dir else None,
+        seed=args.seed,
+        memory_limit=args.memory_limit,
+        work_dir=Path(args.work_dir) if args.work_dir else None,
+        profile=args.profile,
+        progress=lambda message: print(f"[bench] {message}", flush=True),
+    )
+    print(Path(result["paths"]["markdown"]).read_text(encoding="utf-8"))
+    print(f"[bench] results: {result['paths']['json']} and {result['paths']['markdown']}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the child processes (``python -m orchestration.bench _refresh|_floor ...``)."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -923,10 +937,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args and args[0] == "_floor":
         floor_child(Path(args[1]), Path(args[2]), Path(args[3]))
         return 0
-    from orchestration.cli import main as cli_main
-
-    return cli_main(["bench", *args])
-
+    parser = argparse.ArgumentParser(prog="python -m orchestration.bench")
+    add_arguments(parser)
+    return run_from_args(parser.parse_args(args))
 
 if __name__ == "__main__":
     sys.exit(main())

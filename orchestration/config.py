@@ -1,26 +1,23 @@
-"""Where things live.  Every path can be set by an environment variable.
+"""Every setting of the project, its default and its meaning: the one place that owns them.
 
-| variable              | default                   | what                                      |
-|-----------------------|---------------------------|-------------------------------------------|
-| CXCS_LANDING_DIR      | data/landing              | landing folder the loaders read           |
-| CXCS_WAREHOUSE_DIR    | data/warehouse            | holds the published cxcs.duckdb           |
-| CXCS_DUCKDB_PATH      | <warehouse>/build/cxcs.duckdb | private build file dbt writes         |
-| CXCS_DUCKDB_MEMORY_LIMIT | DuckDB's default (80% of RAM) | memory_limit of the loader's and dbt's DuckDB connections, e.g. 4GB; DuckDB spills to ``<build file>.tmp`` beyond it |
-| CXCS_EARLIEST_PLAUSIBLE | 2000-01-01                | a timestamp or date before it is quarantined as ``implausible_timestamp`` |
-| CXCS_MAX_FUTURE_HOURS | 24                        | a "when it happened" timestamp more than this many hours after the load time is quarantined |
+A Dagster deployment (``make dev``, the schedule, the sensor) reads them from the environment
+when the definitions load; ``cxcs refresh --landing/--warehouse`` passes its values to the run
+as the ``warehouse`` resource's config (orchestration.defs.resources) instead of writing the
+environment. dbt reads the profile's variables from the environment of the dbt process it
+runs in: :meth:`Settings.dbt_env` gives them, and the code that starts dbt sets them there.
 
 BI tools read only ``<warehouse>/cxcs.duckdb``; the build file is private to the
 pipeline (loaders and dbt write it; it is copied to the published file when a
 run succeeds).  The build file has the same file name as the published one on purpose: DuckDB
 names a database (catalog) after its file, and dbt-duckdb's views refer to
 ``<catalog>.<schema>.<table>``, so a copy under another name would break them.
-Values are read when called, not at import, so a CLI flag that
-sets the environment takes effect.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,68 +31,140 @@ PUBLISHED_FILE_NAME = "cxcs.duckdb"
 
 
 @dataclass(frozen=True)
+class Setting:
+    env: str
+    default: str  # "" = unset (the meaning says what happens then)
+    meaning: str
+
+
+# Every CXCS_* variable the project reads (profiles.yml, orchestration/, the engine scripts);
+# the README's tables list each once (tests_py/test_settings.py checks both).
+SETTINGS: tuple[Setting, ...] = (
+    Setting("CXCS_LANDING_DIR", "data/landing", "landing folder the loaders read (`cxcs refresh --landing`)"),
+    Setting("CXCS_WAREHOUSE_DIR", "data/warehouse", "where `cxcs.duckdb` is published (`cxcs refresh --warehouse`)"),
+    Setting("CXCS_DUCKDB_PATH", "", "the private build file dbt writes; default `<warehouse>/build/cxcs.duckdb`"),
+    Setting("CXCS_DUCKDB_MEMORY_LIMIT", "", "DuckDB `memory_limit` of the loader's and dbt's connections (e.g. "
+            "`4GB`; default DuckDB's, 80% of RAM); beyond it DuckDB spills to `<build file>.tmp/`"),
+    Setting("CXCS_REFRESH_CRON", "0 5 * * *", "the daily schedule (UTC)"),
+    Setting("CXCS_EARLIEST_PLAUSIBLE", "2000-01-01", "a timestamp or date before it is quarantined"),
+    Setting("CXCS_MAX_FUTURE_HOURS", "24", "a 'when it happened' timestamp more than this many hours after the "
+            "load time is quarantined"),
+    Setting("CXCS_GATE_MAX_ROW_DROP_SHARE", "0.1", "largest share of a mart's rows a build may lose against the "
+            "previous publication"),
+    Setting("CXCS_BENCH_DIR", "data/bench", "the benchmark's cache and scratch folder"),
+    Setting("CXCS_TEST_ENGINES", "", "the other engines `tests_py/test_engines.py` runs (postgres, spark)"),
+    Setting("CXCS_PG_HOST", "127.0.0.1", "PostgreSQL server"),
+    Setting("CXCS_PG_PORT", "55432", "PostgreSQL port"),
+    Setting("CXCS_PG_USER", "cxcs", "PostgreSQL role (the local test server's default)"),
+    Setting("CXCS_PG_PASSWORD", "cxcs", "PostgreSQL password (the local test server's default; never commit yours)"),
+    Setting("CXCS_PG_DBNAME", "cxcs", "PostgreSQL database"),
+    Setting("CXCS_PG_SSLMODE", "prefer", "PostgreSQL TLS"),
+    Setting("CXCS_PG_THREADS", "2", "dbt threads on PostgreSQL"),
+    Setting("CXCS_PG_DATA", "/tmp/cxcs-postgres", "cluster folder of `make postgres-start`"),
+    Setting("CXCS_SPARK_DIR", "data/spark", "Spark metastore (Derby), table files, raw Parquet"),
+    Setting("CXCS_SPARK_MASTER", "local[2]", "Spark master"),
+    Setting("CXCS_SPARK_DRIVER_MEMORY", "3g", "Spark driver memory"),
+    Setting("CXCS_SPARK_THREADS", "4", "dbt threads on Spark"),
+)
+_DEFAULTS = {s.env: s.default for s in SETTINGS}
+
+
+def setting(env: str) -> str:
+    """The variable's value, or its default (an empty value counts as unset)."""
+    return os.environ.get(env, "").strip() or _DEFAULTS[env]
+
+
+@dataclass(frozen=True)
 class Settings:
     landing_dir: Path
     warehouse_dir: Path
     build_path: Path
+    duckdb_memory_limit: str | None = None
 
     @property
     def published_path(self) -> Path:
         return self.warehouse_dir / PUBLISHED_FILE_NAME
 
+    def dbt_env(self) -> dict[str, str]:
+        """The variables profiles.yml reads, for the environment of a dbt process."""
+        return {
+            "CXCS_DUCKDB_PATH": str(self.build_path),
+            "CXCS_WAREHOUSE_DIR": str(self.warehouse_dir),
+            "CXCS_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit or "",
+        }
 
-def _resolve(value: str) -> Path:
+
+def dbt_executable() -> str:
+    """The dbt of this Python environment: ``dbt`` beside the running interpreter, else on PATH.
+
+    Beside the interpreter first: ``make dev`` calls ``.venv/bin/dagster`` without ``.venv/bin``
+    on PATH, and a dbt found on PATH could belong to another environment (another dbt-core)."""
+    beside = Path(sys.executable).parent / "dbt"
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which("dbt")
+    if found is None:
+        raise FileNotFoundError(f"no dbt executable beside {sys.executable} nor on PATH: run `make setup`")
+    return found
+
+
+def _resolve(value: str | Path) -> Path:
     path = Path(value).expanduser()
     return path if path.is_absolute() else (PROJECT_DIR / path)
 
 
-def get_settings() -> Settings:
-    warehouse = _resolve(os.environ.get("CXCS_WAREHOUSE_DIR", "data/warehouse"))
-    build = os.environ.get("CXCS_DUCKDB_PATH")
+def resolve_settings(landing_dir: Path | None = None, warehouse_dir: Path | None = None) -> Settings:
+    """The settings, with the given folders (CLI flags, resolved against the working directory)
+    instead of the environment's. Writes nothing: a flag reaches the run as resource config."""
+    if warehouse_dir is not None:
+        warehouse, build = Path(warehouse_dir).resolve(), None
+    else:
+        warehouse, build = _resolve(setting("CXCS_WAREHOUSE_DIR")), setting("CXCS_DUCKDB_PATH")
     return Settings(
-        landing_dir=_resolve(os.environ.get("CXCS_LANDING_DIR", "data/landing")),
+        landing_dir=Path(landing_dir).resolve() if landing_dir is not None else _resolve(setting("CXCS_LANDING_DIR")),
         warehouse_dir=warehouse,
         build_path=_resolve(build) if build else warehouse / "build" / PUBLISHED_FILE_NAME,
+        duckdb_memory_limit=duckdb_memory_limit(),
     )
+
+
+def get_settings() -> Settings:
+    """The settings from the environment (a Dagster deployment, the sensor)."""
+    return resolve_settings()
+
+
+def apply_settings(landing_dir: Path | None = None, warehouse_dir: Path | None = None) -> Settings:
+    """Resolve the settings and export them for child processes that read the environment.
+
+    Only ``cxcs engine-refresh`` still needs this (its dbt runs on another engine, outside Dagster)."""
+    settings = resolve_settings(landing_dir, warehouse_dir)
+    os.environ["CXCS_LANDING_DIR"] = str(settings.landing_dir)
+    os.environ["CXCS_WAREHOUSE_DIR"] = str(settings.warehouse_dir)
+    os.environ["CXCS_DUCKDB_PATH"] = str(settings.build_path)
+    return settings
 
 
 def duckdb_memory_limit() -> str | None:
     """``CXCS_DUCKDB_MEMORY_LIMIT`` (e.g. ``4GB``), or None for DuckDB's own default.
 
     profiles.yml reads the same variable, so the loader and dbt run under one limit."""
-    value = os.environ.get("CXCS_DUCKDB_MEMORY_LIMIT", "").strip()
-    return value or None
+    return setting("CXCS_DUCKDB_MEMORY_LIMIT") or None
 
 
-def apply_duckdb_settings(conn: duckdb.DuckDBPyConnection) -> None:
-    """Set the configured DuckDB settings (the memory limit) on a connection."""
-    limit = duckdb_memory_limit()
+def apply_duckdb_settings(conn: duckdb.DuckDBPyConnection, memory_limit: str | None = None) -> None:
+    """Set the DuckDB settings (the memory limit: given, else configured) on a connection."""
+    limit = memory_limit or duckdb_memory_limit()
     if limit:
         conn.execute(f"set memory_limit = '{limit.replace(chr(39), '')}'")
 
 
-def apply_settings(landing_dir: Path | None = None, warehouse_dir: Path | None = None) -> Settings:
-    """Set the environment from CLI flags so Dagster assets and the dbt subprocess agree."""
-    if landing_dir is not None:
-        os.environ["CXCS_LANDING_DIR"] = str(Path(landing_dir).resolve())
-    if warehouse_dir is not None:
-        os.environ["CXCS_WAREHOUSE_DIR"] = str(Path(warehouse_dir).resolve())
-        os.environ.pop("CXCS_DUCKDB_PATH", None)
-    settings = get_settings()
-    # dbt (profiles.yml) reads the build path from this variable.
-    os.environ["CXCS_DUCKDB_PATH"] = str(settings.build_path)
-    return settings
-
-
 def earliest_plausible() -> datetime:
-    """``CXCS_EARLIEST_PLAUSIBLE`` (ISO date or timestamp, UTC; default 2000-01-01): the
-    loader quarantines a timestamp or date before it (a 1900-01-01 placeholder, an epoch 0)."""
-    value = os.environ.get("CXCS_EARLIEST_PLAUSIBLE", "").strip() or "2000-01-01"
-    return datetime.fromisoformat(value).replace(tzinfo=None)
+    """``CXCS_EARLIEST_PLAUSIBLE`` (ISO date or timestamp, UTC): the loader quarantines a
+    timestamp or date before it (a 1900-01-01 placeholder, an epoch 0)."""
+    return datetime.fromisoformat(setting("CXCS_EARLIEST_PLAUSIBLE")).replace(tzinfo=None)
 
 
 def max_future_skew() -> timedelta:
-    """``CXCS_MAX_FUTURE_HOURS`` (default 24): how far after the load time a timestamp of
-    something that already happened may lie (clock skew) before it is quarantined."""
-    value = os.environ.get("CXCS_MAX_FUTURE_HOURS", "").strip() or "24"
-    return timedelta(hours=float(value))
+    """``CXCS_MAX_FUTURE_HOURS``: how far after the load time a timestamp of something that
+    already happened may lie (clock skew) before it is quarantined."""
+    return timedelta(hours=float(setting("CXCS_MAX_FUTURE_HOURS")))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.cli import _parse_fingerprint, prepare_dbt_manifest
+from orchestration.dbt_manifest import parse_fingerprint as _parse_fingerprint, prepare_dbt_manifest
 from orchestration.config import PROJECT_DIR
 
 

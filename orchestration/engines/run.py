@@ -17,14 +17,13 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 
-from orchestration.config import PROJECT_DIR, apply_settings
+from orchestration.config import PROJECT_DIR, apply_settings, dbt_executable
 from orchestration.loading import load_landing
 
 ENGINE_TARGETS = ("postgres", "spark")
@@ -47,8 +46,7 @@ def dbt_build(target: str, dbt_args: Sequence[str] = (), env: dict[str, str] | N
     """``dbt build --target <target>`` of the project; its own target folder per engine."""
     env = dbt_environment(target, env)
     env.setdefault("DBT_TARGET_PATH", str(PROJECT_DIR / "target" / target))
-    dbt = Path(sys.executable).with_name("dbt")
-    command = [str(dbt), "build", "--target", target, "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR)]
+    command = [dbt_executable(), "build", "--target", target, "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR)]
     cwd = PROJECT_DIR
     if target == "spark":
         from orchestration.engines.spark import spark_dir

@@ -1,0 +1,104 @@
+"""Raw assets: the loaders write each landing entity to its table in schema ``raw``."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import dagster as dg
+import duckdb
+
+from orchestration.contract import ENTITIES
+from orchestration.config import apply_duckdb_settings
+from orchestration.defs.progress import report
+from orchestration.defs.resources import WarehouseResource
+from orchestration.loading import load_landing
+from orchestration.raw_schema import MANIFEST_TABLE, QUARANTINE_TABLE, ensure_raw_schema
+
+RAW_PREFIX = "raw"
+LOADER_TABLES = (MANIFEST_TABLE.split(".")[1], QUARANTINE_TABLE.split(".")[1])
+LOADER_TABLE_DESCRIPTIONS = (
+    "Load manifest: one row per landing file content (batch), with status and row counts.",
+    "Quarantine: every rejected row with its file, row number, raw content and reason "
+    "(published without the raw content, as loader.load_quarantine).",
+)
+
+
+def raw_asset_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey([RAW_PREFIX, table])
+
+
+def _spec(table: str, description: str) -> dg.AssetSpec:
+    # skippable: a run that selects only some entities (or none) leaves the others alone.
+    return dg.AssetSpec(raw_asset_key(table), description=description, group_name="raw", kinds={"duckdb"},
+                        skippable=True)
+
+
+raw_specs = [
+    _spec(entity.table, f"{entity.description} Loaded from landing folder `{entity.folder}/`.")
+    for entity in ENTITIES
+] + [_spec(table, description) for table, description in zip(LOADER_TABLES, LOADER_TABLE_DESCRIPTIONS)]
+
+raw_check_specs = [
+    dg.AssetCheckSpec(
+        "no_failed_files",
+        asset=raw_asset_key(entity.table),
+        description="Warns when a landing file of this entity could not be read as a whole.",
+        blocking=False,
+    )
+    for entity in ENTITIES
+]
+
+
+@dg.multi_asset(
+    specs=raw_specs,
+    check_specs=raw_check_specs,
+    can_subset=True,
+    name="raw_landing_files",
+    description="Loads new landing files into schema raw, each file content exactly once.",
+)
+def raw_landing_files(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[Any]:
+    settings = warehouse.settings
+    selected = {key.path[-1] for key in context.selected_asset_keys}
+    tables = [e.table for e in ENTITIES if e.table in selected]
+    if not settings.landing_dir.is_dir():
+        # Checked before the build is touched: a run of the schedule or the sensor against a
+        # missing folder fails and leaves the build and the publication as they were.
+        raise dg.Failure(f"landing folder {settings.landing_dir} does not exist (or is not a folder)")
+    warehouse.begin_build(context.run_id, lambda m: report(context, "build", m))
+    with duckdb.connect(str(settings.build_path)) as conn:
+        apply_duckdb_settings(conn, settings.duckdb_memory_limit)
+        ensure_raw_schema(conn)
+        summary = load_landing(
+            conn,
+            settings.landing_dir,
+            entities=tables,
+            progress=lambda message: report(context, "load", message),
+        )
+    context.log.info("\n" + summary.format())
+    for table in tables:
+        yield from _entity_results(context, table, summary.entities[table])
+    for table in LOADER_TABLES:
+        if table in selected:
+            yield dg.MaterializeResult(asset_key=raw_asset_key(table))
+
+
+def _entity_results(context: dg.AssetExecutionContext, table: str, stats: Any) -> Iterator[Any]:
+    failed_files = dg.MetadataValue.json([list(f) for f in stats.files_failed])
+    yield dg.MaterializeResult(
+        asset_key=raw_asset_key(table),
+        metadata={
+            "files_loaded": stats.files_loaded,
+            "files_skipped": stats.files_skipped,
+            "files_failed": len(stats.files_failed),
+            "rows_loaded": stats.rows_loaded,
+            "rows_quarantined": stats.rows_quarantined,
+            "failed_files": failed_files,
+        },
+    )
+    if dg.AssetCheckKey(raw_asset_key(table), "no_failed_files") in context.selected_asset_check_keys:
+        yield dg.AssetCheckResult(
+            asset_key=raw_asset_key(table),
+            check_name="no_failed_files",
+            passed=not stats.files_failed,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"failed_files": failed_files},
+        )
