@@ -29,13 +29,15 @@ setup: $(VENV)/.synced target/manifest.json
 demo: setup
 	$(BIN)/cxcs demo
 
-## Lint the SQL, then run every test (pytest drives real DuckDB, dbt and Dagster runs).
+## Lint the Python (ruff) and the SQL (sqlfluff), then run every test (pytest drives real DuckDB, dbt and Dagster runs).
 test: setup lint test-python
 
 test-python: setup
 	$(BIN)/python -m pytest
 
 lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models macros tests
 
 ## Benchmark (BENCHMARKS.md): make bench [SCALE=ci|demo|medium|large] [REPEAT=n] [DATA_DIR=landing folder].

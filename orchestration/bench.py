@@ -46,7 +46,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -133,8 +133,14 @@ def ensure_landing(scale: Scale, seed: int, work_dir: Path, data_dir: Path | Non
     if landing.exists():
         shutil.rmtree(landing)
     say(f"data: generating {scale.accounts:,} accounts x {scale.days} days (seed {seed}) into {landing}")
-    generate(out=landing, accounts=scale.accounts, days=scale.days, seed=seed, end_date=END_DATE,
-             progress=lambda message: say(f"data: {message}"))
+    generate(
+        out=landing,
+        accounts=scale.accounts,
+        days=scale.days,
+        seed=seed,
+        end_date=END_DATE,
+        progress=lambda message: say(f"data: {message}"),
+    )
     return landing
 
 
@@ -219,7 +225,7 @@ def _tree_usage(root: int) -> tuple[int, float]:
         try:
             with open(f"/proc/{entry.name}/stat", "rb") as handle:
                 stat = handle.read().decode(errors="replace")
-            fields = stat[stat.rfind(")") + 2:].split()
+            fields = stat[stat.rfind(")") + 2 :].split()
             pid = int(entry.name)
             children.setdefault(int(fields[1]), []).append(pid)
             usage[pid] = (int(fields[21]) * page, sum(int(v) for v in fields[11:15]))
@@ -317,21 +323,31 @@ def floor_child(landing: Path, report: Path, temp_dir: Path) -> None:
 
     from orchestration.contract import ENTITIES
 
-    conn = duckdb.connect(config={"memory_limit": os.environ.get("CXCS_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
-                                  "temp_directory": str(temp_dir)})
+    conn = duckdb.connect(
+        config={
+            "memory_limit": os.environ.get("CXCS_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
+            "temp_directory": str(temp_dir),
+        }
+    )
     conn.execute("set TimeZone = 'UTC'")
     conn.execute("set enable_progress_bar = false")
     files = event_files(landing)
     jsonl = [str(p) for p in files if p.name.endswith((".jsonl", ".jsonl.gz"))]
     parquet = [str(p) for p in files if p.name.endswith(".parquet")]
     events = next(e for e in ENTITIES if e.table == "product_events")
-    columns = "{" + ", ".join(f"'{c.name}': '{'JSON' if c.type == 'json' else 'VARCHAR'}'" for c in events.columns) + "}"
+    columns = (
+        "{" + ", ".join(f"'{c.name}': '{'JSON' if c.type == 'json' else 'VARCHAR'}'" for c in events.columns) + "}"
+    )
     scans = []
     if jsonl:
-        scans.append(f"select account_id, user_id, occurred_at from read_json({jsonl}, format = 'newline_delimited', "
-                     f"columns = {columns})")
+        scans.append(
+            f"select account_id, user_id, occurred_at from read_json({jsonl}, format = 'newline_delimited', "
+            f"columns = {columns})"
+        )
     if parquet:
-        scans.append(f"select account_id, user_id, cast(occurred_at as varchar) as occurred_at from read_parquet({parquet})")
+        scans.append(
+            f"select account_id, user_id, cast(occurred_at as varchar) as occurred_at from read_parquet({parquet})"
+        )
     timings: dict[str, Any] = {}
     started = time.monotonic()
     rows, groups = conn.execute(
@@ -385,14 +401,27 @@ def refresh_child(landing: Path, warehouse: Path, report: Path) -> int:
     run_id = runs[0].run_id if runs else None
     if run_id:
         for stat in instance.get_run_step_stats(run_id):
-            steps.append({
-                "step": stat.step_key,
-                "status": stat.status.value if stat.status else None,
-                "start": stat.start_time,
-                "end": stat.end_time,
-            })
-    report.write_text(json.dumps({"exit_code": code, "started": started, "finished": finished, "marks": marks,
-                                  "run_id": run_id, "steps": steps}, indent=1))
+            steps.append(
+                {
+                    "step": stat.step_key,
+                    "status": stat.status.value if stat.status else None,
+                    "start": stat.start_time,
+                    "end": stat.end_time,
+                }
+            )
+    report.write_text(
+        json.dumps(
+            {
+                "exit_code": code,
+                "started": started,
+                "finished": finished,
+                "marks": marks,
+                "run_id": run_id,
+                "steps": steps,
+            },
+            indent=1,
+        )
+    )
     return code
 
 
@@ -407,8 +436,12 @@ def gate_present() -> bool:
 def stage_of(step_key: str) -> str:
     """The stage a Dagster step of the refresh job belongs to (other steps, e.g. a report
     rendered after the build, are "other" and listed by name)."""
-    for prefix, stage in (("raw_landing_files", "load"), ("cxcs_dbt_models", "dbt_build"),
-                          ("quality_gate", "gate"), ("published_warehouse", "publish")):
+    for prefix, stage in (
+        ("raw_landing_files", "load"),
+        ("cxcs_dbt_models", "dbt_build"),
+        ("quality_gate", "gate"),
+        ("published_warehouse", "publish"),
+    ):
         if step_key.startswith(prefix):
             return stage
     return "other"
@@ -459,23 +492,38 @@ def profile_models(build_file: Path, target: Path, nodes: list[str], out_dir: Pa
         tree = json.loads(output.read_text())
         operators: list[dict[str, Any]] = []
 
+        # walk() runs within this iteration only, so binding the loop's `operators` is intended.
         def walk(op: dict[str, Any]) -> None:
             if op.get("operator_name") or op.get("operator_type"):
                 extra = op.get("extra_info") or {}
-                detail = extra.get("Table") or extra.get("Function") or extra.get("Join Type") or extra.get("Groups") or ""
-                operators.append({"operator": op.get("operator_name") or op.get("operator_type"),
-                                  "seconds": round(float(op.get("operator_timing") or 0.0), 3),
-                                  "rows": op.get("operator_cardinality"), "detail": str(detail)[:80]})
+                detail = (
+                    extra.get("Table") or extra.get("Function") or extra.get("Join Type") or extra.get("Groups") or ""
+                )
+                operators.append(  # noqa: B023
+                    {
+                        "operator": op.get("operator_name") or op.get("operator_type"),
+                        "seconds": round(float(op.get("operator_timing") or 0.0), 3),
+                        "rows": op.get("operator_cardinality"),
+                        "detail": str(detail)[:80],
+                    }
+                )
             for child in op.get("children", []):
                 walk(child)
 
         walk(tree)
         operators.sort(key=lambda o: -o["seconds"])
-        profiles.append({"node": node, "seconds": round(seconds, 2), "cpu_seconds": tree.get("cpu_time"),
-                         "peak_buffer_memory": tree.get("system_peak_buffer_memory"),
-                         "peak_temp_dir_size": tree.get("system_peak_temp_dir_size"),
-                         "rows_scanned": tree.get("cumulative_rows_scanned"),
-                         "top_operators": operators[:5], "profile": str(output)})
+        profiles.append(
+            {
+                "node": node,
+                "seconds": round(seconds, 2),
+                "cpu_seconds": tree.get("cpu_time"),
+                "peak_buffer_memory": tree.get("system_peak_buffer_memory"),
+                "peak_temp_dir_size": tree.get("system_peak_temp_dir_size"),
+                "rows_scanned": tree.get("cumulative_rows_scanned"),
+                "top_operators": operators[:5],
+                "profile": str(output),
+            }
+        )
     return profiles
 
 
@@ -491,15 +539,23 @@ def summarise_run_results(data: dict[str, Any], top: int = 12) -> dict[str, Any]
         "elapsed_seconds": round(float(data.get("elapsed_time") or 0.0), 2),
         "nodes": len(results),
         "node_seconds_by_type": {k: round(v, 2) for k, v in sorted(by_type.items())},
-        "slowest": [{"node": r["unique_id"], "seconds": round(float(r.get("execution_time") or 0.0), 2),
-                     "status": r.get("status")} for r in slowest[:top]],
-        "slowest_models": [{"node": r["unique_id"], "seconds": round(float(r.get("execution_time") or 0.0), 2)}
-                           for r in models[:top]],
+        "slowest": [
+            {
+                "node": r["unique_id"],
+                "seconds": round(float(r.get("execution_time") or 0.0), 2),
+                "status": r.get("status"),
+            }
+            for r in slowest[:top]
+        ],
+        "slowest_models": [
+            {"node": r["unique_id"], "seconds": round(float(r.get("execution_time") or 0.0), 2)} for r in models[:top]
+        ],
     }
 
 
-def measure_refresh(landing: Path, warehouse: Path, run_dir: Path, label: str, memory_limit: str, rows: int,
-                    profile: int = 0) -> dict[str, Any]:
+def measure_refresh(
+    landing: Path, warehouse: Path, run_dir: Path, label: str, memory_limit: str, rows: int, profile: int = 0
+) -> dict[str, Any]:
     report = run_dir / f"{label}.json"
     child = run_child(
         [sys.executable, "-m", "orchestration.bench", "_refresh", str(landing), str(warehouse), str(report)],
@@ -507,15 +563,18 @@ def measure_refresh(landing: Path, warehouse: Path, run_dir: Path, label: str, m
         run_dir / f"{label}.log",
     )
     if child.returncode not in (0, 2) or not report.exists():  # 2: published, some landing file failed
-        raise RuntimeError(f"{label}: cxcs refresh exited {child.returncode}; see {run_dir / (label + '.log')}:\n"
-                           + child.output[-4000:])
+        raise RuntimeError(
+            f"{label}: cxcs refresh exited {child.returncode}; see {run_dir / (label + '.log')}:\n"
+            + child.output[-4000:]
+        )
     info = json.loads(report.read_text())
     stages: dict[str, dict[str, Any]] = {}
     for step in info["steps"]:
         if step["start"] is None or step["end"] is None:
             continue
-        stage = stages.setdefault(stage_of(step["step"]), {"seconds": 0.0, "cpu_seconds": 0.0, "peak_rss": 0,
-                                                           "steps": []})
+        stage = stages.setdefault(
+            stage_of(step["step"]), {"seconds": 0.0, "cpu_seconds": 0.0, "peak_rss": 0, "steps": []}
+        )
         stage["seconds"] += step["end"] - step["start"]
         stage["cpu_seconds"] += child.cpu_between(step["start"], step["end"])
         stage["peak_rss"] = max(stage["peak_rss"], child.peak_between(step["start"], step["end"]))
@@ -529,9 +588,12 @@ def measure_refresh(landing: Path, warehouse: Path, run_dir: Path, label: str, m
         profiles = profile_models(warehouse / "build" / "cxcs.duckdb", target, models, run_dir / f"{label}-profiles")
     in_steps = sum(s["seconds"] for s in stages.values())
     cpu_in_steps = sum(s["cpu_seconds"] for s in stages.values())
-    stages["startup_and_summary"] = {"seconds": max(child.seconds - in_steps, 0.0),
-                                     "cpu_seconds": max(child.cpu_seconds - cpu_in_steps, 0.0), "peak_rss": child.peak_rss,
-                                     "steps": ["imports, dbt parse, run setup, printed summary"]}
+    stages["startup_and_summary"] = {
+        "seconds": max(child.seconds - in_steps, 0.0),
+        "cpu_seconds": max(child.cpu_seconds - cpu_in_steps, 0.0),
+        "peak_rss": child.peak_rss,
+        "steps": ["imports, dbt parse, run setup, printed summary"],
+    }
     marks = info.get("marks", {})
     timed = [s for s in info["steps"] if s["start"] and s["end"]]
     if timed and "dbt_parse_end" in marks:
@@ -563,8 +625,11 @@ def measure_refresh(landing: Path, warehouse: Path, run_dir: Path, label: str, m
 def measure_floor(landing: Path, run_dir: Path, memory_limit: str, rows: int, label: str = "floor") -> dict[str, Any]:
     report = run_dir / f"{label}.json"
     temp = run_dir / f"{label}.tmp"
-    child = run_child([sys.executable, "-m", "orchestration.bench", "_floor", str(landing), str(report), str(temp)],
-                      child_env(memory_limit), run_dir / f"{label}.log")
+    child = run_child(
+        [sys.executable, "-m", "orchestration.bench", "_floor", str(landing), str(report), str(temp)],
+        child_env(memory_limit),
+        run_dir / f"{label}.log",
+    )
     shutil.rmtree(temp, ignore_errors=True)
     if child.returncode != 0:
         raise RuntimeError("floor failed:\n" + child.output[-4000:])
@@ -574,8 +639,9 @@ def measure_floor(landing: Path, run_dir: Path, memory_limit: str, rows: int, la
         "seconds": round(seconds, 3),
         "process_seconds": round(child.seconds, 3),
         # the floor's CPU: its queries' share of the child's CPU (Python start-up excluded)
-        "cpu_seconds": round(child.cpu_between(child.started + child.seconds - seconds - 0.5, child.started + child.seconds),
-                             2),
+        "cpu_seconds": round(
+            child.cpu_between(child.started + child.seconds - seconds - 0.5, child.started + child.seconds), 2
+        ),
         "process_cpu_seconds": round(child.cpu_seconds, 2),
         "rows": rows,
         "rows_per_second": round(rows / seconds) if seconds else None,
@@ -611,8 +677,20 @@ def copy_project(target: Path) -> Path:
 def measure_edit_build(build_file: Path, run_dir: Path, memory_limit: str, mart: str = EDIT_MART) -> dict[str, Any]:
     project = copy_project(run_dir / "edit-project")
     dbt = dbt_executable()
-    command = [dbt, "build", "-s", mart, "--project-dir", str(project), "--profiles-dir", str(project),
-               "--target-path", str(project / "target"), "--log-path", str(project / "logs")]
+    command = [
+        dbt,
+        "build",
+        "-s",
+        mart,
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+        "--target-path",
+        str(project / "target"),
+        "--log-path",
+        str(project / "logs"),
+    ]
     env = child_env(memory_limit, {"CXCS_DUCKDB_PATH": str(build_file)})
     results = {}
     for label in ("cold", "edited"):
@@ -637,8 +715,16 @@ def measure_edit_build(build_file: Path, run_dir: Path, memory_limit: str, mart:
 # --------------------------------------------------------------------------- the run
 
 
-def run_once(landing: Path, next_file: Path, run_dir: Path, memory_limit: str, rows_full: int, rows_next: int,
-             say: Progress, profile: int = 0) -> dict[str, Any]:
+def run_once(
+    landing: Path,
+    next_file: Path,
+    run_dir: Path,
+    memory_limit: str,
+    rows_full: int,
+    rows_next: int,
+    say: Progress,
+    profile: int = 0,
+) -> dict[str, Any]:
     if run_dir.exists():
         shutil.rmtree(run_dir)
     run_dir.mkdir(parents=True)
@@ -670,10 +756,14 @@ def run_once(landing: Path, next_file: Path, run_dir: Path, memory_limit: str, r
     say("floor again: DuckDB alone over the landing files")
     floor_after = measure_floor(run_landing, run_dir, memory_limit, rows_full, label="floor-after")
     say(f"floor again: {floor_after['seconds']:.1f} s")
-    floor = {**floor, "before": floor, "after": floor_after,
-             "seconds": round((floor["seconds"] + floor_after["seconds"]) / 2, 3),
-             "cpu_seconds": round((floor["cpu_seconds"] + floor_after["cpu_seconds"]) / 2, 2),
-             "peak_rss": max(floor["peak_rss"], floor_after["peak_rss"])}
+    floor = {
+        **floor,
+        "before": floor,
+        "after": floor_after,
+        "seconds": round((floor["seconds"] + floor_after["seconds"]) / 2, 3),
+        "cpu_seconds": round((floor["cpu_seconds"] + floor_after["cpu_seconds"]) / 2, 2),
+        "peak_rss": max(floor["peak_rss"], floor_after["peak_rss"]),
+    }
     floor["rows_per_second"] = round(rows_full / floor["seconds"]) if floor["seconds"] else None
     build_file = warehouse / "build" / "cxcs.duckdb"
     published = warehouse / "cxcs.duckdb"
@@ -709,8 +799,9 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 continue
             seconds = _median(values)
             rows = runs[0][kind]["rows"]
-            cpu = _median([r[kind]["stages"][stage].get("cpu_seconds", 0.0) for r in runs
-                           if stage in r[kind]["stages"]])
+            cpu = _median(
+                [r[kind]["stages"][stage].get("cpu_seconds", 0.0) for r in runs if stage in r[kind]["stages"]]
+            )
             stages[stage] = {
                 "seconds": seconds,
                 "cpu_seconds": cpu,
@@ -754,9 +845,15 @@ def evaluate_targets(scale: str, summary: dict[str, Any], memory_limit: str) -> 
     incremental = summary["incremental_refresh"]["seconds"]
     floor = summary["floor_seconds"]
     checks = {
-        "full_refresh_vs_floor": (full <= 3 * floor + 90, f"{full:.1f} s vs 3 x {floor:.1f} + 90 = {3 * floor + 90:.1f} s"),
+        "full_refresh_vs_floor": (
+            full <= 3 * floor + 90,
+            f"{full:.1f} s vs 3 x {floor:.1f} + 90 = {3 * floor + 90:.1f} s",
+        ),
         "incremental_seconds": (incremental < 60, f"{incremental:.1f} s"),
-        "incremental_share": (incremental < 0.15 * full, f"{100 * incremental / full:.1f}% of {full:.1f} s" if full else "n/a"),
+        "incremental_share": (
+            incremental < 0.15 * full,
+            f"{100 * incremental / full:.1f}% of {full:.1f} s" if full else "n/a",
+        ),
         "full_refresh_memory_limit": (
             memory_limit.replace(" ", "").upper() == "4GB",
             f"memory_limit {memory_limit}; peak RSS of the process tree {summary['full_refresh']['peak_rss'] / 2**30:.2f} GiB",
@@ -764,8 +861,13 @@ def evaluate_targets(scale: str, summary: dict[str, Any], memory_limit: str) -> 
         "edit_build_seconds": (summary["edit_build"]["seconds"] < 15, f"{summary['edit_build']['seconds']:.1f} s"),
     }
     return {
-        name: {"target": TARGETS[name]["text"], "applies_to_scale": TARGETS[name]["scale"],
-               "applies": TARGETS[name]["scale"] == scale, "met": bool(ok), "measured": detail}
+        name: {
+            "target": TARGETS[name]["text"],
+            "applies_to_scale": TARGETS[name]["scale"],
+            "applies": TARGETS[name]["scale"] == scale,
+            "met": bool(ok),
+            "measured": detail,
+        }
         for name, (ok, detail) in checks.items()
     }
 
@@ -806,48 +908,76 @@ def markdown(result: dict[str, Any]) -> str:
                 label = stage.replace("_", " ")
                 if stage == "other":
                     label += " (" + ", ".join(result["runs"][0][kind]["stages"].get("other", {}).get("steps", [])) + ")"
-                lines.append(f"| {title} | {label} | {_fmt(st['seconds'])} | "
-                             f"{_fmt(st['rows_per_second'], 0)} | {_fmt(st['x_floor'], 2)} | {_fmt(st.get('cpu_seconds'))} | "
-                             f"{_fmt(st.get('cpu_x_floor'), 2)} | {_mib(st['peak_rss'])} |")
+                lines.append(
+                    f"| {title} | {label} | {_fmt(st['seconds'])} | "
+                    f"{_fmt(st['rows_per_second'], 0)} | {_fmt(st['x_floor'], 2)} | {_fmt(st.get('cpu_seconds'))} | "
+                    f"{_fmt(st.get('cpu_x_floor'), 2)} | {_mib(st['peak_rss'])} |"
+                )
             elif stage == "gate" and gate is None:
                 lines.append(f"| {title} | gate | not present | | | | | |")
         dbt_elapsed = [r[kind]["dbt"]["elapsed_seconds"] for r in result["runs"] if r[kind].get("dbt")]
         if dbt_elapsed:
-            lines.append(f"| {title} | (dbt's own elapsed, run_results.json) | ({_fmt(statistics.median(dbt_elapsed))}) "
-                         "| | | | | |")
-        lines.append(f"| **{title}** | **total** | **{_fmt(k['seconds'])}** | {_fmt(k['rows_per_second'], 0)} | "
-                     f"**{_fmt(k['x_floor'], 2)}** | {_fmt(k.get('cpu_seconds'))} | {_fmt(k.get('cpu_x_floor'), 2)} | "
-                     f"{_mib(k['peak_rss'])} |")
+            lines.append(
+                f"| {title} | (dbt's own elapsed, run_results.json) | ({_fmt(statistics.median(dbt_elapsed))}) "
+                "| | | | | |"
+            )
+        lines.append(
+            f"| **{title}** | **total** | **{_fmt(k['seconds'])}** | {_fmt(k['rows_per_second'], 0)} | "
+            f"**{_fmt(k['x_floor'], 2)}** | {_fmt(k.get('cpu_seconds'))} | {_fmt(k.get('cpu_x_floor'), 2)} | "
+            f"{_mib(k['peak_rss'])} |"
+        )
     e = s["edit_build"]
-    lines.append(f"| edit-build loop | `dbt build -s {EDIT_MART}` after an edit | {_fmt(e['seconds'])} | | "
-                 f"{_fmt(e['x_floor'], 2)} | {_fmt(e.get('cpu_seconds'))} | | {_mib(e['peak_rss'])} |")
+    lines.append(
+        f"| edit-build loop | `dbt build -s {EDIT_MART}` after an edit | {_fmt(e['seconds'])} | | "
+        f"{_fmt(e['x_floor'], 2)} | {_fmt(e.get('cpu_seconds'))} | | {_mib(e['peak_rss'])} |"
+    )
     lines.append(f"| edit-build loop | same, cold (first parse) | {_fmt(e['cold_seconds'])} | | | | | |")
     for kind, title in (("full_refresh", "full refresh"), ("incremental_refresh", "incremental refresh")):
         parts = result["runs"][0][kind]["stages"].get("startup_and_summary", {}).get("parts")
         if parts:
-            lines += ["", f"Startup and summary of the {title} (repeat 1): "
-                      + ", ".join(f"{k.replace('_', ' ')} {v:.1f} s" for k, v in parts.items()) + "."]
+            lines += [
+                "",
+                f"Startup and summary of the {title} (repeat 1): "
+                + ", ".join(f"{k.replace('_', ' ')} {v:.1f} s" for k, v in parts.items())
+                + ".",
+            ]
     lines += ["", "| target | applies to | measured | met |", "|---|---|---|---|"]
     for check in result["targets"].values():
         met = ("yes" if check["met"] else "**no**") if check["applies"] else ("(yes)" if check["met"] else "(no)")
         lines.append(f"| {check['target']} | {check['applies_to_scale']} | {check['measured']} | {met} |")
     dbt = result["runs"][0]["full_refresh"].get("dbt")
     if dbt:
-        lines += ["", f"Slowest dbt nodes of the full refresh (run_results.json, repeat 1; "
-                      f"{dbt['nodes']} nodes, {dbt['elapsed_seconds']} s elapsed; node seconds by type: "
-                      + ", ".join(f"{k} {v}" for k, v in dbt["node_seconds_by_type"].items()) + "):", ""]
+        lines += [
+            "",
+            f"Slowest dbt nodes of the full refresh (run_results.json, repeat 1; "
+            f"{dbt['nodes']} nodes, {dbt['elapsed_seconds']} s elapsed; node seconds by type: "
+            + ", ".join(f"{k} {v}" for k, v in dbt["node_seconds_by_type"].items())
+            + "):",
+            "",
+        ]
         lines += [f"- {n['node']}: {n['seconds']} s" for n in dbt["slowest"][:8]]
     for kind in ("full_refresh", "incremental_refresh"):
         for prof in result["runs"][0][kind].get("profiles", []):
-            ops = "; ".join(f"{o['operator']} {o['seconds']} s ({o['rows']:,} rows{', ' + o['detail'] if o['detail'] else ''})"
-                            for o in prof["top_operators"][:3] if o["rows"] is not None)
+            ops = "; ".join(
+                f"{o['operator']} {o['seconds']} s ({o['rows']:,} rows{', ' + o['detail'] if o['detail'] else ''})"
+                for o in prof["top_operators"][:3]
+                if o["rows"] is not None
+            )
             lines.append(f"- EXPLAIN ANALYZE {kind.replace('_', ' ')} {prof['node']}: {prof['seconds']} s; {ops}")
     return "\n".join(lines) + "\n"
 
 
-def run_bench(scale_name: str, repeat: int = 1, out: Path | None = None, data_dir: Path | None = None,
-              seed: int = 42, memory_limit: str = DEFAULT_MEMORY_LIMIT, work_dir: Path | None = None,
-              progress: Progress | None = None, profile: int = 0) -> dict[str, Any]:
+def run_bench(
+    scale_name: str,
+    repeat: int = 1,
+    out: Path | None = None,
+    data_dir: Path | None = None,
+    seed: int = 42,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    work_dir: Path | None = None,
+    progress: Progress | None = None,
+    profile: int = 0,
+) -> dict[str, Any]:
     say = progress or (lambda message: None)
     scale = SCALES[scale_name]
     work = Path(work_dir or os.environ.get("CXCS_BENCH_DIR") or DEFAULT_WORK_DIR).resolve()
@@ -861,15 +991,34 @@ def run_bench(scale_name: str, repeat: int = 1, out: Path | None = None, data_di
     runs = []
     for i in range(repeat):
         say(f"repeat {i + 1}/{repeat} (load average {os.getloadavg()[0]:.2f})")
-        runs.append(run_once(landing, next_file, cache / "run", memory_limit, sum(rows.values()), next_rows, say,
-                             profile if i == 0 else 0))
+        runs.append(
+            run_once(
+                landing,
+                next_file,
+                cache / "run",
+                memory_limit,
+                sum(rows.values()),
+                next_rows,
+                say,
+                profile if i == 0 else 0,
+            )
+        )
     summary = summarise(runs)
     result = {
-        "params": {"scale": scale.name, "accounts": scale.accounts, "days": scale.days, "seed": seed,
-                   "end_date": END_DATE.isoformat(), "repeat": repeat, "memory_limit": memory_limit},
-        "command": " ".join(["cxcs", "bench", "--scale", scale.name, "--repeat", str(repeat)]
-                            + (["--data-dir", str(data_dir)] if data_dir else [])),
-        "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "params": {
+            "scale": scale.name,
+            "accounts": scale.accounts,
+            "days": scale.days,
+            "seed": seed,
+            "end_date": END_DATE.isoformat(),
+            "repeat": repeat,
+            "memory_limit": memory_limit,
+        },
+        "command": " ".join(
+            ["cxcs", "bench", "--scale", scale.name, "--repeat", str(repeat)]
+            + (["--data-dir", str(data_dir)] if data_dir else [])
+        ),
+        "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": {
             "cpus": os.cpu_count(),
             "memory_gib": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30,
@@ -879,9 +1028,14 @@ def run_bench(scale_name: str, repeat: int = 1, out: Path | None = None, data_di
             "load_after": machine_load(),
         },
         "gate_present": gate_present(),
-        "data": {"landing": str(landing), "rows_total": sum(rows.values()), "rows_by_entity": rows,
-                 "event_rows": rows.get("product_events", 0), "next_day_file": str(next_file),
-                 "next_day_rows": next_rows},
+        "data": {
+            "landing": str(landing),
+            "rows_total": sum(rows.values()),
+            "rows_by_entity": rows,
+            "event_rows": rows.get("product_events", 0),
+            "next_day_file": str(next_file),
+            "next_day_rows": next_rows,
+        },
         "summary": summary,
         "targets": evaluate_targets(scale.name, summary, memory_limit),
         "runs": runs,
@@ -895,20 +1049,37 @@ def run_bench(scale_name: str, repeat: int = 1, out: Path | None = None, data_di
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scale", choices=sorted(SCALES, key=lambda s: SCALES[s].accounts), default="demo",
-                        help="ci 30x30, demo 500x365, medium 2,000x365, large 20,000x365 (accounts x days)")
+    parser.add_argument(
+        "--scale",
+        choices=sorted(SCALES, key=lambda s: SCALES[s].accounts),
+        default="demo",
+        help="ci 30x30, demo 500x365, medium 2,000x365, large 20,000x365 (accounts x days)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="complete runs; medians are reported")
-    parser.add_argument("--out", help="JSON result file (a .md table is written beside it); "
-                                      "default data/bench/results/<scale>-<seed>.json")
-    parser.add_argument("--data-dir", help="use this landing folder (generated with the same scale, seed and "
-                                           f"end date {END_DATE}) instead of the cache")
+    parser.add_argument(
+        "--out",
+        help="JSON result file (a .md table is written beside it); default data/bench/results/<scale>-<seed>.json",
+    )
+    parser.add_argument(
+        "--data-dir",
+        help="use this landing folder (generated with the same scale, seed and "
+        f"end date {END_DATE}) instead of the cache",
+    )
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--memory-limit", default=DEFAULT_MEMORY_LIMIT,
-                        help="DuckDB memory_limit for every stage (CXCS_DUCKDB_MEMORY_LIMIT)")
+    parser.add_argument(
+        "--memory-limit",
+        default=DEFAULT_MEMORY_LIMIT,
+        help="DuckDB memory_limit for every stage (CXCS_DUCKDB_MEMORY_LIMIT)",
+    )
     parser.add_argument("--work-dir", help="cache and scratch folder (default $CXCS_BENCH_DIR or data/bench)")
-    parser.add_argument("--profile", type=int, default=0, metavar="N",
-                        help="after each refresh of the first repeat, profile the N slowest dbt models with DuckDB's "
-                             "EXPLAIN ANALYZE (JSON profiles beside the results; not counted in the timings)")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="after each refresh of the first repeat, profile the N slowest dbt models with DuckDB's "
+        "EXPLAIN ANALYZE (JSON profiles beside the results; not counted in the timings)",
+    )
 
 
 def run_from_args(args: argparse.Namespace) -> int:
@@ -940,6 +1111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.bench")
     add_arguments(parser)
     return run_from_args(parser.parse_args(args))
+
 
 if __name__ == "__main__":
     sys.exit(main())

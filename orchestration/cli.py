@@ -15,7 +15,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 
 from orchestration.config import resolve_settings
@@ -44,7 +44,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 def cmd_gate(args: argparse.Namespace) -> int:
     """Audit the current build file with the GX suites (read-only); no load, dbt or publish."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from orchestration.quality import quality_dir, run_gate, write_report
 
@@ -53,7 +53,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
         print(f"[gate] no build file at {settings.build_path}", file=sys.stderr)
         return EXIT_RUN_FAILED
     started = time.monotonic()
-    run_id = "gate-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    run_id = "gate-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     report = run_gate(
         settings.build_path,
         settings.published_path,
@@ -107,18 +107,24 @@ def build_parser() -> argparse.ArgumentParser:
     demo_data.add_argument("--accounts", type=int, default=500)
     demo_data.add_argument("--days", type=int, default=365)
     demo_data.add_argument("--seed", type=int, default=42)
-    demo_data.add_argument("--end-date", type=_parse_date, default=None,
-                           help="last day, YYYY-MM-DD (default today, UTC)")
+    demo_data.add_argument(
+        "--end-date", type=_parse_date, default=None, help="last day, YYYY-MM-DD (default today, UTC)"
+    )
     demo_data.add_argument("--bad-rows", action="store_true", help="also plant every bad-input case of the contract")
     demo_data.set_defaults(func=cmd_demo_data)
 
     refresh = sub.add_parser("refresh", help="Load new landing files, build, publish (the Dagster refresh job).")
     refresh.add_argument("--landing", help="landing folder (default $CXCS_LANDING_DIR or data/landing)")
     refresh.add_argument("--warehouse", help="warehouse folder (default $CXCS_WAREHOUSE_DIR or data/warehouse)")
-    refresh.add_argument("--full-refresh", action="store_true",
-                         help="rebuild incremental models from scratch (dbt --full-refresh)")
-    refresh.add_argument("--as-of-date", type=_parse_date, default=None,
-                         help="the day the marts report as today, YYYY-MM-DD (dbt var as_of_date; default today)")
+    refresh.add_argument(
+        "--full-refresh", action="store_true", help="rebuild incremental models from scratch (dbt --full-refresh)"
+    )
+    refresh.add_argument(
+        "--as-of-date",
+        type=_parse_date,
+        default=None,
+        help="the day the marts report as today, YYYY-MM-DD (dbt var as_of_date; default today)",
+    )
     refresh.set_defaults(func=cmd_refresh)
 
     gate = sub.add_parser("gate", help="Audit the current build file with the Great Expectations suites (no publish).")
@@ -142,10 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_arguments(engine)
     engine.set_defaults(func=run_from_args)
 
-    from orchestration.bench import add_arguments as add_bench_arguments, run_from_args as run_bench
+    from orchestration.bench import add_arguments as add_bench_arguments
+    from orchestration.bench import run_from_args as run_bench
 
-    bench = sub.add_parser("bench", help="Benchmark full and incremental refresh and the edit-build loop "
-                                         "against a DuckDB-only floor (BENCHMARKS.md).")
+    bench = sub.add_parser(
+        "bench",
+        help="Benchmark full and incremental refresh and the edit-build loop "
+        "against a DuckDB-only floor (BENCHMARKS.md).",
+    )
     add_bench_arguments(bench)
     bench.set_defaults(func=run_bench)
     return parser

@@ -43,14 +43,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CXCS_LANDING_DIR", "data/landing", "landing folder the loaders read (`cxcs refresh --landing`)"),
     Setting("CXCS_WAREHOUSE_DIR", "data/warehouse", "where `cxcs.duckdb` is published (`cxcs refresh --warehouse`)"),
     Setting("CXCS_DUCKDB_PATH", "", "the private build file dbt writes; default `<warehouse>/build/cxcs.duckdb`"),
-    Setting("CXCS_DUCKDB_MEMORY_LIMIT", "", "DuckDB `memory_limit` of the loader's and dbt's connections (e.g. "
-            "`4GB`; default DuckDB's, 80% of RAM); beyond it DuckDB spills to `<build file>.tmp/`"),
+    Setting(
+        "CXCS_DUCKDB_MEMORY_LIMIT",
+        "",
+        "DuckDB `memory_limit` of the loader's and dbt's connections (e.g. "
+        "`4GB`; default DuckDB's, 80% of RAM); beyond it DuckDB spills to `<build file>.tmp/`",
+    ),
     Setting("CXCS_REFRESH_CRON", "0 5 * * *", "the daily schedule (UTC)"),
     Setting("CXCS_EARLIEST_PLAUSIBLE", "2000-01-01", "a timestamp or date before it is quarantined"),
-    Setting("CXCS_MAX_FUTURE_HOURS", "24", "a 'when it happened' timestamp more than this many hours after the "
-            "load time is quarantined"),
-    Setting("CXCS_GATE_MAX_ROW_DROP_SHARE", "0.1", "largest share of a mart's rows a build may lose against the "
-            "previous publication"),
+    Setting(
+        "CXCS_MAX_FUTURE_HOURS",
+        "24",
+        "a 'when it happened' timestamp more than this many hours after the load time is quarantined",
+    ),
+    Setting(
+        "CXCS_GATE_MAX_ROW_DROP_SHARE",
+        "0.1",
+        "largest share of a mart's rows a build may lose against the previous publication",
+    ),
     Setting("CXCS_BENCH_DIR", "data/bench", "the benchmark's cache and scratch folder"),
     Setting("CXCS_TEST_ENGINES", "", "the other engines `tests_py/test_engines.py` runs (postgres, spark)"),
     Setting("CXCS_PG_HOST", "127.0.0.1", "PostgreSQL server"),

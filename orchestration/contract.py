@@ -29,7 +29,9 @@ class Column:
     name: str
     type: str  # one of RAW_TYPES
     required: bool = False
-    allowed: tuple[str, ...] | None = None  # closed vocabulary (lower case); the loader compares the trimmed, lower-cased value
+    allowed: tuple[str, ...] | None = (
+        None  # closed vocabulary (lower case); the loader compares the trimmed, lower-cased value
+    )
     min_value: float | None = None
     max_value: float | None = None
     description: str = ""
@@ -96,8 +98,16 @@ ENTITIES: tuple[Entity, ...] = (
             Column("segment", "text", True, SEGMENTS, description="smb, mid_market or enterprise."),
             Column("industry", "text", description="Industry of the account, free text; optional."),
             Column("region", "text", description="Sales region, e.g. NA, EMEA, APAC, LATAM; optional."),
-            Column("created_at", "timestamp", True, description="When the account was created (UTC).", plausible="past"),
-            Column("updated_at", "timestamp", True, description="When this version of the row was written (UTC); orders versions of one account.", plausible="past"),
+            Column(
+                "created_at", "timestamp", True, description="When the account was created (UTC).", plausible="past"
+            ),
+            Column(
+                "updated_at",
+                "timestamp",
+                True,
+                description="When this version of the row was written (UTC); orders versions of one account.",
+                plausible="past",
+            ),
         ),
     ),
     Entity(
@@ -106,25 +116,63 @@ ENTITIES: tuple[Entity, ...] = (
         key=("subscription_id", "version"),
         period=("valid_from", "valid_to"),
         description=(
-            "One row per version of a subscription: the price and seats that held over "
-            "[valid_from, valid_to)."
+            "One row per version of a subscription: the price and seats that held over [valid_from, valid_to)."
         ),
         columns=(
             Column("subscription_id", "text", True, description="Subscription identifier."),
-            Column("version", "int", True, min_value=1, description="1, 2, ... per subscription; with subscription_id the key."),
+            Column(
+                "version",
+                "int",
+                True,
+                min_value=1,
+                description="1, 2, ... per subscription; with subscription_id the key.",
+            ),
             Column("account_id", "text", True, description="Account that owns the subscription."),
             Column("plan_id", "text", True, description="Plan; joins seeds/plans.csv."),
             Column("is_trial", "boolean", True, description="True for a trial version (no recurring revenue)."),
             Column("billing_interval", "text", True, BILLING_INTERVALS, description="month or year."),
             Column("quantity", "int", True, min_value=0, description="Licensed seats, >= 0."),
-            Column("unit_amount", "decimal", True, min_value=0, description="Price per seat per billing interval, before discount, in major units of currency."),
+            Column(
+                "unit_amount",
+                "decimal",
+                True,
+                min_value=0,
+                description="Price per seat per billing interval, before discount, in major units of currency.",
+            ),
             Column("discount_pct", "decimal", min_value=0, max_value=100, description="Discount 0-100; empty means 0."),
             Column("currency", "text", True, description="ISO-4217 currency code, upper case.", codes="iso4217"),
-            Column("valid_from", "date", True, description="First day the version holds (inclusive).", plausible="future_ok"),
-            Column("valid_to", "date", description="Day the version stops holding (exclusive); empty while still in force.", plausible="future_ok"),
-            Column("contract_end", "date", description="End of the current term (renewal date); optional.", plausible="future_ok"),
-            Column("canceled_at", "timestamp", description="When cancellation was requested (UTC); empty unless canceled.", plausible="past"),
-            Column("updated_at", "timestamp", True, description="When this row was written (UTC); orders deliveries of one version.", plausible="past"),
+            Column(
+                "valid_from",
+                "date",
+                True,
+                description="First day the version holds (inclusive).",
+                plausible="future_ok",
+            ),
+            Column(
+                "valid_to",
+                "date",
+                description="Day the version stops holding (exclusive); empty while still in force.",
+                plausible="future_ok",
+            ),
+            Column(
+                "contract_end",
+                "date",
+                description="End of the current term (renewal date); optional.",
+                plausible="future_ok",
+            ),
+            Column(
+                "canceled_at",
+                "timestamp",
+                description="When cancellation was requested (UTC); empty unless canceled.",
+                plausible="past",
+            ),
+            Column(
+                "updated_at",
+                "timestamp",
+                True,
+                description="When this row was written (UTC); orders deliveries of one version.",
+                plausible="past",
+            ),
         ),
     ),
     Entity(
@@ -142,8 +190,19 @@ ENTITIES: tuple[Entity, ...] = (
             Column("amount_paid", "decimal", True, description="Amount paid so far in major units of currency."),
             Column("issued_at", "timestamp", True, description="When the invoice was issued (UTC).", plausible="past"),
             Column("due_at", "timestamp", True, description="When payment is due (UTC).", plausible="future_ok"),
-            Column("paid_at", "timestamp", description="When it was paid in full (UTC); empty until paid.", plausible="past"),
-            Column("updated_at", "timestamp", True, description="When this row was written (UTC); orders versions of one invoice.", plausible="past"),
+            Column(
+                "paid_at",
+                "timestamp",
+                description="When it was paid in full (UTC); empty until paid.",
+                plausible="past",
+            ),
+            Column(
+                "updated_at",
+                "timestamp",
+                True,
+                description="When this row was written (UTC); orders versions of one invoice.",
+                plausible="past",
+            ),
         ),
     ),
     Entity(
@@ -156,7 +215,13 @@ ENTITIES: tuple[Entity, ...] = (
             Column("invitation_id", "text", True, description="Invitation identifier."),
             Column("survey_id", "text", True, description="Survey the invitation belongs to."),
             Column("survey_type", "text", True, SURVEY_TYPES, description="nps, csat or ces."),
-            Column("touchpoint", "text", True, TOUCHPOINTS, description="Journey touchpoint that triggered the survey (relationship, onboarding, support, billing, product, renewal)."),
+            Column(
+                "touchpoint",
+                "text",
+                True,
+                TOUCHPOINTS,
+                description="Journey touchpoint that triggered the survey (relationship, onboarding, support, billing, product, renewal).",
+            ),
             Column("account_id", "text", True, description="Account of the contact."),
             Column("contact_id", "text", True, description="Person invited (may equal a product user_id)."),
             Column("sent_at", "timestamp", True, description="When the invitation was sent (UTC).", plausible="past"),
@@ -174,12 +239,29 @@ ENTITIES: tuple[Entity, ...] = (
             Column("invitation_id", "text", description="Invitation answered; empty for in-app surveys."),
             Column("survey_id", "text", True, description="Survey answered."),
             Column("survey_type", "text", True, SURVEY_TYPES, description="nps, csat or ces."),
-            Column("touchpoint", "text", True, TOUCHPOINTS, description="Journey touchpoint (relationship, onboarding, support, billing, product, renewal)."),
+            Column(
+                "touchpoint",
+                "text",
+                True,
+                TOUCHPOINTS,
+                description="Journey touchpoint (relationship, onboarding, support, billing, product, renewal).",
+            ),
             Column("account_id", "text", True, description="Account of the respondent."),
             Column("contact_id", "text", True, description="Respondent."),
-            Column("score", "int", True, description="Score inside the scale of its survey_type (the loader quarantines the rest)."),
+            Column(
+                "score",
+                "int",
+                True,
+                description="Score inside the scale of its survey_type (the loader quarantines the rest).",
+            ),
             Column("comment", "text", description="Free-text comment; optional, any Unicode."),
-            Column("responded_at", "timestamp", True, description="When the response was submitted (UTC).", plausible="past"),
+            Column(
+                "responded_at",
+                "timestamp",
+                True,
+                description="When the response was submitted (UTC).",
+                plausible="past",
+            ),
         ),
     ),
     Entity(
@@ -191,7 +273,11 @@ ENTITIES: tuple[Entity, ...] = (
         columns=(
             Column("user_id", "text", True, description="User identifier."),
             Column("account_id", "text", True, description="Account the user belongs to."),
-            Column("email", "text", description="Personal data. Read only by stg_product__users to derive has_email; never copied past staging."),
+            Column(
+                "email",
+                "text",
+                description="Personal data. Read only by stg_product__users to derive has_email; never copied past staging.",
+            ),
             Column("role", "text", allowed=ROLES, description="admin, member or viewer; optional."),
             Column("created_at", "timestamp", True, description="When the user was created (UTC).", plausible="past"),
         ),
@@ -207,10 +293,27 @@ ENTITIES: tuple[Entity, ...] = (
             Column("event_id", "text", True, description="Unique per real event; retries repeat it."),
             Column("account_id", "text", True, description="Account of the user."),
             Column("user_id", "text", True, description="User who did it."),
-            Column("event_name", "text", True, description="e.g. session_started, feature_used, report_exported, teammate_invited, integration_connected."),
-            Column("occurred_at", "timestamp", True, description="When it happened (UTC; an input offset is already applied by the loader).", plausible="past"),
-            Column("received_at", "timestamp", True, description="When the collector received it (UTC).", plausible="past"),
-            Column("properties", "json", description="Free-form JSON object kept as text; properties.feature names the feature used."),
+            Column(
+                "event_name",
+                "text",
+                True,
+                description="e.g. session_started, feature_used, report_exported, teammate_invited, integration_connected.",
+            ),
+            Column(
+                "occurred_at",
+                "timestamp",
+                True,
+                description="When it happened (UTC; an input offset is already applied by the loader).",
+                plausible="past",
+            ),
+            Column(
+                "received_at", "timestamp", True, description="When the collector received it (UTC).", plausible="past"
+            ),
+            Column(
+                "properties",
+                "json",
+                description="Free-form JSON object kept as text; properties.feature names the feature used.",
+            ),
         ),
     ),
 )

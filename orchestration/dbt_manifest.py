@@ -19,8 +19,16 @@ PARSE_ENV = ("DBT_TARGET", "CXCS_DUCKDB_PATH", "CXCS_WAREHOUSE_DIR", "CXCS_DUCKD
 # Every path dbt_project.yml names (model, macro, seed, test, analysis, snapshot paths) and
 # the package files; a folder that does not exist is skipped.
 PARSE_INPUTS = (
-    "dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml",
-    "models", "macros", "seeds", "tests", "analyses", "snapshots",
+    "dbt_project.yml",
+    "profiles.yml",
+    "packages.yml",
+    "dependencies.yml",
+    "models",
+    "macros",
+    "seeds",
+    "tests",
+    "analyses",
+    "snapshots",
 )
 
 
@@ -52,7 +60,8 @@ def prepare_dbt_manifest(env: Mapping[str, str] | None = None) -> bool:
     fingerprint = parse_fingerprint(PROJECT_DIR, env)
     if manifest.exists() and stamp.exists() and stamp.read_text() == f"{fingerprint} {manifest.stat().st_mtime_ns}":
         return False
-    subprocess.run([dbt_executable(), "parse", "--quiet", "--profiles-dir", str(PROJECT_DIR)], cwd=PROJECT_DIR,
-                   env=env, check=True)
+    subprocess.run(
+        [dbt_executable(), "parse", "--quiet", "--profiles-dir", str(PROJECT_DIR)], cwd=PROJECT_DIR, env=env, check=True
+    )
     stamp.write_text(f"{fingerprint} {manifest.stat().st_mtime_ns}")
     return True

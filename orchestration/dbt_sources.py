@@ -81,8 +81,11 @@ def render(source: str, staging_dir: Path = STAGING_DIR) -> str:
 
 def stale(staging_dir: Path = STAGING_DIR) -> list[Path]:
     """Sources files that differ from what ``--write`` writes."""
-    return [sources_path(s, staging_dir) for s in SOURCES
-            if sources_path(s, staging_dir).read_text(encoding="utf-8") != render(s, staging_dir)]
+    return [
+        sources_path(s, staging_dir)
+        for s in SOURCES
+        if sources_path(s, staging_dir).read_text(encoding="utf-8") != render(s, staging_dir)
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -97,8 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     differing = stale()
     for path in differing:
-        print(f"{path.relative_to(PROJECT_DIR)} differs from the raw contract: "
-              "run python -m orchestration.dbt_sources --write", file=sys.stderr)
+        print(
+            f"{path.relative_to(PROJECT_DIR)} differs from the raw contract: "
+            "run python -m orchestration.dbt_sources --write",
+            file=sys.stderr,
+        )
     return 1 if differing else 0
 
 

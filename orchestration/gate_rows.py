@@ -114,7 +114,7 @@ def failing_test_rows(conn: duckdb.DuckDBPyConnection, compiled_sql: str) -> lis
     except duckdb.Error:
         return []
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, values)) for values in cursor.fetchall()]
+    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
 
 def open_build(build_path: Path) -> duckdb.DuckDBPyConnection | None:

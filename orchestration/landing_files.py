@@ -106,7 +106,9 @@ def discover(landing_dir: Path) -> Landing:
             parts = rel.split("/")
             entity: Entity | None = ENTITY_BY_FOLDER.get("/".join(parts[:2])) if len(parts) >= 3 else None
             if any(p.startswith(".") for p in parts):
-                reason = "hidden: a dot-folder (not walked)" if is_dir and not path.is_symlink() else "hidden: a dot-file"
+                reason = (
+                    "hidden: a dot-folder (not walked)" if is_dir and not path.is_symlink() else "hidden: a dot-file"
+                )
             elif entity is None:
                 reason = _misplaced(parts)
             else:
@@ -115,10 +117,15 @@ def discover(landing_dir: Path) -> Landing:
                     landing.files[entity.table].append(path)
                     continue
             info = _lstat(path)
-            landing.ignored.append(Ignored(
-                rel=display(rel), entity=entity.table if entity else NO_ENTITY, reason=reason,
-                size=info.st_size if info else 0, mtime_ns=info.st_mtime_ns if info else 0,
-            ))
+            landing.ignored.append(
+                Ignored(
+                    rel=display(rel),
+                    entity=entity.table if entity else NO_ENTITY,
+                    reason=reason,
+                    size=info.st_size if info else 0,
+                    mtime_ns=info.st_mtime_ns if info else 0,
+                )
+            )
     for files in landing.files.values():
         files.sort()
     landing.ignored.sort(key=lambda i: i.rel)

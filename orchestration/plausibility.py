@@ -55,16 +55,20 @@ def row_rules(entity: Entity, bounds: TimeBounds | None) -> list[tuple[str, str]
             checks.append((f"({condition})", f"'implausible_timestamp: {c.name}'"))
         if c.codes == "iso4217":
             codes = ", ".join(f"'{code}'" for code in sorted(ISO_4217_ACTIVE))
-            checks.append((
-                f"v_{c.name} is not null and upper(v_{c.name}) not in ({codes})",
-                f"'unknown_currency: {c.name}=' || chr(39) || v_{c.name} || chr(39)",
-            ))
+            checks.append(
+                (
+                    f"v_{c.name} is not null and upper(v_{c.name}) not in ({codes})",
+                    f"'unknown_currency: {c.name}=' || chr(39) || v_{c.name} || chr(39)",
+                )
+            )
     if entity.period:
         start, end = entity.period
-        checks.append((
-            f"t_{end} <= t_{start}",
-            f"'invalid_period: {end}=' || t_{end} || ' is not after {start}=' || t_{start}",
-        ))
+        checks.append(
+            (
+                f"t_{end} <= t_{start}",
+                f"'invalid_period: {end}=' || t_{end} || ' is not after {start}=' || t_{start}",
+            )
+        )
     return checks
 
 

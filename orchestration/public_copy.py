@@ -34,7 +34,9 @@ PUBLISHED_SCHEMAS = ("marts", "semantic", "seeds")
 BOOKKEEPING_SCHEMA = "loader"
 # Masks for personal data quoted in a reason text (RE2 syntax, DuckDB's regexp_replace).
 EMAIL_PATTERN = r"""("[^"]*"|[^\s@'",;<>()]+)@[^\s'",;<>()]+"""
-PHONE_PATTERN = r"\+[0-9]{8,15}|(\+[0-9]{1,3}[ .\-]?)?\(?[0-9]{2,4}\)?[ .\-]?[0-9]{2,4}[ .\-][0-9]{3,4}([ .\-]?[0-9]{1,4})?"
+PHONE_PATTERN = (
+    r"\+[0-9]{8,15}|(\+[0-9]{1,3}[ .\-]?)?\(?[0-9]{2,4}\)?[ .\-]?[0-9]{2,4}[ .\-][0-9]{3,4}([ .\-]?[0-9]{1,4})?"
+)
 SOURCE = "build_source"
 
 
@@ -54,13 +56,17 @@ def _masked(column: str) -> str:
 
 # Published bookkeeping: (table, select over the build's raw table).
 BOOKKEEPING = (
-    ("load_manifest",
-     "select batch_id, entity, file_path, sha256, size_bytes, mtime_ns, status, rows_delivered, rows_loaded, "
-     f"rows_quarantined, {_masked('reason')} as reason, started_at, finished_at "
-     f"from {SOURCE}.raw.load_manifest"),
-    ("load_quarantine",
-     "select batch_id, entity, file_path, row_number, line_number, "
-     f"{_masked('reason')} as reason, quarantined_at from {SOURCE}.raw.load_quarantine"),
+    (
+        "load_manifest",
+        "select batch_id, entity, file_path, sha256, size_bytes, mtime_ns, status, rows_delivered, rows_loaded, "
+        f"rows_quarantined, {_masked('reason')} as reason, started_at, finished_at "
+        f"from {SOURCE}.raw.load_manifest",
+    ),
+    (
+        "load_quarantine",
+        "select batch_id, entity, file_path, row_number, line_number, "
+        f"{_masked('reason')} as reason, quarantined_at from {SOURCE}.raw.load_quarantine",
+    ),
 )
 
 
@@ -96,10 +102,12 @@ def write_public_copy(build_path: Path, target: Path) -> None:
         for schema, name, ddl in _source_objects(conn, "tables"):
             # The build's own DDL keeps types, NOT NULL and keys (marts.publication's primary key).
             conn.execute(ddl)
-            conn.execute(f"insert into {_quote(schema)}.{_quote(name)} "
-                         f"select * from {SOURCE}.{_quote(schema)}.{_quote(name)}")
+            conn.execute(
+                f"insert into {_quote(schema)}.{_quote(name)} select * from {SOURCE}.{_quote(schema)}.{_quote(name)}"
+            )
         has_raw = {
-            t for (t,) in conn.execute(
+            t
+            for (t,) in conn.execute(
                 f"select table_name from duckdb_tables() where database_name = '{SOURCE}' and schema_name = 'raw'"
             ).fetchall()
         }

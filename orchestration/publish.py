@@ -31,7 +31,7 @@ import os
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -89,9 +89,11 @@ def snapshot_path(build_path: Path) -> Path:
 def _has_raw(path: Path) -> bool:
     """Whether a published file is a full build copy (published before the public copy existed)."""
     with duckdb.connect(str(path), read_only=True) as conn:
-        return bool(conn.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'load_manifest'"
-        ).fetchone()[0])
+        return bool(
+            conn.execute(
+                "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'load_manifest'"
+            ).fetchone()[0]
+        )
 
 
 def state_path(build_path: Path) -> Path:
@@ -113,7 +115,7 @@ def write_state(build_path: Path, status: str, run_id: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(
-        json.dumps({"status": status, "run_id": run_id, "at": datetime.now(timezone.utc).isoformat()}) + "\n",
+        json.dumps({"status": status, "run_id": run_id, "at": datetime.now(UTC).isoformat()}) + "\n",
         encoding="utf-8",
     )
     os.replace(tmp, path)
@@ -179,9 +181,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(dir_fd)
 
 
-def begin_build(
-    build_path: Path, published_path: Path, run_id: str, say: Callable[[str], None] | None = None
-) -> str:
+def begin_build(build_path: Path, published_path: Path, run_id: str, say: Callable[[str], None] | None = None) -> str:
     """Start a refresh on the build file; returns ``continued``, ``restored``, ``reset`` or ``new``."""
     say = say or (lambda message: None)
     acquire_build_lock(build_path)
@@ -196,20 +196,27 @@ def begin_build(
         snapshot = snapshot_path(build_path)
         # The published file holds no raw data: only a warehouse published before the public
         # copy existed has a full build there to restore from.
-        source = snapshot if snapshot.exists() else (
-            published_path if published_path.exists() and _has_raw(published_path) else None)
+        source = (
+            snapshot
+            if snapshot.exists()
+            else (published_path if published_path.exists() and _has_raw(published_path) else None)
+        )
         if source is not None:
             # The WAL of the discarded build must go first: DuckDB would replay it into the copy.
             _remove_database(build_path)
             _copy_durably(source, build_path)
             outcome = "restored"
-            say(f"the previous run ({previous}) did not publish: its build is discarded, "
-                f"starting again from the last publication {published_path}")
+            say(
+                f"the previous run ({previous}) did not publish: its build is discarded, "
+                f"starting again from the last publication {published_path}"
+            )
         else:
             _remove_database(build_path)
             outcome = "reset"
-            say(f"the previous run ({previous}) did not publish and nothing was published yet: "
-                "starting from an empty build file")
+            say(
+                f"the previous run ({previous}) did not publish and nothing was published yet: "
+                "starting from an empty build file"
+            )
     write_state(build_path, "building", run_id)
     return outcome
 
@@ -240,8 +247,15 @@ def record_publication(
     counts = {m: int(conn.execute(f'select count(*) from marts."{m}"').fetchone()[0]) for m in marts}
     conn.execute(f"delete from {PUBLICATION_TABLE} where run_id = ?", [run_id])
     rows = [
-        (run_id, published_at.replace(tzinfo=None), m, counts[m],
-         c.dbt_tests_passed, c.gx_expectations_passed, c.warnings)
+        (
+            run_id,
+            published_at.replace(tzinfo=None),
+            m,
+            counts[m],
+            c.dbt_tests_passed,
+            c.gx_expectations_passed,
+            c.warnings,
+        )
         for m in marts
         for c in [checks.get(m, MartChecks())]
     ]
@@ -264,7 +278,7 @@ def publish(
         )
     if not build_path.exists():
         raise FileNotFoundError(f"build file {build_path} does not exist: nothing to publish")
-    published_at = datetime.now(timezone.utc)
+    published_at = datetime.now(UTC)
     with duckdb.connect(str(build_path)) as conn:
         conn.execute("begin transaction")
         counts = record_publication(conn, run_id, published_at, checks or {})

@@ -39,24 +39,38 @@ def run_config(settings: Settings, full_refresh: bool = False, as_of_date: date 
     """The ``refresh`` job's run config: the folders as the ``warehouse`` resource's config, what
     this run varies as the dbt step's config (orchestration.defs.dbt.DbtBuildConfig)."""
     return {
-        "resources": {"warehouse": {"config": {
-            "landing_dir": str(settings.landing_dir),
-            "warehouse_dir": str(settings.warehouse_dir),
-            "build_path": str(settings.build_path),
-            "duckdb_memory_limit": settings.duckdb_memory_limit or "",
-        }}},
-        "ops": {"cxcs_dbt_models": {"config": {
-            "full_refresh": full_refresh,
-            "as_of_date": as_of_date.isoformat() if as_of_date else "",
-        }}},
+        "resources": {
+            "warehouse": {
+                "config": {
+                    "landing_dir": str(settings.landing_dir),
+                    "warehouse_dir": str(settings.warehouse_dir),
+                    "build_path": str(settings.build_path),
+                    "duckdb_memory_limit": settings.duckdb_memory_limit or "",
+                }
+            }
+        },
+        "ops": {
+            "cxcs_dbt_models": {
+                "config": {
+                    "full_refresh": full_refresh,
+                    "as_of_date": as_of_date.isoformat() if as_of_date else "",
+                }
+            }
+        },
         # Dagster's console logger would print each failure's whole trace (~100 lines);
         # the trace goes to the run's log file instead.
         "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
     }
 
 
-def run_refresh(landing: Path | None, warehouse: Path | None, instance: object | None = None,
-                on_mark: MarkHook = _no_mark, full_refresh: bool = False, as_of_date: date | None = None) -> int:
+def run_refresh(
+    landing: Path | None,
+    warehouse: Path | None,
+    instance: object | None = None,
+    on_mark: MarkHook = _no_mark,
+    full_refresh: bool = False,
+    as_of_date: date | None = None,
+) -> int:
     """Run the ``refresh`` job; ``instance`` (a DagsterInstance, default ephemeral) keeps its events;
     ``on_mark`` is told when each phase outside the job's steps starts and ends. ``landing`` and
     ``warehouse`` (default: the settings) reach the run as config; nothing is written to os.environ.
@@ -67,8 +81,11 @@ def run_refresh(landing: Path | None, warehouse: Path | None, instance: object |
     if not settings.landing_dir.is_dir():
         # Loading "nothing" from a folder that is not there would publish an empty (or an
         # unchanged) warehouse with exit 0: a wrong path or an unmounted share is an error.
-        print(f"[refresh] FAILED: landing folder {settings.landing_dir} does not exist (or is not a folder); "
-              "nothing was loaded or published.", file=sys.stderr)
+        print(
+            f"[refresh] FAILED: landing folder {settings.landing_dir} does not exist (or is not a folder); "
+            "nothing was loaded or published.",
+            file=sys.stderr,
+        )
         return EXIT_RUN_FAILED
     print(f"[refresh] landing folder: {settings.landing_dir}")
     print(f"[refresh] build file:     {settings.build_path}")
@@ -79,8 +96,10 @@ def run_refresh(landing: Path | None, warehouse: Path | None, instance: object |
         from orchestration.run_log import exception_line, write_failure_log
 
         log = write_failure_log(settings.warehouse_dir, None, [("refresh", _trace())])
-        print(f"[refresh] FAILED before or around the Dagster job: {exception_line()} (full trace: {log})",
-              file=sys.stderr)
+        print(
+            f"[refresh] FAILED before or around the Dagster job: {exception_line()} (full trace: {log})",
+            file=sys.stderr,
+        )
         return EXIT_RUN_FAILED
 
 
@@ -90,18 +109,18 @@ def _trace() -> str:
     return traceback.format_exc()
 
 
-def _run_refresh_job(settings: Settings, started: float, instance: object | None, on_mark: MarkHook,
-                     config: dict[str, object]) -> int:
+def _run_refresh_job(
+    settings: Settings, started: float, instance: object | None, on_mark: MarkHook, config: dict[str, object]
+) -> int:
     import dagster as dg
 
     on_mark("dbt_parse_start")
     prepare_dbt_manifest({**os.environ, **settings.dbt_env()})  # the environment the run's dbt build gets
     on_mark("dbt_parse_end")
     from orchestration.definitions import defs
-    from orchestration.summary import format_load_report, warehouse_summary
-
     from orchestration.quality import prewarm
     from orchestration.run_log import step_failures, write_failure_log
+    from orchestration.summary import format_load_report, warehouse_summary
 
     prewarm()  # the gate's Great Expectations import overlaps the load and dbt steps
     job = defs.resolve_job_def("refresh")
@@ -132,13 +151,17 @@ def _run_refresh_job(settings: Settings, started: float, instance: object | None
         return EXIT_GATE_FAILED
     if not result.success:
         failures = step_failures(result.all_events)
-        log = write_failure_log(settings.warehouse_dir, result.run_id, [(f.step, f.trace) for f in failures],
-                                result.all_events)
+        log = write_failure_log(
+            settings.warehouse_dir, result.run_id, [(f.step, f.trace) for f in failures], result.all_events
+        )
         if failures:
             first = failures[0]
             more = f"; {len(failures) - 1} more failed step(s) in the log" if len(failures) > 1 else ""
-            print(f"[refresh] FAILED in step {first.step}: {first.cause}{more} (after {elapsed:.1f}s; nothing new "
-                  f"published; full trace: {log})", file=sys.stderr)
+            print(
+                f"[refresh] FAILED in step {first.step}: {first.cause}{more} (after {elapsed:.1f}s; nothing new "
+                f"published; full trace: {log})",
+                file=sys.stderr,
+            )
         else:
             print(f"[refresh] FAILED after {elapsed:.1f}s; nothing new published; full log: {log}", file=sys.stderr)
         return EXIT_RUN_FAILED
@@ -150,8 +173,10 @@ def _run_refresh_job(settings: Settings, started: float, instance: object | None
     if scorecard.exists():
         print(f"[refresh] scorecard: {scorecard} (open it in a browser)")
     if report.files_failed:
-        print(f"[refresh] {report.files_failed} landing file(s) failed to load (listed above); exit code 2.",
-              file=sys.stderr)
+        print(
+            f"[refresh] {report.files_failed} landing file(s) failed to load (listed above); exit code 2.",
+            file=sys.stderr,
+        )
         return EXIT_FILES_FAILED
     return EXIT_OK
 
@@ -188,13 +213,17 @@ def failed_blocking_checks(
                 results = evaluation.metadata.get("results")
                 unexpected = {
                     r["expectation"]: r.get("unexpected") or []
-                    for r in (results.value if results is not None else []) if not r.get("success")
+                    for r in (results.value if results is not None else [])
+                    if not r.get("success")
                 }
                 for item in details.value:
                     rows = next((u for label, u in unexpected.items() if item.startswith(label)), [])
                     # Only rows with a natural key add anything to GX's own "e.g." values.
-                    traced = describe_rows(conn, rows) if any(
-                        isinstance(r, dict) and set(r) & set(KEY_TABLES) for r in rows) else []
+                    traced = (
+                        describe_rows(conn, rows)
+                        if any(isinstance(r, dict) and set(r) & set(KEY_TABLES) for r in rows)
+                        else []
+                    )
                     lines.append(f"{name}: {item}" + (f"; rows: {'; '.join(traced)}" if traced else ""))
                 continue
             unique_id = evaluation.metadata.get("unique_id")

@@ -13,7 +13,7 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 LOG_DIR = "logs"
@@ -79,7 +79,7 @@ def write_failure_log(
     warehouse_dir: Path, run_id: str | None, traces: Sequence[tuple[str, str]], events: Sequence[object] = ()
 ) -> Path:
     """Write the traces (and the run's events) to ``<warehouse>/logs/refresh-<run_id>.log``."""
-    stamp = datetime.now(timezone.utc)
+    stamp = datetime.now(UTC)
     run_id = run_id or "norun-" + stamp.strftime("%Y%m%dT%H%M%S")
     path = warehouse_dir / LOG_DIR / f"refresh-{run_id}.log"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,7 +90,8 @@ def write_failure_log(
         lines.append("=== run events")
         for event in events:
             message = getattr(event, "message", None) or ""
-            lines.append(f"{getattr(event, 'event_type_value', '?')} {getattr(event, 'step_key', None) or '-'}: "
-                         f"{message}")
+            lines.append(
+                f"{getattr(event, 'event_type_value', '?')} {getattr(event, 'step_key', None) or '-'}: {message}"
+            )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

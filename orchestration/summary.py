@@ -49,16 +49,39 @@ KEY_NUMBERS: tuple[tuple[str, str], ...] = (
     # From the events rollup (events per user and day, SDK retries already collapsed): the same
     # number as counting stg_product__events, without re-running its dedupe over every raw event
     # (over two minutes at 43 M events on 2 cores, at the end of every refresh).
-    ("product events (distinct)",
-     "select coalesce(sum(events), 0) from intermediate.int_product__activity_daily where rollup_level = 'user'"),
-    ("NPS, latest month", "select nps from marts.cx_nps_monthly where dimension = 'overall' order by month desc limit 1"),
-    ("CSAT %, latest month", "select csat_pct from marts.cx_csat_monthly where dimension = 'overall' order by month desc limit 1"),
-    ("CES mean, latest month", "select ces_mean from marts.cx_ces_monthly where dimension = 'overall' order by month desc limit 1"),
-    ("MRR (USD), latest month", "select ending_mrr from marts.cs_revenue_monthly where segment = 'all' order by month desc limit 1"),
-    ("NRR 12m %, latest month", "select nrr_12m_pct from marts.cs_revenue_monthly where segment = 'all' order by month desc limit 1"),
+    (
+        "product events (distinct)",
+        "select coalesce(sum(events), 0) from intermediate.int_product__activity_daily where rollup_level = 'user'",
+    ),
+    (
+        "NPS, latest month",
+        "select nps from marts.cx_nps_monthly where dimension = 'overall' order by month desc limit 1",
+    ),
+    (
+        "CSAT %, latest month",
+        "select csat_pct from marts.cx_csat_monthly where dimension = 'overall' order by month desc limit 1",
+    ),
+    (
+        "CES mean, latest month",
+        "select ces_mean from marts.cx_ces_monthly where dimension = 'overall' order by month desc limit 1",
+    ),
+    (
+        "MRR (USD), latest month",
+        "select ending_mrr from marts.cs_revenue_monthly where segment = 'all' order by month desc limit 1",
+    ),
+    (
+        "NRR 12m %, latest month",
+        "select nrr_12m_pct from marts.cs_revenue_monthly where segment = 'all' order by month desc limit 1",
+    ),
     ("accounts in red health", "select count(*) from marts.customer_360 where health_band = 'red'"),
-    ("90d churn %, red band", "select 100.0 * sum(churned_90d) / nullif(sum(accounts), 0) from marts.cs_health_backtest where health_band = 'red'"),
-    ("90d churn %, green band", "select 100.0 * sum(churned_90d) / nullif(sum(accounts), 0) from marts.cs_health_backtest where health_band = 'green'"),
+    (
+        "90d churn %, red band",
+        "select 100.0 * sum(churned_90d) / nullif(sum(accounts), 0) from marts.cs_health_backtest where health_band = 'red'",
+    ),
+    (
+        "90d churn %, green band",
+        "select 100.0 * sum(churned_90d) / nullif(sum(accounts), 0) from marts.cs_health_backtest where health_band = 'green'",
+    ),
     ("health AUC, mean of months", "select avg(auc) from marts.cs_health_backtest where health_band = 'all'"),
     ("open playbook alerts", "select sum(open_alerts) from marts.customer_360"),
     ("rows in quarantine", "select count(*) from raw.load_quarantine"),

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 GATE_END_DATE = date(2026, 6, 30)
@@ -54,3 +55,18 @@ def published_demo(tmp_path_factory: pytest.TempPathFactory) -> PublishedDemo:
     assert result.returncode == 2, result.stdout[-4000:] + result.stderr[-4000:]
     assert (warehouse / "cxcs.duckdb").exists()
     return PublishedDemo(landing=landing, warehouse=warehouse, stdout=result.stdout)
+
+
+# The loader tests' fixtures (test_loading*.py): a DuckDB file and an empty landing folder.
+@pytest.fixture
+def conn(tmp_path: Path):
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    return folder

@@ -42,8 +42,12 @@ DBT = str(Path(sys.executable).parent / "dbt")
 END = date(2024, 3, 10)
 VARS = {"as_of_date": END.isoformat()}
 NON_EVENT_TABLES = [
-    "billing_accounts", "billing_subscriptions", "billing_invoices",
-    "survey_invitations", "survey_responses", "product_users",
+    "billing_accounts",
+    "billing_subscriptions",
+    "billing_invoices",
+    "survey_invitations",
+    "survey_responses",
+    "product_users",
 ]
 
 
@@ -52,6 +56,7 @@ def deliver_billing_corrections(landing: Path, as_of: date) -> None:
     first paid subscription version had 3 more seats, back to its start (a re-export of that
     version with a later updated_at), and a new account, with its own copy of a subscription,
     has been paying since the earliest subscription start."""
+
     def rows(entity: str) -> tuple[list[str], list[dict[str, str]]]:
         found: list[dict[str, str]] = []
         header: list[str] = []
@@ -70,30 +75,65 @@ def deliver_billing_corrections(landing: Path, as_of: date) -> None:
 
     stamp = f"{as_of.isoformat()}T23:00:00Z"
     sub_header, subscriptions = rows("subscriptions")
-    paid = sorted((r for r in subscriptions if r["is_trial"] == "false"),
-                  key=lambda r: (r["valid_from"], r["subscription_id"], int(r["version"])))
+    paid = sorted(
+        (r for r in subscriptions if r["is_trial"] == "false"),
+        key=lambda r: (r["valid_from"], r["subscription_id"], int(r["version"])),
+    )
     corrected = {**paid[0], "quantity": str(int(paid[0]["quantity"]) + 3), "updated_at": stamp}
-    late = {**paid[0], "subscription_id": "sub_late", "account_id": "acc_late", "version": "1",
-            "valid_from": min(r["valid_from"] for r in subscriptions), "valid_to": "", "canceled_at": "",
-            "updated_at": stamp}
+    late = {
+        **paid[0],
+        "subscription_id": "sub_late",
+        "account_id": "acc_late",
+        "version": "1",
+        "valid_from": min(r["valid_from"] for r in subscriptions),
+        "valid_to": "",
+        "canceled_at": "",
+        "updated_at": stamp,
+    }
     write("subscriptions", "subscriptions_corrections.csv", sub_header, [corrected, late])
     account_header, accounts = rows("accounts")
-    write("accounts", "accounts_late.csv", account_header,
-          [{**min(accounts, key=lambda r: r["account_id"]), "account_id": "acc_late", "updated_at": stamp}])
+    write(
+        "accounts",
+        "accounts_late.csv",
+        account_header,
+        [{**min(accounts, key=lambda r: r["account_id"]), "account_id": "acc_late", "updated_at": stamp}],
+    )
 
 
 def deliver_late_detractor(landing: Path, account_id: str, day: date) -> None:
     """A late survey export: an NPS answer of 0 (a detractor) from ``account_id`` at noon UTC
     on ``day``, without an invitation."""
-    header = ["response_id", "invitation_id", "survey_id", "survey_type", "touchpoint", "account_id",
-              "contact_id", "score", "comment", "responded_at"]
+    header = [
+        "response_id",
+        "invitation_id",
+        "survey_id",
+        "survey_type",
+        "touchpoint",
+        "account_id",
+        "contact_id",
+        "score",
+        "comment",
+        "responded_at",
+    ]
     folder = landing / "survey" / "responses"
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "responses_late.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        writer.writerow(["resp_late", "", "nps_in_app", "nps", "relationship", account_id,
-                         "contact_late", "0", "", f"{day.isoformat()}T12:00:00Z"])
+        writer.writerow(
+            [
+                "resp_late",
+                "",
+                "nps_in_app",
+                "nps",
+                "relationship",
+                account_id,
+                "contact_late",
+                "0",
+                "",
+                f"{day.isoformat()}T12:00:00Z",
+            ]
+        )
 
 
 def dbt(database: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -104,9 +144,23 @@ def dbt(database: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess[st
         "DBT_LOG_PATH": str(tmp / "logs"),
     }
     result = subprocess.run(
-        [DBT, *args, "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR),
-         "--target", "duckdb", "--vars", json.dumps(VARS)],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=900,
+        [
+            DBT,
+            *args,
+            "--profiles-dir",
+            str(PROJECT_DIR),
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--target",
+            "duckdb",
+            "--vars",
+            json.dumps(VARS),
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     return result
@@ -201,7 +255,9 @@ def test_incremental_equals_full_refresh(incremental_and_full: tuple[Path, Path,
             rows = conn.execute(f"select count(*) from {name}").fetchone()[0]
             only_full = conn.execute(f"select count(*) from (from {name} except all from inc.{name})").fetchone()[0]
             only_inc = conn.execute(f"select count(*) from (from inc.{name} except all from {name})").fetchone()[0]
-            assert (only_full, only_inc) == (0, 0), f"{name}: {only_full} rows only in full, {only_inc} only in incremental of {rows}"
+            assert (only_full, only_inc) == (0, 0), (
+                f"{name}: {only_full} rows only in full, {only_inc} only in incremental of {rows}"
+            )
 
 
 def test_every_event_counted_once(incremental_and_full: tuple[Path, Path, Path]) -> None:
@@ -224,8 +280,9 @@ def test_every_event_counted_once(incremental_and_full: tuple[Path, Path, Path])
     assert user_events == event_events == usage_events == distinct
 
 
-def test_incremental_tests_read_the_rewritten_days(incremental_and_full: tuple[Path, Path, Path],
-                                                  tmp_path: Path) -> None:
+def test_incremental_tests_read_the_rewritten_days(
+    incremental_and_full: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
     """The rollup's grain test reads the days its run rewrote (macros/rebuilt_rows.sql), and
     every row when the model did not run in the same invocation."""
     incremental, _, _ = incremental_and_full
@@ -252,12 +309,32 @@ def test_incremental_tests_read_the_rewritten_days(incremental_and_full: tuple[P
         ).fetchone()[0]
     # No new raw batch since the last run: nothing rewritten, from the day after the last one.
     assert rebuilt_from == last_day + timedelta(days=1)
-    env = {**os.environ, "CXCS_DUCKDB_PATH": str(copy), "DBT_TARGET_PATH": str(tmp_path / "target"),
-           "DBT_LOG_PATH": str(tmp_path / "logs")}
+    env = {
+        **os.environ,
+        "CXCS_DUCKDB_PATH": str(copy),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+    }
     checked = subprocess.run(
-        [DBT, "test", "--select", grain_test, "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR),
-         "--target", "duckdb", "--vars", json.dumps(VARS)],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600,
+        [
+            DBT,
+            "test",
+            "--select",
+            grain_test,
+            "--profiles-dir",
+            str(PROJECT_DIR),
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--target",
+            "duckdb",
+            "--vars",
+            json.dumps(VARS),
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert checked.returncode == 1, checked.stdout[-3000:]
     assert "FAIL 1 unique_combination_of_columns_int_product__activity_daily" in checked.stdout
@@ -278,10 +355,11 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_planted_signals_visible_in_backtest(demo_build: Path) -> None:
     with duckdb.connect(str(demo_build), read_only=True) as conn:
-        rates = dict(conn.execute(
-            "select health_band, 1.0 * sum(churned_90d) / sum(accounts) from marts.cs_health_backtest"
-            " group by 1"
-        ).fetchall())
+        rates = dict(
+            conn.execute(
+                "select health_band, 1.0 * sum(churned_90d) / sum(accounts) from marts.cs_health_backtest group by 1"
+            ).fetchall()
+        )
         mean_auc, months = conn.execute(
             "select avg(auc), count(*) from marts.cs_health_backtest where health_band = 'all'"
         ).fetchone()
@@ -304,7 +382,12 @@ def test_alerts_all_types_and_traceable(demo_build: Path) -> None:
             "select count(*) = count(distinct account_id) from marts.customer_360"
         ).fetchone()[0]
     assert types == {
-        "detractor_outreach", "csat_recovery", "friction_review", "health_drop", "renewal_risk", "billing_issue"
+        "detractor_outreach",
+        "csat_recovery",
+        "friction_review",
+        "health_drop",
+        "renewal_risk",
+        "billing_issue",
     }
     assert one_per_account
 
@@ -323,11 +406,15 @@ def test_changing_a_weight_rescores_without_sql(demo_build: Path, tmp_path: Path
     database.parent.mkdir()
     shutil.copy(demo_build, database)
     with duckdb.connect(str(database)) as conn:
-        before = dict(conn.execute(
-            "select account_id || '|' || date, health_score from marts.cs_account_health_daily"
-        ).fetchall())
-        conn.execute("update seeds.health_score_weights set value = 0 where component = 'sentiment' and parameter = 'weight'")
-        conn.execute("update seeds.health_score_weights set value = 0.6 where component = 'usage' and parameter = 'weight'")
+        before = dict(
+            conn.execute("select account_id || '|' || date, health_score from marts.cs_account_health_daily").fetchall()
+        )
+        conn.execute(
+            "update seeds.health_score_weights set value = 0 where component = 'sentiment' and parameter = 'weight'"
+        )
+        conn.execute(
+            "update seeds.health_score_weights set value = 0.6 where component = 'usage' and parameter = 'weight'"
+        )
     dbt(database, tmp_path, "run", "--select", "int_health__parameters+")
     weights = {"usage": 0.60, "adoption": 0.10, "sentiment": 0.0, "billing": 0.10, "lifecycle": 0.05}
     with duckdb.connect(str(database), read_only=True) as conn:
@@ -339,7 +426,7 @@ def test_changing_a_weight_rescores_without_sql(demo_build: Path, tmp_path: Path
 
     changed = 0
     for key, score, *components in rows:
-        present = [(w, c) for w, c in zip(weights.values(), components) if c is not None]
+        present = [(w, c) for w, c in zip(weights.values(), components, strict=True) if c is not None]
         expected = Decimal(sum(Decimal(str(w)) * c for w, c in present) / sum(Decimal(str(w)) for w, _ in present))
         assert score == expected.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP), key
         changed += score != before[key]

@@ -27,9 +27,24 @@ def ci_bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     work = tmp_path_factory.mktemp("bench")
     out = work / "out" / "ci.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "bench", "--scale", "ci", "--repeat", "1",
-         "--work-dir", str(work), "--out", str(out)],
-        capture_output=True, text=True, timeout=1800, cwd=PROJECT_DIR,
+        [
+            sys.executable,
+            "-m",
+            "orchestration.cli",
+            "bench",
+            "--scale",
+            "ci",
+            "--repeat",
+            "1",
+            "--work-dir",
+            str(work),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        cwd=PROJECT_DIR,
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     assert f"[bench] results: {out}" in proc.stdout
@@ -38,8 +53,15 @@ def ci_bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 
 def test_json_has_every_measurement(ci_bench: tuple[Path, dict]) -> None:
     _, result = ci_bench
-    assert result["params"] == {"scale": "ci", "accounts": 30, "days": 30, "seed": 42, "end_date": "2026-11-30",
-                                "repeat": 1, "memory_limit": "4GB"}
+    assert result["params"] == {
+        "scale": "ci",
+        "accounts": 30,
+        "days": 30,
+        "seed": 42,
+        "end_date": "2026-11-30",
+        "repeat": 1,
+        "memory_limit": "4GB",
+    }
     summary = result["summary"]
     assert summary["floor_seconds"] > 0
     # The floor read every event of the landing set (the generator's manifest counts them).
@@ -51,7 +73,8 @@ def test_json_has_every_measurement(ci_bench: tuple[Path, dict]) -> None:
     assert floor_parts["events"]["rows"] == result["data"]["event_rows"]
     assert floor_parts["other_sources"]["rows"] == result["data"]["rows_total"] - result["data"]["event_rows"]
     expected_stages = {"load", "dbt_build", "publish", "startup_and_summary"} | (
-        {"gate"} if result["gate_present"] else set())
+        {"gate"} if result["gate_present"] else set()
+    )
     for kind in ("full_refresh", "incremental_refresh"):
         stages = summary[kind]["stages"]
         assert expected_stages <= set(stages), stages
@@ -117,13 +140,25 @@ def test_next_day_file_replays_the_last_day_one_day_later(tmp_path: Path) -> Non
     folder = landing / "product" / "events"
     folder.mkdir(parents=True)
     lines = [
-        {"event_id": "evt_00000000000a", "account_id": "acc_000001", "user_id": "usr_0000001",
-         "event_name": "feature_used", "occurred_at": "2026-11-30T23:30:00+02:00",
-         "received_at": "2026-11-30T21:30:04Z", "properties": {"feature": "dashboards"}},
+        {
+            "event_id": "evt_00000000000a",
+            "account_id": "acc_000001",
+            "user_id": "usr_0000001",
+            "event_name": "feature_used",
+            "occurred_at": "2026-11-30T23:30:00+02:00",
+            "received_at": "2026-11-30T21:30:04Z",
+            "properties": {"feature": "dashboards"},
+        },
         # late: occurred two days before it was received
-        {"event_id": "evt_00000000000b", "account_id": "acc_000002", "user_id": "usr_0000002",
-         "event_name": "session_started", "occurred_at": "2026-11-28T10:00:00Z",
-         "received_at": "2026-11-30T08:00:00Z", "properties": {"platform": "web"}},
+        {
+            "event_id": "evt_00000000000b",
+            "account_id": "acc_000002",
+            "user_id": "usr_0000002",
+            "event_name": "session_started",
+            "occurred_at": "2026-11-28T10:00:00Z",
+            "received_at": "2026-11-30T08:00:00Z",
+            "properties": {"platform": "web"},
+        },
     ]
     (folder / "events_2026-11-29.jsonl").write_text("")
     with gzip.open(folder / "events_2026-11-30.jsonl.gz", "wt") as handle:
@@ -133,14 +168,16 @@ def test_next_day_file_replays_the_last_day_one_day_later(tmp_path: Path) -> Non
     with gzip.open(path, "rt") as handle:
         replayed = [json.loads(line) for line in handle]
     assert [r["event_id"] for r in replayed] == ["evt_100000000000a", "evt_100000000000b"]
-    for before, after in zip(lines, replayed):
+    for before, after in zip(lines, replayed, strict=False):
         for column in ("occurred_at", "received_at"):
             shift = datetime.fromisoformat(after[column].replace("Z", "+00:00")) - datetime.fromisoformat(
-                before[column].replace("Z", "+00:00"))
+                before[column].replace("Z", "+00:00")
+            )
             assert shift == timedelta(days=1)
         assert after["properties"] == before["properties"]
         assert {k: after[k] for k in ("account_id", "user_id", "event_name")} == {
-            k: before[k] for k in ("account_id", "user_id", "event_name")}
+            k: before[k] for k in ("account_id", "user_id", "event_name")
+        }
     assert replayed[0]["occurred_at"] == "2026-12-01T23:30:00+02:00"
     assert replayed[1]["received_at"] == "2026-12-01T08:00:00Z"
 
@@ -182,10 +219,27 @@ def test_memory_limit_reaches_loader_and_dbt(tmp_path: Path, monkeypatch: pytest
     env = {**os.environ, "CXCS_DUCKDB_PATH": str(database), "CXCS_DUCKDB_MEMORY_LIMIT": "1GB"}
     dbt = str(Path(sys.executable).with_name("dbt"))
     shown = subprocess.run(
-        [dbt, "show", "--inline", "select current_setting('memory_limit') as memory_limit", "--profiles-dir",
-         str(PROJECT_DIR), "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
-         "--output", "json", "--log-format", "text"],
-        capture_output=True, text=True, cwd=PROJECT_DIR, env=env, timeout=600,
+        [
+            dbt,
+            "show",
+            "--inline",
+            "select current_setting('memory_limit') as memory_limit",
+            "--profiles-dir",
+            str(PROJECT_DIR),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+            "--output",
+            "json",
+            "--log-format",
+            "text",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_DIR,
+        env=env,
+        timeout=600,
     )
     assert shown.returncode == 0, shown.stdout[-3000:] + shown.stderr[-3000:]
     assert '"memory_limit": "953.6 MiB"' in shown.stdout

@@ -106,7 +106,11 @@ def test_make_dev_loads_the_code_location_without_venv_bin_on_path(tmp_path: Pat
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [str(bin_dir / "dagster-webserver"), "-m", LOCATION, "-h", "127.0.0.1", "-p", str(port)],
-            cwd=PROJECT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         entry = _wait_until_loaded(process, port, log)

@@ -58,17 +58,26 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_build import Build, dbt_build
 
 from orchestration.loading import load_landing
-from dbt_build import Build, dbt_build
 
 LANDING = Path(__file__).resolve().parent / "fixtures" / "cs" / "landing"
 AS_OF = "2024-06-30"
 # The models of this issue (the health, onboarding and alert marts in models/marts/cs have their own tests).
 CS_REVENUE_MODELS = {
-    "int_cs__subscription_versions", "int_cs__months", "int_cs__accounts", "int_cs__fx_rates",
-    "int_cs__account_mrr_monthly", "int_cs__account_mrr_retention", "fct_mrr_movements", "cs_revenue_monthly",
-    "cs_cohort_retention", "cs_clv", "cs_clv_segments", "cs_renewals",
+    "int_cs__subscription_versions",
+    "int_cs__months",
+    "int_cs__accounts",
+    "int_cs__fx_rates",
+    "int_cs__account_mrr_monthly",
+    "int_cs__account_mrr_retention",
+    "fct_mrr_movements",
+    "cs_revenue_monthly",
+    "cs_cohort_retention",
+    "cs_clv",
+    "cs_clv_segments",
+    "cs_renewals",
 }
 
 D = Decimal
@@ -120,9 +129,7 @@ def test_every_test_passes(build: Build) -> None:
     # overlapping versions closed by the later one, the six movement cases, the NRR/GRR bases,
     # and every mart's formulas.
     cs_unit = {
-        uid: s
-        for uid, s in statuses.items()
-        if uid.startswith("unit_test.") and uid.split(".")[2] in CS_REVENUE_MODELS
+        uid: s for uid, s in statuses.items() if uid.startswith("unit_test.") and uid.split(".")[2] in CS_REVENUE_MODELS
     }
     assert len(cs_unit) == 19 and set(cs_unit.values()) == {"pass"}, cs_unit
     for singular in (
@@ -202,7 +209,8 @@ def test_fct_mrr_movements(build: Build) -> None:
     flat = "flat"
     expected = (
         _movements(
-            "A1", "smb",
+            "A1",
+            "smb",
             (m(2023, 6), "0", "300", "new"),
             *[(m(2023, k), "300", "300", flat) for k in range(7, 13)],
             # Upgrade on 2024-01-20: the January month end sees 450.
@@ -211,7 +219,8 @@ def test_fct_mrr_movements(build: Build) -> None:
             *[(m(2024, k), "450", "450", flat) for k in range(2, 7)],
         )
         + _movements(
-            "A2", "enterprise",
+            "A2",
+            "enterprise",
             (m(2023, 6), "0", "486", "new"),
             *[(m(2023, k), "486", "486", flat) for k in range(7, 13)],
             *[(m(2024, k), "486", "486", flat) for k in range(1, 6)],
@@ -219,7 +228,8 @@ def test_fct_mrr_movements(build: Build) -> None:
             (m(2024, 6), "486", "583.2", "expansion"),
         )
         + _movements(
-            "A3", "smb",
+            "A3",
+            "smb",
             # July 2023 ends in the trial (0 at both ends): no movement row. New in August.
             (m(2023, 8), "0", "100", "new"),
             *[(m(2023, k), "100", "100", flat) for k in range(9, 13)],
@@ -231,7 +241,8 @@ def test_fct_mrr_movements(build: Build) -> None:
             (m(2024, 6), "120", "120", flat),
         )
         + _movements(
-            "A4", "mid_market",
+            "A4",
+            "mid_market",
             (m(2023, 6), "0", "350", "new"),
             (m(2023, 7), "350", "350", flat),
             (m(2023, 8), "350", "350", flat),
@@ -248,7 +259,8 @@ def test_fct_mrr_movements(build: Build) -> None:
             *[(m(2024, k), "350", "350", flat) for k in range(4, 7)],
         )
         + _movements(
-            "A6", "smb",
+            "A6",
+            "smb",
             (m(2023, 6), "0", "100", "new"),
             *[(m(2023, k), "100", "100", flat) for k in range(7, 10)],
             (m(2023, 10), "100", "50", "contraction"),
@@ -257,7 +269,8 @@ def test_fct_mrr_movements(build: Build) -> None:
             (m(2024, 1), "50", "0", "churn"),
         )
         + _movements(
-            "A7", "unknown",
+            "A7",
+            "unknown",
             (m(2024, 5), "0", "10.583333", "new"),
             (m(2024, 6), "10.583333", "10.583333", flat),
         )
@@ -272,14 +285,35 @@ REVENUE_COLUMNS = (
 )
 
 
-def _revenue(month: date, start: str, new: str, react: str, exp: str, contr: str, churn: str, end: str,
-             accounts: tuple[int, int, int], rates: tuple[str | None, ...]) -> tuple:
+def _revenue(
+    month: date,
+    start: str,
+    new: str,
+    react: str,
+    exp: str,
+    contr: str,
+    churn: str,
+    end: str,
+    accounts: tuple[int, int, int],
+    rates: tuple[str | None, ...],
+) -> tuple:
     def pct(value: str | None) -> Decimal | None:
         return None if value is None else D(value)
 
     # ARR = 12 * MRR.
-    return (month, D(start), D(new), D(react), D(exp), D(contr), D(churn), D(end), 12 * D(end), *accounts,
-            *(pct(r) for r in rates))
+    return (
+        month,
+        D(start),
+        D(new),
+        D(react),
+        D(exp),
+        D(contr),
+        D(churn),
+        D(end),
+        12 * D(end),
+        *accounts,
+        *(pct(r) for r in rates),
+    )
 
 
 NO_RATES = (NULL, NULL, NULL, NULL, NULL, NULL)
@@ -287,9 +321,7 @@ STEADY = ("0.00", "0.00", "100.00", "100.00", NULL, NULL)  # logo, gross, NRR, G
 
 
 def test_cs_revenue_monthly_total(build: Build) -> None:
-    rows = build.query(
-        f"select {REVENUE_COLUMNS} from marts.cs_revenue_monthly where segment = 'all' order by month"
-    )
+    rows = build.query(f"select {REVENUE_COLUMNS} from marts.cs_revenue_monthly where segment = 'all' order by month")
     z = "0"
     assert rows == [
         # New: A1 300 + A2 486 + A4 350 + A6 100 = 1236; 4 accounts; no start, no rate.
@@ -298,18 +330,37 @@ def test_cs_revenue_monthly_total(build: Build) -> None:
         # A3 new at 100 (its trial month July had no MRR).
         _revenue(m(2023, 8), "1236", "100", z, z, z, z, "1336", (4, 5, 0), STEADY),
         # A4 +60; NRR = 1396 / 1336 = 104.49; GRR 100.
-        _revenue(m(2023, 9), "1336", z, z, "60", z, z, "1396", (5, 5, 0), ("0.00", "0.00", "104.49", "100.00", NULL, NULL)),
+        _revenue(
+            m(2023, 9), "1336", z, z, "60", z, z, "1396", (5, 5, 0), ("0.00", "0.00", "104.49", "100.00", NULL, NULL)
+        ),
         # A6 -50: gross MRR churn 50 / 1396 = 3.58; NRR = GRR = 1346 / 1396 = 96.42.
-        _revenue(m(2023, 10), "1396", z, z, z, "-50", z, "1346", (5, 5, 0), ("0.00", "3.58", "96.42", "96.42", NULL, NULL)),
+        _revenue(
+            m(2023, 10), "1396", z, z, z, "-50", z, "1346", (5, 5, 0), ("0.00", "3.58", "96.42", "96.42", NULL, NULL)
+        ),
         _revenue(m(2023, 11), "1346", z, z, z, z, z, "1346", (5, 5, 0), STEADY),
         _revenue(m(2023, 12), "1346", z, z, z, z, z, "1346", (5, 5, 0), STEADY),
         # A1 +150, A6 churns -50: logo 1/5 = 20.00; gross 50 / 1346 = 3.71;
         # NRR 1446 / 1346 = 107.43; GRR (1346 - 50) / 1346 = 96.29.
-        _revenue(m(2024, 1), "1346", z, z, "150", z, "-50", "1446", (5, 4, 1), ("20.00", "3.71", "107.43", "96.29", NULL, NULL)),
+        _revenue(
+            m(2024, 1),
+            "1346",
+            z,
+            z,
+            "150",
+            z,
+            "-50",
+            "1446",
+            (5, 4, 1),
+            ("20.00", "3.71", "107.43", "96.29", NULL, NULL),
+        ),
         # A3 churns -100: logo 1/4 = 25.00; gross 100 / 1446 = 6.92; NRR = GRR = 1346 / 1446 = 93.08.
-        _revenue(m(2024, 2), "1446", z, z, z, z, "-100", "1346", (4, 3, 1), ("25.00", "6.92", "93.08", "93.08", NULL, NULL)),
+        _revenue(
+            m(2024, 2), "1446", z, z, z, z, "-100", "1346", (4, 3, 1), ("25.00", "6.92", "93.08", "93.08", NULL, NULL)
+        ),
         # A4 -60: gross 60 / 1346 = 4.46; NRR = GRR = 1286 / 1346 = 95.54.
-        _revenue(m(2024, 3), "1346", z, z, z, "-60", z, "1286", (3, 3, 0), ("0.00", "4.46", "95.54", "95.54", NULL, NULL)),
+        _revenue(
+            m(2024, 3), "1346", z, z, z, "-60", z, "1286", (3, 3, 0), ("0.00", "4.46", "95.54", "95.54", NULL, NULL)
+        ),
         # A3 reactivates at 120 (not in the NRR base: it had 0 at the end of March).
         _revenue(m(2024, 4), "1286", z, "120", z, z, z, "1406", (3, 4, 0), STEADY),
         _revenue(m(2024, 5), "1406", "10.583333", z, z, z, z, "1416.583333", (4, 5, 0), STEADY),
@@ -317,8 +368,18 @@ def test_cs_revenue_monthly_total(build: Build) -> None:
         # 12 months: base = the accounts paying at the end of June 2023, A1 300 + A2 486 + A4 350
         # + A6 100 = 1236; now A1 450 + A2 583.2 + A4 350 + A6 0 = 1383.2: NRR = 1383.2 / 1236
         # = 111.909 -> 111.91; GRR = (300 + 486 + 350 + 0) / 1236 = 1136 / 1236 = 91.909 -> 91.91.
-        _revenue(m(2024, 6), "1416.583333", z, z, "97.2", z, z, "1513.783333", (5, 5, 0),
-                 ("0.00", "0.00", "106.86", "100.00", "111.91", "91.91")),
+        _revenue(
+            m(2024, 6),
+            "1416.583333",
+            z,
+            z,
+            "97.2",
+            z,
+            z,
+            "1513.783333",
+            (5, 5, 0),
+            ("0.00", "0.00", "106.86", "100.00", "111.91", "91.91"),
+        ),
     ]
 
 
@@ -330,7 +391,11 @@ def test_cs_revenue_monthly_segments(build: Build) -> None:
 
     # One row per month and segment that ever had MRR, plus `all`: 13 months * 5.
     assert build.query("select segment, count(*) from marts.cs_revenue_monthly group by 1 order by 1") == [
-        ("all", 13), ("enterprise", 13), ("mid_market", 13), ("smb", 13), ("unknown", 13),
+        ("all", 13),
+        ("enterprise", 13),
+        ("mid_market", 13),
+        ("smb", 13),
+        ("unknown", 13),
     ]
     z = "0"
     # smb = A1, A3, A6.
@@ -340,20 +405,37 @@ def test_cs_revenue_monthly_segments(build: Build) -> None:
         _revenue(m(2023, 8), "400", "100", z, z, z, z, "500", (2, 3, 0), STEADY),  # A3 new
         _revenue(m(2023, 9), "500", z, z, z, z, z, "500", (3, 3, 0), STEADY),
         # A6 -50: gross 50 / 500 = 10.00; NRR = GRR = 450 / 500 = 90.00.
-        _revenue(m(2023, 10), "500", z, z, z, "-50", z, "450", (3, 3, 0), ("0.00", "10.00", "90.00", "90.00", NULL, NULL)),
+        _revenue(
+            m(2023, 10), "500", z, z, z, "-50", z, "450", (3, 3, 0), ("0.00", "10.00", "90.00", "90.00", NULL, NULL)
+        ),
         _revenue(m(2023, 11), "450", z, z, z, z, z, "450", (3, 3, 0), STEADY),
         _revenue(m(2023, 12), "450", z, z, z, z, z, "450", (3, 3, 0), STEADY),
         # A1 +150, A6 -50 churn: logo 1/3 = 33.33; gross 50 / 450 = 11.11; NRR 550 / 450 =
         # 122.22; GRR (300 + 100 + 0) / 450 = 88.89.
-        _revenue(m(2024, 1), "450", z, z, "150", z, "-50", "550", (3, 2, 1), ("33.33", "11.11", "122.22", "88.89", NULL, NULL)),
+        _revenue(
+            m(2024, 1),
+            "450",
+            z,
+            z,
+            "150",
+            z,
+            "-50",
+            "550",
+            (3, 2, 1),
+            ("33.33", "11.11", "122.22", "88.89", NULL, NULL),
+        ),
         # A3 -100 churn: logo 1/2 = 50.00; gross 100 / 550 = 18.18; NRR = GRR = 450 / 550 = 81.82.
-        _revenue(m(2024, 2), "550", z, z, z, z, "-100", "450", (2, 1, 1), ("50.00", "18.18", "81.82", "81.82", NULL, NULL)),
+        _revenue(
+            m(2024, 2), "550", z, z, z, z, "-100", "450", (2, 1, 1), ("50.00", "18.18", "81.82", "81.82", NULL, NULL)
+        ),
         _revenue(m(2024, 3), "450", z, z, z, z, z, "450", (1, 1, 0), STEADY),
         _revenue(m(2024, 4), "450", z, "120", z, z, z, "570", (1, 2, 0), STEADY),  # A3 back
         _revenue(m(2024, 5), "570", z, z, z, z, z, "570", (2, 2, 0), STEADY),
         # 12 months: base A1 300 + A6 100 = 400; now 450 + 0: NRR 450 / 400 = 112.50,
         # GRR (300 + 0) / 400 = 75.00 (A3 joined after June 2023: not in the base).
-        _revenue(m(2024, 6), "570", z, z, z, z, z, "570", (2, 2, 0), ("0.00", "0.00", "100.00", "100.00", "112.50", "75.00")),
+        _revenue(
+            m(2024, 6), "570", z, z, z, z, z, "570", (2, 2, 0), ("0.00", "0.00", "100.00", "100.00", "112.50", "75.00")
+        ),
     ]
     # mid_market = A4 (smb in the 2023 export; the current segment applies to its whole history).
     assert segment("mid_market") == [
@@ -361,28 +443,51 @@ def test_cs_revenue_monthly_segments(build: Build) -> None:
         _revenue(m(2023, 7), "350", z, z, z, z, z, "350", (1, 1, 0), STEADY),
         _revenue(m(2023, 8), "350", z, z, z, z, z, "350", (1, 1, 0), STEADY),
         # +60: NRR 410 / 350 = 117.14.
-        _revenue(m(2023, 9), "350", z, z, "60", z, z, "410", (1, 1, 0), ("0.00", "0.00", "117.14", "100.00", NULL, NULL)),
-        *[_revenue(m(y, k), "410", z, z, z, z, z, "410", (1, 1, 0), STEADY) for y, k in
-          ((2023, 10), (2023, 11), (2023, 12), (2024, 1), (2024, 2))],
+        _revenue(
+            m(2023, 9), "350", z, z, "60", z, z, "410", (1, 1, 0), ("0.00", "0.00", "117.14", "100.00", NULL, NULL)
+        ),
+        *[
+            _revenue(m(y, k), "410", z, z, z, z, z, "410", (1, 1, 0), STEADY)
+            for y, k in ((2023, 10), (2023, 11), (2023, 12), (2024, 1), (2024, 2))
+        ],
         # -60: gross 60 / 410 = 14.63; NRR = GRR = 350 / 410 = 85.37.
-        _revenue(m(2024, 3), "410", z, z, z, "-60", z, "350", (1, 1, 0), ("0.00", "14.63", "85.37", "85.37", NULL, NULL)),
+        _revenue(
+            m(2024, 3), "410", z, z, z, "-60", z, "350", (1, 1, 0), ("0.00", "14.63", "85.37", "85.37", NULL, NULL)
+        ),
         _revenue(m(2024, 4), "350", z, z, z, z, z, "350", (1, 1, 0), STEADY),
         _revenue(m(2024, 5), "350", z, z, z, z, z, "350", (1, 1, 0), STEADY),
         # 12 months: 350 / 350.
-        _revenue(m(2024, 6), "350", z, z, z, z, z, "350", (1, 1, 0), ("0.00", "0.00", "100.00", "100.00", "100.00", "100.00")),
+        _revenue(
+            m(2024, 6), "350", z, z, z, z, z, "350", (1, 1, 0), ("0.00", "0.00", "100.00", "100.00", "100.00", "100.00")
+        ),
     ]
     # enterprise = A2 (A5's trial never counts).
     assert segment("enterprise") == [
         _revenue(m(2023, 6), z, "486", z, z, z, z, "486", (0, 1, 0), NO_RATES),
-        *[_revenue(m(y, k), "486", z, z, z, z, z, "486", (1, 1, 0), STEADY) for y, k in
-          [(2023, k) for k in range(7, 13)] + [(2024, k) for k in range(1, 6)]],
+        *[
+            _revenue(m(y, k), "486", z, z, z, z, z, "486", (1, 1, 0), STEADY)
+            for y, k in [(2023, k) for k in range(7, 13)] + [(2024, k) for k in range(1, 6)]
+        ],
         # 486 -> 583.2: NRR 583.2 / 486 = 120.00 over 1 and over 12 months; GRR capped at 100.
-        _revenue(m(2024, 6), "486", z, z, "97.2", z, z, "583.2", (1, 1, 0), ("0.00", "0.00", "120.00", "100.00", "120.00", "100.00")),
+        _revenue(
+            m(2024, 6),
+            "486",
+            z,
+            z,
+            "97.2",
+            z,
+            z,
+            "583.2",
+            (1, 1, 0),
+            ("0.00", "0.00", "120.00", "100.00", "120.00", "100.00"),
+        ),
     ]
     # unknown = A7 (billing never delivered the account); zero rows before its first month.
     assert segment("unknown") == [
-        *[_revenue(m(y, k), z, z, z, z, z, z, z, (0, 0, 0), NO_RATES) for y, k in
-          [(2023, k) for k in range(6, 13)] + [(2024, k) for k in range(1, 5)]],
+        *[
+            _revenue(m(y, k), z, z, z, z, z, z, z, (0, 0, 0), NO_RATES)
+            for y, k in [(2023, k) for k in range(6, 13)] + [(2024, k) for k in range(1, 5)]
+        ],
         _revenue(m(2024, 5), z, "10.583333", z, z, z, z, "10.583333", (0, 1, 0), NO_RATES),
         _revenue(m(2024, 6), "10.583333", z, z, z, z, z, "10.583333", (1, 1, 0), STEADY),
     ]
@@ -397,8 +502,9 @@ def test_cs_cohort_retention(build: Build) -> None:
     aug23 = m(2023, 8)
     may24 = m(2024, 5)
 
-    def row(cohort: date, k: int, month: date, size: int, retained: int, logo: str, start: str, mrr: str,
-            revenue: str) -> tuple:
+    def row(
+        cohort: date, k: int, month: date, size: int, retained: int, logo: str, start: str, mrr: str, revenue: str
+    ) -> tuple:
         return (cohort, k, month, size, retained, D(logo), D(start), D(mrr), D(revenue))
 
     months = [m(2023, k) for k in range(6, 13)] + [m(2024, k) for k in range(1, 7)]
@@ -421,13 +527,21 @@ def test_cs_cohort_retention(build: Build) -> None:
     ]
     # August 2023 cohort: A3 alone (its July trial does not count), 100; out in Feb and Mar
     # 2024, back at 120 from April: 120 / 100 = 120.00%.
-    cohort_aug = [(1, "100", "100.00", "100.00")] * 6 + [(0, "0", "0.00", "0.00")] * 2 + [(1, "120", "100.00", "120.00")] * 3
+    cohort_aug = (
+        [(1, "100", "100.00", "100.00")] * 6 + [(0, "0", "0.00", "0.00")] * 2 + [(1, "120", "100.00", "120.00")] * 3
+    )
     # May 2024 cohort: A7, 10.583333, unchanged.
     cohort_may = [(1, "10.583333", "100.00", "100.00")] * 2
     expected = (
         [row(jun23, k, months[k], 4, r, logo, "1236", mrr, rev) for k, (r, mrr, logo, rev) in enumerate(cohort_jun)]
-        + [row(aug23, k, months[k + 2], 1, r, logo, "100", mrr, rev) for k, (r, mrr, logo, rev) in enumerate(cohort_aug)]
-        + [row(may24, k, months[k + 11], 1, r, logo, "10.583333", mrr, rev) for k, (r, mrr, logo, rev) in enumerate(cohort_may)]
+        + [
+            row(aug23, k, months[k + 2], 1, r, logo, "100", mrr, rev)
+            for k, (r, mrr, logo, rev) in enumerate(cohort_aug)
+        ]
+        + [
+            row(may24, k, months[k + 11], 1, r, logo, "10.583333", mrr, rev)
+            for k, (r, mrr, logo, rev) in enumerate(cohort_may)
+        ]
     )
     assert rows == expected
 

@@ -45,9 +45,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_build import DBT, PROJECT_DIR, Build, dbt_build
 
 from orchestration.raw_schema import ensure_raw_schema
-from dbt_build import DBT, PROJECT_DIR, Build, dbt_build
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "cx"
 AS_OF = "2024-06-30"
@@ -112,7 +112,21 @@ def test_fct_survey_responses(build: Build) -> None:
         ("C06", "csat", "onboarding", "A9", 1, None, False, None, False, t(2024, 2, 7, 10), feb, None, None),
         # 2024-03-01T00:30:00+01:00 is 2024-02-29 23:30 UTC: February.
         ("C07", "csat", "support", "A2", 2, None, False, None, True, t(2024, 2, 29, 23, 30), feb, "mid_market", "EMEA"),
-        ("C08", "csat", "support", "A3", 5, None, True, None, False, t(2024, 4, 30, 23, 59, 59), apr, "enterprise", "APAC"),
+        (
+            "C08",
+            "csat",
+            "support",
+            "A3",
+            5,
+            None,
+            True,
+            None,
+            False,
+            t(2024, 4, 30, 23, 59, 59),
+            apr,
+            "enterprise",
+            "APAC",
+        ),
         ("E01", "ces", "support", "A1", 4, None, None, False, True, t(2024, 1, 16, 10), jan, "smb", "NA"),
         ("E02", "ces", "support", "A2", 5, None, None, True, False, t(2024, 1, 17, 10), jan, "mid_market", "EMEA"),
         ("E03", "ces", "onboarding", "A3", 1, None, None, False, True, t(2024, 3, 5, 10), mar, "enterprise", "APAC"),
@@ -121,16 +135,100 @@ def test_fct_survey_responses(build: Build) -> None:
         ("N01", "nps", "relationship", "A1", 10, "promoter", None, None, True, t(2024, 1, 5, 10), jan, "smb", "NA"),
         ("N02", "nps", "relationship", "A1", 9, "promoter", None, None, True, t(2024, 1, 10, 10), jan, "smb", "NA"),
         # Corrected in a later batch: 6 -> 8.
-        ("N03", "nps", "relationship", "A2", 8, "passive", None, None, True, t(2024, 1, 12, 9), jan, "mid_market", "EMEA"),
+        (
+            "N03",
+            "nps",
+            "relationship",
+            "A2",
+            8,
+            "passive",
+            None,
+            None,
+            True,
+            t(2024, 1, 12, 9),
+            jan,
+            "mid_market",
+            "EMEA",
+        ),
         ("N04", "nps", "support", "A2", 7, "passive", None, None, False, t(2024, 1, 15, 14), jan, "mid_market", "EMEA"),
-        ("N05", "nps", "relationship", "A3", 6, "detractor", None, None, True, t(2024, 1, 18, 8), jan, "enterprise", "APAC"),
-        ("N06", "nps", "onboarding", "A3", 0, "detractor", None, None, True, t(2024, 1, 20, 8), jan, "enterprise", "APAC"),
+        (
+            "N05",
+            "nps",
+            "relationship",
+            "A3",
+            6,
+            "detractor",
+            None,
+            None,
+            True,
+            t(2024, 1, 18, 8),
+            jan,
+            "enterprise",
+            "APAC",
+        ),
+        (
+            "N06",
+            "nps",
+            "onboarding",
+            "A3",
+            0,
+            "detractor",
+            None,
+            None,
+            True,
+            t(2024, 1, 20, 8),
+            jan,
+            "enterprise",
+            "APAC",
+        ),
         ("N07", "nps", "product", "A4", 9, "promoter", None, None, False, t(2024, 1, 22, 12), jan, "smb", None),
         ("N08", "nps", "relationship", "A9", 10, "promoter", None, None, True, t(2024, 1, 25, 12), jan, None, None),
         # The last second of January stays in January.
-        ("N09", "nps", "relationship", "A1", 3, "detractor", None, None, True, t(2024, 1, 31, 23, 59, 59), jan, "smb", "NA"),
-        ("N10", "nps", "relationship", "A2", 7, "passive", None, None, True, t(2024, 3, 2, 10), mar, "mid_market", "EMEA"),
-        ("N11", "nps", "relationship", "A3", 8, "passive", None, None, False, t(2024, 3, 15, 10), mar, "enterprise", "APAC"),
+        (
+            "N09",
+            "nps",
+            "relationship",
+            "A1",
+            3,
+            "detractor",
+            None,
+            None,
+            True,
+            t(2024, 1, 31, 23, 59, 59),
+            jan,
+            "smb",
+            "NA",
+        ),
+        (
+            "N10",
+            "nps",
+            "relationship",
+            "A2",
+            7,
+            "passive",
+            None,
+            None,
+            True,
+            t(2024, 3, 2, 10),
+            mar,
+            "mid_market",
+            "EMEA",
+        ),
+        (
+            "N11",
+            "nps",
+            "relationship",
+            "A3",
+            8,
+            "passive",
+            None,
+            None,
+            False,
+            t(2024, 3, 15, 10),
+            mar,
+            "enterprise",
+            "APAC",
+        ),
         # 2024-03-31T23:30:00-02:00 is 2024-04-01 01:30 UTC: April.
         ("N12", "nps", "relationship", "A1", 9, "promoter", None, None, True, t(2024, 4, 1, 1, 30), apr, "smb", "NA"),
     ]
@@ -333,20 +431,115 @@ def test_account_sentiment_daily(build: Build) -> None:
         ("A1", date(2024, 1, 5), 1, 1, 0, 0, D("100.0"), 10, "promoter", 0, 0, None, None, 0, 0, None, None, False),
         # N01 N02 P, N09 D (31 Jan 23:59:59, the latest): 100 * 1 / 3 = 33.3; CSAT C01 5 -> 100.0, 5.00;
         # CES E01 4 -> 4.00, 0.0
-        ("A1", date(2024, 1, 31), 3, 2, 0, 1, D("33.3"), 3, "detractor", 1, 1, D("100.0"), D("5.00"), 1, 0, D("4.00"), D("0.0"), False),
+        (
+            "A1",
+            date(2024, 1, 31),
+            3,
+            2,
+            0,
+            1,
+            D("33.3"),
+            3,
+            "detractor",
+            1,
+            1,
+            D("100.0"),
+            D("5.00"),
+            1,
+            0,
+            D("4.00"),
+            D("0.0"),
+            False,
+        ),
         # 90 days to 1 Apr = from 3 Jan: N01 N02 N09 N12 -> P 3 D 1 = 100 * 2 / 4 = 50.0, latest N12 (9);
         # CSAT C01 5, C04 4 -> 100.0, 4.50; CES E01 4, E05 2 -> 3.00, 0.0
-        ("A1", date(2024, 4, 1), 4, 3, 0, 1, D("50.0"), 9, "promoter", 2, 2, D("100.0"), D("4.50"), 2, 0, D("3.00"), D("0.0"), False),
+        (
+            "A1",
+            date(2024, 4, 1),
+            4,
+            3,
+            0,
+            1,
+            D("50.0"),
+            9,
+            "promoter",
+            2,
+            2,
+            D("100.0"),
+            D("4.50"),
+            2,
+            0,
+            D("3.00"),
+            D("0.0"),
+            False,
+        ),
         # 90 days to 3 Apr = from 5 Jan: N01 still inside -> 50.0
-        ("A1", date(2024, 4, 3), 4, 3, 0, 1, D("50.0"), 9, "promoter", 2, 2, D("100.0"), D("4.50"), 2, 0, D("3.00"), D("0.0"), False),
+        (
+            "A1",
+            date(2024, 4, 3),
+            4,
+            3,
+            0,
+            1,
+            D("50.0"),
+            9,
+            "promoter",
+            2,
+            2,
+            D("100.0"),
+            D("4.50"),
+            2,
+            0,
+            D("3.00"),
+            D("0.0"),
+            False,
+        ),
         # 90 days to 4 Apr = from 6 Jan: N01 out -> N02 P, N09 D, N12 P = 100 * 1 / 3 = 33.3
-        ("A1", date(2024, 4, 4), 3, 2, 0, 1, D("33.3"), 9, "promoter", 2, 2, D("100.0"), D("4.50"), 2, 0, D("3.00"), D("0.0"), False),
+        (
+            "A1",
+            date(2024, 4, 4),
+            3,
+            2,
+            0,
+            1,
+            D("33.3"),
+            9,
+            "promoter",
+            2,
+            2,
+            D("100.0"),
+            D("4.50"),
+            2,
+            0,
+            D("3.00"),
+            D("0.0"),
+            False,
+        ),
         # 90 days to 30 Jun = from 2 Apr: no NPS (N12 on 1 Apr is out) -> null, latest class still promoter;
         # 180 days = from 3 Jan: CSAT C01 5, C04 4 -> 100.0, 4.50; CES E01 4, E05 2 -> 3.00, 0.0
         ("A1", end, 0, 0, 0, 0, None, 9, "promoter", 2, 2, D("100.0"), D("4.50"), 2, 0, D("3.00"), D("0.0"), True),
         # To 2 Mar: N03 8, N04 7, N10 7 -> 3 passives = 0.0, latest N10 (7); CSAT C02 4, C07 2 -> 50.0, 3.00;
         # CES E02 5 -> 5.00, 100.0
-        ("A2", date(2024, 3, 2), 3, 0, 3, 0, D("0.0"), 7, "passive", 2, 1, D("50.0"), D("3.00"), 1, 1, D("5.00"), D("100.0"), False),
+        (
+            "A2",
+            date(2024, 3, 2),
+            3,
+            0,
+            3,
+            0,
+            D("0.0"),
+            7,
+            "passive",
+            2,
+            1,
+            D("50.0"),
+            D("3.00"),
+            1,
+            1,
+            D("5.00"),
+            D("100.0"),
+            False,
+        ),
         ("A2", end, 0, 0, 0, 0, None, 7, "passive", 2, 1, D("50.0"), D("3.00"), 1, 1, D("5.00"), D("100.0"), True),
         # A3: NPS N05 6, N06 0, N11 8 all before 2 Apr -> null, latest N11 (8); CSAT C03 3, C08 5 -> 50.0, 4.00;
         # CES E03 1 -> 1.00, 0.0
@@ -369,8 +562,12 @@ def test_marts_are_tables_with_enforced_types(build: Build) -> None:
     assert tables == {
         name: "BASE TABLE"
         for name in (
-            "fct_survey_responses", "cx_nps_monthly", "cx_csat_monthly", "cx_ces_monthly",
-            "cx_response_rates_monthly", "cx_acquisition_monthly",
+            "fct_survey_responses",
+            "cx_nps_monthly",
+            "cx_csat_monthly",
+            "cx_ces_monthly",
+            "cx_response_rates_monthly",
+            "cx_acquisition_monthly",
         )
     }
     types = dict(
@@ -380,9 +577,15 @@ def test_marts_are_tables_with_enforced_types(build: Build) -> None:
         )
     )
     assert types == {
-        "month": "DATE", "dimension": "VARCHAR", "dimension_value": "VARCHAR", "responses": "BIGINT",
-        "promoters": "BIGINT", "passives": "BIGINT", "detractors": "BIGINT",
-        "nps": "DECIMAL(5,1)", "nps_moe_95": "DECIMAL(5,1)",
+        "month": "DATE",
+        "dimension": "VARCHAR",
+        "dimension_value": "VARCHAR",
+        "responses": "BIGINT",
+        "promoters": "BIGINT",
+        "passives": "BIGINT",
+        "detractors": "BIGINT",
+        "nps": "DECIMAL(5,1)",
+        "nps_moe_95": "DECIMAL(5,1)",
     }
 
 
@@ -398,9 +601,26 @@ def test_nps_margin_of_error_does_not_overflow_on_large_months(tmp_path: Path) -
     )
     env = {**os.environ, "DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path / "logs")}
     result = subprocess.run(
-        [DBT, "show", "--inline", sql, "--target", "lint", "--profiles-dir", str(PROJECT_DIR),
-         "--project-dir", str(PROJECT_DIR), "--output", "json", "--log-format", "json"],
-        capture_output=True, text=True, env=env, timeout=600,
+        [
+            DBT,
+            "show",
+            "--inline",
+            sql,
+            "--target",
+            "lint",
+            "--profiles-dir",
+            str(PROJECT_DIR),
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--output",
+            "json",
+            "--log-format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     previews = [

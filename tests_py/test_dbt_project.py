@@ -182,7 +182,11 @@ def test_schemas_are_named_exactly(build: Build) -> None:
     # Custom schema names used as-is (no `main_staging`): raw from the loader DDL, staging
     # views, seeds in their own schema; intermediate, marts and semantic (the semantic
     # layer's time spine and account dimension) once models live there.
-    assert {"raw", "staging", "seeds"} <= set(by_schema) <= {"raw", "staging", "intermediate", "marts", "semantic", "seeds"}
+    assert (
+        {"raw", "staging", "seeds"}
+        <= set(by_schema)
+        <= {"raw", "staging", "intermediate", "marts", "semantic", "seeds"}
+    )
     assert by_schema["staging"] >= set(STAGING_MODELS)
     assert by_schema["seeds"] == set(SEEDS)
     assert {kind for schema, _, kind in rows if schema == "staging"} == {"VIEW"}
@@ -219,7 +223,9 @@ def test_winning_versions(build: Build) -> None:
         ("S1", 2, "A1", 20, Decimal("10"), "USD", "year"),
         ("S2", 1, "A9", 3, Decimal("0"), "EUR", "month"),  # unknown account kept
     ]
-    assert build.query("select invoice_id, status, currency, paid_at from staging.stg_billing__invoices order by 1") == [
+    assert build.query(
+        "select invoice_id, status, currency, paid_at from staging.stg_billing__invoices order by 1"
+    ) == [
         ("INV1", "paid", "USD", datetime(2024, 2, 20, 10)),
         ("INV2", "void", "EUR", None),
     ]
@@ -229,7 +235,9 @@ def test_winning_versions(build: Build) -> None:
         ("R1", "I1", "nps", 9, 'Great, "really"\nfast'),
         ("R2", None, "csat", 4, None),
     ]
-    assert build.query("select invitation_id, survey_type, touchpoint, _batch_id from staging.stg_survey__invitations order by 1") == [
+    assert build.query(
+        "select invitation_id, survey_type, touchpoint, _batch_id from staging.stg_survey__invitations order by 1"
+    ) == [
         ("I1", "nps", "relationship", 2),
         ("I2", "csat", "support", 1),
     ]
@@ -257,7 +265,8 @@ def test_no_email_column_past_raw(build: Build) -> None:
     # Outside raw only derived boolean flags (has_email) may mention email.
     assert [c for c in columns if not c[2].lower().startswith(("has_", "is_"))] == []
     user_columns = {
-        c for (c,) in build.query(
+        c
+        for (c,) in build.query(
             "select column_name from information_schema.columns"
             " where table_schema = 'staging' and table_name = 'stg_product__users'"
         )
@@ -272,7 +281,7 @@ def test_no_email_column_past_raw(build: Build) -> None:
     leaks = [
         (schema, table, column)
         for schema, table, column in text_columns
-        if build.query(f'select count(*) from {schema}.{table} where "{column}" like \'%@example.com%\'')[0][0]
+        if build.query(f"select count(*) from {schema}.{table} where \"{column}\" like '%@example.com%'")[0][0]
     ]
     assert leaks == []
 
@@ -318,7 +327,7 @@ def layer_violations(manifest: dict) -> list[str]:
         return Path(node["original_file_path"]).parts[1]
 
     found = []
-    for uid, node in models.items():
+    for node in models.values():
         own = layer(node)
         if node["config"]["materialized"] != "ephemeral" and node["config"]["schema"] != own:
             found.append(f"{node['name']}: folder {own}, schema {node['config']['schema']}")
@@ -332,11 +341,17 @@ def test_dbt_graph_flows_one_way(tmp_path: Path) -> None:
     env = {**os.environ, "DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path / "logs")}
     result = subprocess.run(
         [DBT, "parse", "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR), "--target", "duckdb"],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300,
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:]
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
-    layers = {Path(n["original_file_path"]).parts[1] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    layers = {
+        Path(n["original_file_path"]).parts[1] for n in manifest["nodes"].values() if n["resource_type"] == "model"
+    }
     assert layers == set(LAYERS)
     assert layer_violations(manifest) == []
     # The check itself: an intermediate model reading a mart is reported.

@@ -54,9 +54,7 @@ def _manifest(out: Path) -> dict:
 
 
 def _good_files(out: Path, table: str) -> list[Path]:
-    return sorted(
-        out / f["path"] for f in _manifest(out)["files"] if f["entity"] == table and not f["cases"]
-    )
+    return sorted(out / f["path"] for f in _manifest(out)["files"] if f["entity"] == table and not f["cases"])
 
 
 def _conn() -> duckdb.DuckDBPyConnection:
@@ -90,9 +88,7 @@ def _read_events(conn: duckdb.DuckDBPyConnection, out: Path) -> None:
         f"format = 'newline_delimited', columns = {columns}, filename = true)"
     ]
     if parquet:
-        parts.append(
-            f"select * from read_parquet([{', '.join(repr(str(p)) for p in parquet)}], filename = true)"
-        )
+        parts.append(f"select * from read_parquet([{', '.join(repr(str(p)) for p in parquet)}], filename = true)")
     conn.execute("create or replace table ev as " + " union all by name ".join(parts))
 
 
@@ -203,7 +199,12 @@ def test_csv_rows_satisfy_contract(year: Path, table: str) -> None:
             bad = conn.execute(f"select {col} from t where {present} and ({checks[c.type]}) limit 5").fetchall()
             assert bad == [], (col, bad)
         if c.min_value is not None and c.type in ("int", "decimal"):
-            assert conn.execute(f"select count(*) from t where {present} and cast({col} as double) < {c.min_value}").fetchone()[0] == 0
+            assert (
+                conn.execute(
+                    f"select count(*) from t where {present} and cast({col} as double) < {c.min_value}"
+                ).fetchone()[0]
+                == 0
+            )
     if table == "survey_responses":
         for kind, (lo, hi) in SCORE_SCALES.items():
             lo_seen, hi_seen, n = conn.execute(
@@ -243,7 +244,9 @@ def test_csv_keys_unique_within_each_file(year: Path) -> None:
         entity = ENTITY_BY_TABLE[table]
         _read_csv(conn, year, table, "t")
         key = ", ".join(entity.key)
-        dups = conn.execute(f"select filename, {key}, count(*) from t group by all having count(*) > 1 limit 3").fetchall()
+        dups = conn.execute(
+            f"select filename, {key}, count(*) from t group by all having count(*) > 1 limit 3"
+        ).fetchall()
         assert dups == [], (table, dups)
 
 
@@ -263,12 +266,20 @@ def test_events_satisfy_contract(year: Path) -> None:
         """
     ).fetchone()
     assert total > 10_000 and bad_ts == 0 and missing == 0 and not_object == 0
-    used = {r[0] for r in conn.execute("select distinct (properties->>'feature') from ev where event_name = 'feature_used'").fetchall()}
+    used = {
+        r[0]
+        for r in conn.execute(
+            "select distinct (properties->>'feature') from ev where event_name = 'feature_used'"
+        ).fetchall()
+    }
     assert used == features
     # occurred_at never after received_at; file named after the received day (duplicates: +1 day)
-    assert conn.execute(
-        "select count(*) from ev where cast(occurred_at as timestamptz) > cast(received_at as timestamptz)"
-    ).fetchone()[0] == 0
+    assert (
+        conn.execute(
+            "select count(*) from ev where cast(occurred_at as timestamptz) > cast(received_at as timestamptz)"
+        ).fetchone()[0]
+        == 0
+    )
     off = conn.execute(
         """
         select count(*) from ev
@@ -315,10 +326,13 @@ def test_duplicate_and_late_shares(year: Path) -> None:
     ).fetchone()
     assert same_file > 0 and other_file > 0
     # duplicates carry the same content
-    assert conn.execute(
-        """select count(*) from (select event_id from ev group by 1
+    assert (
+        conn.execute(
+            """select count(*) from (select event_id from ev group by 1
            having count(distinct (account_id, user_id, event_name, occurred_at, received_at, json(properties)::varchar)) > 1)"""
-    ).fetchone()[0] == 0
+        ).fetchone()[0]
+        == 0
+    )
     manifest_dups = sum(f["bad_rows"] for f in _manifest(year)["files"] if f["entity"] == "product_events")
     assert manifest_dups == same_file
 
@@ -354,20 +368,29 @@ def test_subscription_versions_contiguous(year: Path) -> None:
     assert accounts == 150 and trials > 0
     assert 0.08 < canceled / paid_accounts < 0.4
     # canceled versions end (valid_to) and carry the cancellation request time
-    assert conn.execute(
-        "select count(*) from subs where canceled_at is not null and (valid_to is null or contract_end <> valid_to)"
-    ).fetchone()[0] == 0
-    assert conn.execute("select count(*) from subs where is_trial = 'true' and billing_interval <> 'month'").fetchone()[0] == 0
+    assert (
+        conn.execute(
+            "select count(*) from subs where canceled_at is not null and (valid_to is null or contract_end <> valid_to)"
+        ).fetchone()[0]
+        == 0
+    )
+    assert (
+        conn.execute("select count(*) from subs where is_trial = 'true' and billing_interval <> 'month'").fetchone()[0]
+        == 0
+    )
     # annual ~25% of paid subscriptions, seat changes exist
     annual = conn.execute(
         "select avg((billing_interval = 'year')::int) from subs where is_trial = 'false' and version = '1' or (is_trial = 'false' and version = '2')"
     ).fetchone()[0]
     assert 0.1 < annual < 0.45
-    assert conn.execute(
-        """select count(*) from subs a join subs b on a.subscription_id = b.subscription_id
+    assert (
+        conn.execute(
+            """select count(*) from subs a join subs b on a.subscription_id = b.subscription_id
            and cast(b.version as int) = cast(a.version as int) + 1
            where a.is_trial = 'false' and cast(b.quantity as int) > cast(a.quantity as int)"""
-    ).fetchone()[0] > 0
+        ).fetchone()[0]
+        > 0
+    )
 
 
 def test_corrections_redeliver_with_later_updated_at(year: Path) -> None:
@@ -561,7 +584,9 @@ def test_bad_rows_plants_every_case(bad: Path, small: Path) -> None:
             header = pq.read_schema(p).names
         elif p.suffix == ".jsonl":
             # every key of any line (an extra field need not be on the first line)
-            header = list(dict.fromkeys(k for line in p.read_text(encoding="utf-8").splitlines() for k in json.loads(line)))
+            header = list(
+                dict.fromkeys(k for line in p.read_text(encoding="utf-8").splitlines() for k in json.loads(line))
+            )
         else:
             header = next(csv.reader(p.read_text(encoding="utf-8").splitlines()))
         assert header != entity.column_names
@@ -572,7 +597,8 @@ def test_bad_rows_plants_every_case(bad: Path, small: Path) -> None:
     for p in by_case("score_out_of_scale"):
         rows = list(csv.DictReader(p.open(encoding="utf-8", newline="")))
         assert any(
-            not (SCORE_SCALES[r["survey_type"]][0] <= int(r["score"]) <= SCORE_SCALES[r["survey_type"]][1]) for r in rows
+            not (SCORE_SCALES[r["survey_type"]][0] <= int(r["score"]) <= SCORE_SCALES[r["survey_type"]][1])
+            for r in rows
         )
     for p in by_case("malformed_json"):
         lines = p.read_text(encoding="utf-8").splitlines()

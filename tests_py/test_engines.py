@@ -65,7 +65,13 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DBT = str(Path(sys.executable).parent / "dbt")
 END_DATE = date(2025, 3, 31)
 DBT_VARS = {"as_of_date": END_DATE.isoformat()}
-FIRST_DELIVERY = ("billing_accounts", "billing_subscriptions", "billing_invoices", "survey_invitations", "survey_responses")
+FIRST_DELIVERY = (
+    "billing_accounts",
+    "billing_subscriptions",
+    "billing_invoices",
+    "survey_invitations",
+    "survey_responses",
+)
 FLOAT_RELATIVE_TOLERANCE = 1e-9
 # Published decimals computed through floating point: (mart, column) -> largest difference.
 FLOAT_DERIVED: dict[tuple[str, str], Decimal] = {("cx_nps_monthly", "nps_moe_95"): Decimal("0.1")}
@@ -96,14 +102,25 @@ class DbtBuild:
 
 def run_dbt_build(target: str, env: dict[str, str], tmp: Path) -> DbtBuild:
     target_path = tmp / f"target_{target}"
-    env = {**dbt_environment(target, env), "DBT_TARGET_PATH": str(target_path), "DBT_LOG_PATH": str(tmp / f"logs_{target}")}
+    env = {
+        **dbt_environment(target, env),
+        "DBT_TARGET_PATH": str(target_path),
+        "DBT_LOG_PATH": str(tmp / f"logs_{target}"),
+    }
     cwd = Path(env["CXCS_SPARK_DIR"]) if target == "spark" else PROJECT_DIR
     cwd.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
         [
-            DBT, "build", "--target", target,
-            "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR),
-            "--vars", json.dumps(DBT_VARS),
+            DBT,
+            "build",
+            "--target",
+            target,
+            "--profiles-dir",
+            str(PROJECT_DIR),
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--vars",
+            json.dumps(DBT_VARS),
         ],
         cwd=cwd,
         env=env,
@@ -263,15 +280,17 @@ def differences(expected: Result, actual: Result, mart: str = "") -> list[str]:
         return [f"columns {expected.columns} != {actual.columns}"]
     if len(expected.rows) != len(actual.rows):
         return [f"{len(expected.rows)} rows != {len(actual.rows)} rows"]
-    tolerances = {column: FLOAT_DERIVED[(mart, column)] for column in expected.columns if (mart, column) in FLOAT_DERIVED}
+    tolerances = {
+        column: FLOAT_DERIVED[(mart, column)] for column in expected.columns if (mart, column) in FLOAT_DERIVED
+    }
     exact = [i for i, column in enumerate(expected.columns) if column not in tolerances]
 
     def order(result: Result) -> list[tuple[Any, ...]]:
         return sorted(result.rows, key=lambda row: tuple((row[i] is not None, str(row[i])) for i in exact))
 
     found = []
-    for want, got in zip(order(expected), order(actual)):
-        for column, a, b in zip(expected.columns, want, got):
+    for want, got in zip(order(expected), order(actual), strict=False):
+        for column, a, b in zip(expected.columns, want, got, strict=True):
             if isinstance(a, float) and isinstance(b, float):
                 same = math.isclose(a, b, rel_tol=FLOAT_RELATIVE_TOLERANCE)
             elif column in tolerances and isinstance(a, Decimal) and isinstance(b, Decimal):
@@ -295,7 +314,10 @@ def test_copies_move_exactly_the_missing_batches(engine: EngineRun, build_files:
     assert third.batches == []
     # The second delivery brought product files only: no billing or survey row moves again.
     assert {table for table, rows in second.rows.items() if rows} <= {
-        "product_users", "product_events", "load_quarantine", "load_manifest"
+        "product_users",
+        "product_events",
+        "load_quarantine",
+        "load_manifest",
     }
     assert second.rows["product_events"] > 0
     assert not any(third.rows.values())

@@ -59,9 +59,23 @@ def dbt(database: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess[st
         "DBT_LOG_PATH": str(tmp / "logs"),
     }
     result = subprocess.run(
-        [DBT, *args, "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR),
-         "--target", "duckdb", "--vars", json.dumps(VARS)],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600,
+        [
+            DBT,
+            *args,
+            "--profiles-dir",
+            str(PROJECT_DIR),
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--target",
+            "duckdb",
+            "--vars",
+            json.dumps(VARS),
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     return result
@@ -74,11 +88,19 @@ def write_events(path: Path, account_id: str, user_id: str, prefix: str, day: da
     with path.open("w", encoding="utf-8") as handle:
         for i in range(count):
             occurred = datetime(day.year, day.month, day.day, 10, i)
-            handle.write(json.dumps({
-                "event_id": f"{prefix}_{i:03d}", "account_id": account_id, "user_id": user_id,
-                "event_name": "session_started", "occurred_at": occurred.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "received_at": f"{END.isoformat()}T12:00:00Z",
-            }) + "\n")
+            handle.write(
+                json.dumps(
+                    {
+                        "event_id": f"{prefix}_{i:03d}",
+                        "account_id": account_id,
+                        "user_id": user_id,
+                        "event_name": "session_started",
+                        "occurred_at": occurred.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "received_at": f"{END.isoformat()}T12:00:00Z",
+                    }
+                )
+                + "\n"
+            )
 
 
 def insert_skewed_batch(database: Path, account_id: str, user_id: str) -> None:
@@ -175,4 +197,6 @@ def test_incremental_equals_full_refresh(builds: dict[str, object]) -> None:
             only_full = conn.execute(f"select count(*) from (from {name} except all from inc.{name})").fetchone()[0]
             only_inc = conn.execute(f"select count(*) from (from inc.{name} except all from {name})").fetchone()[0]
             assert rows > 0, name
-            assert (only_full, only_inc) == (0, 0), f"{name}: {only_full} rows only in full, {only_inc} only in incremental of {rows}"
+            assert (only_full, only_inc) == (0, 0), (
+                f"{name}: {only_full} rows only in full, {only_inc} only in incremental of {rows}"
+            )

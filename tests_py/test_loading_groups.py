@@ -19,14 +19,21 @@ from orchestration.contract import ENTITIES
 from orchestration.loading import LoadSummary, Pending, load_landing, loop
 
 MANIFEST_COLUMNS = "file_path, status, rows_delivered, rows_loaded, rows_quarantined, reason, sha256"
-EVENT_COLUMNS = ("event_id, account_id, user_id, event_name, occurred_at, received_at, properties, "
-                 "_row_number, file_path")
+EVENT_COLUMNS = (
+    "event_id, account_id, user_id, event_name, occurred_at, received_at, properties, _row_number, file_path"
+)
 
 
 def event(i: int, **changes: object) -> str:
-    doc = {"event_id": f"E{i}", "account_id": "A1", "user_id": f"U{i % 3}", "event_name": "feature_used",
-           "occurred_at": f"2026-03-01T10:{i % 60:02d}:00+01:00", "received_at": f"2026-03-01T09:{i % 60:02d}:05Z",
-           "properties": {"feature": "dashboards"}}
+    doc = {
+        "event_id": f"E{i}",
+        "account_id": "A1",
+        "user_id": f"U{i % 3}",
+        "event_name": "feature_used",
+        "occurred_at": f"2026-03-01T10:{i % 60:02d}:00+01:00",
+        "received_at": f"2026-03-01T09:{i % 60:02d}:05Z",
+        "properties": {"feature": "dashboards"},
+    }
     doc.update(changes)
     return json.dumps(doc)
 
@@ -36,8 +43,20 @@ def landing_files(folder: Path) -> None:
     events.mkdir(parents=True)
     # a.jsonl: blank lines, malformed JSON, an array, a bad timestamp, a missing id, a
     # non-object properties, an in-file duplicate (the later line is kept) and good rows.
-    a = [event(1), "", event(2), '{"event_id": "E3", "account_id": ', "[1, 2]", event(4, occurred_at="yesterday"),
-         event(5, event_id=None), event(6, properties="feature=x"), "   ", event(7), event(1, user_id="U9"), event(8)]
+    a = [
+        event(1),
+        "",
+        event(2),
+        '{"event_id": "E3", "account_id": ',
+        "[1, 2]",
+        event(4, occurred_at="yesterday"),
+        event(5, event_id=None),
+        event(6, properties="feature=x"),
+        "   ",
+        event(7),
+        event(1, user_id="U9"),
+        event(8),
+    ]
     (events / "a.jsonl").write_text("\n".join(a) + "\n")
     # b.jsonl.gz: good rows, one duplicated twice, and an event already delivered in a.jsonl
     # (a duplicate across files is kept in raw; staging collapses it).
@@ -57,10 +76,12 @@ def snapshot(database: Path) -> dict[str, list[tuple]]:
             "manifest": conn.execute(f"select {MANIFEST_COLUMNS} from raw.load_manifest order by file_path").fetchall(),
             "quarantine": conn.execute(
                 "select file_path, row_number, line_number, raw_content, reason from raw.load_quarantine "
-                "order by file_path, row_number").fetchall(),
+                "order by file_path, row_number"
+            ).fetchall(),
             "events": conn.execute(
                 f"select {EVENT_COLUMNS} from raw.product_events join raw.load_manifest on batch_id = _batch_id "
-                "order by file_path, _row_number").fetchall(),
+                "order by file_path, _row_number"
+            ).fetchall(),
         }
 
 
@@ -72,12 +93,14 @@ def load(landing: Path, database: Path) -> LoadSummary:
 def test_group_loads_exactly_like_one_file_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     landing = tmp_path / "landing"
     landing_files(landing)
-    pending = [Pending(p, p.name, "", p.stat().st_size, 0)
-               for p in sorted((landing / "product" / "events").iterdir())]
+    pending = [Pending(p, p.name, "", p.stat().st_size, 0) for p in sorted((landing / "product" / "events").iterdir())]
     events = next(e for e in ENTITIES if e.table == "product_events")
     # Grouping: a, b, c in one group; the empty file alone; e and f in the next group.
     assert [[f.path.name for f in g] for g in loop._groups(events, pending)] == [
-        ["a.jsonl", "b.jsonl.gz", "c.jsonl"], ["d_empty.jsonl"], ["e.jsonl", "f.jsonl"]]
+        ["a.jsonl", "b.jsonl.gz", "c.jsonl"],
+        ["d_empty.jsonl"],
+        ["e.jsonl", "f.jsonl"],
+    ]
 
     used: list[tuple[int, bool]] = []
     group_loader = loop.load_jsonl_group
@@ -102,12 +125,19 @@ def test_group_loads_exactly_like_one_file_at_a_time(tmp_path: Path, monkeypatch
     manifest = {row[0]: row[1:6] for row in got["manifest"]}
     assert manifest["product/events/a.jsonl"] == ("loaded", 10, 4, 6, "2 blank line(s) skipped")
     assert [(q[1], q[4].split(":")[0]) for q in got["quarantine"] if q[0] == "product/events/a.jsonl"] == [
-        (1, "duplicate_key_in_file"), (4, "invalid_json"), (5, "invalid_json"), (6, "invalid_timestamp"),
-        (7, "missing_required"), (8, "invalid_json_object")]
+        (1, "duplicate_key_in_file"),
+        (4, "invalid_json"),
+        (5, "invalid_json"),
+        (6, "invalid_timestamp"),
+        (7, "missing_required"),
+        (8, "invalid_json_object"),
+    ]
     # b: E10 three times, the last (line 5) kept; E2 across files is kept.
     assert manifest["product/events/b.jsonl.gz"] == ("loaded", 6, 4, 2, None)
     assert [q[4] for q in got["quarantine"] if q[0] == "product/events/b.jsonl.gz"] == [
-        "duplicate_key_in_file: kept row 5", "duplicate_key_in_file: kept row 5"]
+        "duplicate_key_in_file: kept row 5",
+        "duplicate_key_in_file: kept row 5",
+    ]
     assert manifest["product/events/c.jsonl"] == ("loaded", 3, 3, 0, None)
     assert manifest["product/events/d_empty.jsonl"][0] == "failed"
     assert manifest["product/events/f.jsonl"] == ("loaded", 2, 1, 1, None)
@@ -126,7 +156,9 @@ def test_truncated_gzip_in_a_group_fails_alone(tmp_path: Path) -> None:
     summary = load(landing, tmp_path / "w.duckdb")
     got = snapshot(tmp_path / "w.duckdb")
     assert [(m[0], m[1], m[3]) for m in got["manifest"]] == [
-        ("product/events/a.jsonl", "loaded", 1), ("product/events/b.jsonl.gz", "failed", 0),
-        ("product/events/c.jsonl", "loaded", 1)]
+        ("product/events/a.jsonl", "loaded", 1),
+        ("product/events/b.jsonl.gz", "failed", 0),
+        ("product/events/c.jsonl", "loaded", 1),
+    ]
     assert got["manifest"][1][4] == 0 and summary.files_failed_count == 1
     assert [e[0] for e in got["events"]] == ["E1", "E500"]

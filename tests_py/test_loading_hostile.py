@@ -13,18 +13,14 @@ from __future__ import annotations
 import gzip
 import json
 import os
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from test_loading import (  # noqa: F401 - conn and landing are fixtures
-    ACCOUNTS,
+from test_loading import (
     INVOICES,
     RESPONSES,
     SUBSCRIPTIONS,
-    conn,
     counts,
-    landing,
     load,
     manifest,
     put,
@@ -41,8 +37,16 @@ def account(account_id: str, at: str = "2026-11-01T00:00:00Z") -> bytes:
 
 
 def event(event_id: str, occurred_at: str = "2026-11-01T12:00:00Z", received_at: str = "2026-11-01T12:00:05Z") -> str:
-    return json.dumps({"event_id": event_id, "account_id": "A1", "user_id": "U1", "event_name": "session_started",
-                       "occurred_at": occurred_at, "received_at": received_at})
+    return json.dumps(
+        {
+            "event_id": event_id,
+            "account_id": "A1",
+            "user_id": "U1",
+            "event_name": "session_started",
+            "occurred_at": occurred_at,
+            "received_at": received_at,
+        }
+    )
 
 
 def iso(moment: datetime) -> str:
@@ -53,26 +57,42 @@ def iso(moment: datetime) -> str:
 
 
 def test_implausible_timestamps_are_quarantined(conn, landing):
-    now = datetime.now(timezone.utc)
-    put(landing, "product/events/e.jsonl", "\n".join([
-        event("E1"),                                                  # 1 good
-        event("E2", occurred_at="1999-12-31T23:59:59Z"),              # 2 before 2000
-        event("E3", occurred_at=iso(now + timedelta(hours=30))),      # 3 more than a day ahead
-        event("E4", occurred_at=iso(now + timedelta(hours=20))),      # 4 within the skew: loads
-        event("E5", received_at="2027-06-01T12:00:00Z" if now.year < 2027 else "2999-01-01T00:00:00Z"),  # 5 future
-        event("E6", occurred_at="2000-01-01T00:00:00Z"),              # 6 the boundary itself loads
-    ]).encode() + b"\n")
+    now = datetime.now(UTC)
+    put(
+        landing,
+        "product/events/e.jsonl",
+        "\n".join(
+            [
+                event("E1"),  # 1 good
+                event("E2", occurred_at="1999-12-31T23:59:59Z"),  # 2 before 2000
+                event("E3", occurred_at=iso(now + timedelta(hours=30))),  # 3 more than a day ahead
+                event("E4", occurred_at=iso(now + timedelta(hours=20))),  # 4 within the skew: loads
+                event(
+                    "E5", received_at="2027-06-01T12:00:00Z" if now.year < 2027 else "2999-01-01T00:00:00Z"
+                ),  # 5 future
+                event("E6", occurred_at="2000-01-01T00:00:00Z"),  # 6 the boundary itself loads
+            ]
+        ).encode()
+        + b"\n",
+    )
     # Item 11: a response dated 1900-01-01 is quarantined, not loaded.
-    put(landing, "survey/responses/r.csv", RESPONSES + (
-        b"R1,,SV1,nps,support,A1,C1,9,,1900-01-01T00:00:00Z\n"
-        b"R2,,SV1,nps,support,A1,C2,9,,2026-11-01T00:00:00Z\n"
-    ))
+    put(
+        landing,
+        "survey/responses/r.csv",
+        RESPONSES
+        + (b"R1,,SV1,nps,support,A1,C1,9,,1900-01-01T00:00:00Z\nR2,,SV1,nps,support,A1,C2,9,,2026-11-01T00:00:00Z\n"),
+    )
     # due_at and contract_end are legitimately in the future: only the lower bound.
-    put(landing, "billing/invoices/i.csv", INVOICES + (
-        b"INV1,A1,,open,EUR,10,0,2026-11-01T00:00:00Z,2099-01-01T00:00:00Z,,2026-11-01T00:00:00Z\n"
-        b"INV2,A1,,open,EUR,10,0,2026-11-01T00:00:00Z,1970-01-01T00:00:00Z,,2026-11-01T00:00:00Z\n"
-        b"INV3,A1,,paid,EUR,10,10,2099-11-01T00:00:00Z,2099-12-01T00:00:00Z,2099-11-02T00:00:00Z,2026-11-01T00:00:00Z\n"
-    ))
+    put(
+        landing,
+        "billing/invoices/i.csv",
+        INVOICES
+        + (
+            b"INV1,A1,,open,EUR,10,0,2026-11-01T00:00:00Z,2099-01-01T00:00:00Z,,2026-11-01T00:00:00Z\n"
+            b"INV2,A1,,open,EUR,10,0,2026-11-01T00:00:00Z,1970-01-01T00:00:00Z,,2026-11-01T00:00:00Z\n"
+            b"INV3,A1,,paid,EUR,10,10,2099-11-01T00:00:00Z,2099-12-01T00:00:00Z,2099-11-02T00:00:00Z,2026-11-01T00:00:00Z\n"
+        ),
+    )
     load(conn, landing)
 
     assert [(q[0], q[2]) for q in quarantined(conn, "product/events/e.jsonl")] == [
@@ -81,7 +101,9 @@ def test_implausible_timestamps_are_quarantined(conn, landing):
         (5, "implausible_timestamp: received_at"),
     ]
     assert raw(conn, "product_events", "event_id") == [("E1",), ("E4",), ("E6",)]
-    assert [(q[0], q[2]) for q in quarantined(conn, "survey/responses/r.csv")] == [(1, "implausible_timestamp: responded_at")]
+    assert [(q[0], q[2]) for q in quarantined(conn, "survey/responses/r.csv")] == [
+        (1, "implausible_timestamp: responded_at")
+    ]
     assert [(q[0], q[2]) for q in quarantined(conn, "billing/invoices/i.csv")] == [
         (2, "implausible_timestamp: due_at"),
         (3, "implausible_timestamp: issued_at; implausible_timestamp: paid_at"),
@@ -90,16 +112,25 @@ def test_implausible_timestamps_are_quarantined(conn, landing):
 
 
 def test_plausible_range_is_configurable(conn, landing, monkeypatch):
-    put(landing, "billing/accounts/a.csv", H.encode() + b"\n" + account("A1", "2005-06-01T00:00:00Z")
-        + account("A2", "2015-06-01T00:00:00Z"))
+    put(
+        landing,
+        "billing/accounts/a.csv",
+        H.encode() + b"\n" + account("A1", "2005-06-01T00:00:00Z") + account("A2", "2015-06-01T00:00:00Z"),
+    )
     monkeypatch.setenv("CXCS_EARLIEST_PLAUSIBLE", "2010-01-01")
     load(conn, landing)
     assert [(q[0], q[2]) for q in quarantined(conn, "billing/accounts/a.csv")] == [
         (1, "implausible_timestamp: created_at; implausible_timestamp: updated_at"),
     ]
     # As parameters: a zero skew and an earlier bound.
-    put(landing, "billing/accounts/b.csv", H.encode() + b"\n" + account("B1", "2005-06-01T00:00:00Z")
-        + account("B2", iso(datetime.now(timezone.utc) + timedelta(hours=2))))
+    put(
+        landing,
+        "billing/accounts/b.csv",
+        H.encode()
+        + b"\n"
+        + account("B1", "2005-06-01T00:00:00Z")
+        + account("B2", iso(datetime.now(UTC) + timedelta(hours=2))),
+    )
     load(conn, landing, earliest=datetime(2000, 1, 1), max_future=timedelta(0))
     assert [(q[0], q[2]) for q in quarantined(conn, "billing/accounts/b.csv")] == [
         (2, "implausible_timestamp: created_at; implausible_timestamp: updated_at"),
@@ -111,8 +142,15 @@ def test_plausible_range_is_configurable(conn, landing, monkeypatch):
 
 def test_glob_characters_in_csv_names_read_each_file_as_itself(conn, landing):
     names = {
-        "export1.csv": "acc_glob1", "export[1].csv": "acc_glob2", "star*.csv": "acc_star", "starX.csv": "acc_starx",
-        "q?.csv": "acc_q", "qQ.csv": "acc_qq", "{a,b}.csv": "acc_brace", "a.csv": "acc_a", "b.csv": "acc_b",
+        "export1.csv": "acc_glob1",
+        "export[1].csv": "acc_glob2",
+        "star*.csv": "acc_star",
+        "starX.csv": "acc_starx",
+        "q?.csv": "acc_q",
+        "qQ.csv": "acc_qq",
+        "{a,b}.csv": "acc_brace",
+        "a.csv": "acc_a",
+        "b.csv": "acc_b",
         "x]y.csv": "acc_bracket",
     }
     for name, account_id in names.items():
@@ -134,14 +172,24 @@ def test_glob_characters_in_event_file_names(conn, landing):
     put(landing, "product/events/g*.jsonl.gz", gzip.compress((event("G1") + "\n").encode()))
     put(landing, "product/events/gz.jsonl.gz", gzip.compress((event("G2") + "\n").encode()))
     for name, event_id in (("p1.parquet", "P1"), ("p[1].parquet", "P2")):
-        write_parquet(events / "tmp.parquet", f"select '{event_id}' as event_id, 'A1' as account_id, 'U1' as user_id, "
-                      "'x' as event_name, '2026-11-01T00:00:00Z' as occurred_at, '2026-11-01T00:00:01Z' as received_at")
+        write_parquet(
+            events / "tmp.parquet",
+            f"select '{event_id}' as event_id, 'A1' as account_id, 'U1' as user_id, "
+            "'x' as event_name, '2026-11-01T00:00:00Z' as occurred_at, '2026-11-01T00:00:01Z' as received_at",
+        )
         os.replace(events / "tmp.parquet", events / name)
     summary = load(conn, landing)
 
     assert summary.entities["product_events"].files_loaded == 7
-    expected = {"e1.jsonl": "J1", "e[1].jsonl": "J2", "e?.jsonl": "J3", "g*.jsonl.gz": "G1", "gz.jsonl.gz": "G2",
-                "p1.parquet": "P1", "p[1].parquet": "P2"}
+    expected = {
+        "e1.jsonl": "J1",
+        "e[1].jsonl": "J2",
+        "e?.jsonl": "J3",
+        "g*.jsonl.gz": "G1",
+        "gz.jsonl.gz": "G2",
+        "p1.parquet": "P1",
+        "p[1].parquet": "P2",
+    }
     for name, event_id in expected.items():
         batch = manifest(conn, f"product/events/{name}")["batch_id"]
         assert raw(conn, "product_events", "event_id", batch) == [(event_id,)], name
@@ -152,18 +200,30 @@ def test_glob_characters_in_event_file_names(conn, landing):
 
 def test_empty_validity_and_unknown_currency_are_quarantined(conn, landing):
     row = "S{n},{v},A1,P1,false,month,1,10,,{cur},{start},{end},,,2026-11-01T00:00:00Z\n"
-    put(landing, "billing/subscriptions/s.csv", SUBSCRIPTIONS + "".join([
-        row.format(n=1, v=1, cur="USD", start="2026-06-01", end="2026-08-01"),  # 1 good
-        row.format(n=2, v=1, cur="USD", start="2026-06-01", end="2026-05-01"),  # 2 ends before it starts
-        row.format(n=3, v=1, cur="USD", start="2026-06-01", end="2026-06-01"),  # 3 empty: [d, d)
-        row.format(n=4, v=1, cur="XXX", start="2026-06-01", end=""),            # 4 no currency
-        row.format(n=5, v=1, cur="XAU", start="2026-06-01", end=""),            # 5 gold is not billed in
-        row.format(n=6, v=1, cur="eur", start="2026-06-01", end=""),            # 6 a real code, lower case
-    ]).encode())
-    put(landing, "billing/invoices/i.csv", INVOICES + (
-        b"INV1,A1,,open,XTS,10,0,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z,,2026-11-01T00:00:00Z\n"
-        b"INV2,A1,,open,GBP,10,0,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z,,2026-11-01T00:00:00Z\n"
-    ))
+    put(
+        landing,
+        "billing/subscriptions/s.csv",
+        SUBSCRIPTIONS
+        + "".join(
+            [
+                row.format(n=1, v=1, cur="USD", start="2026-06-01", end="2026-08-01"),  # 1 good
+                row.format(n=2, v=1, cur="USD", start="2026-06-01", end="2026-05-01"),  # 2 ends before it starts
+                row.format(n=3, v=1, cur="USD", start="2026-06-01", end="2026-06-01"),  # 3 empty: [d, d)
+                row.format(n=4, v=1, cur="XXX", start="2026-06-01", end=""),  # 4 no currency
+                row.format(n=5, v=1, cur="XAU", start="2026-06-01", end=""),  # 5 gold is not billed in
+                row.format(n=6, v=1, cur="eur", start="2026-06-01", end=""),  # 6 a real code, lower case
+            ]
+        ).encode(),
+    )
+    put(
+        landing,
+        "billing/invoices/i.csv",
+        INVOICES
+        + (
+            b"INV1,A1,,open,XTS,10,0,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z,,2026-11-01T00:00:00Z\n"
+            b"INV2,A1,,open,GBP,10,0,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z,,2026-11-01T00:00:00Z\n"
+        ),
+    )
     load(conn, landing)
 
     assert [(q[0], q[2]) for q in quarantined(conn, "billing/subscriptions/s.csv")] == [
@@ -173,7 +233,9 @@ def test_empty_validity_and_unknown_currency_are_quarantined(conn, landing):
         (5, "unknown_currency: currency='XAU'"),
     ]
     assert raw(conn, "billing_subscriptions", "subscription_id") == [("S1",), ("S6",)]
-    assert [(q[0], q[2]) for q in quarantined(conn, "billing/invoices/i.csv")] == [(1, "unknown_currency: currency='XTS'")]
+    assert [(q[0], q[2]) for q in quarantined(conn, "billing/invoices/i.csv")] == [
+        (1, "unknown_currency: currency='XTS'")
+    ]
 
 
 # --------------------------------------------------------------------------- item 5: ignored files
@@ -191,15 +253,20 @@ def test_every_file_is_loaded_skipped_failed_or_ignored_with_a_reason(conn, land
     expected = [
         ("billing/accounts/.hidden.csv", "hidden: a dot-file"),
         ("billing/accounts/dangling.csv", "not a regular file: dangling symlink"),
-        ("billing/invoice/x.csv", "unknown folder billing/invoice/ (known: billing/accounts/, billing/subscriptions/, "
-                                  "billing/invoices/)"),
+        (
+            "billing/invoice/x.csv",
+            "unknown folder billing/invoice/ (known: billing/accounts/, billing/subscriptions/, billing/invoices/)",
+        ),
         ("billing/x.csv", "outside an entity folder: directly in billing/; expected <source>/<entity>/<file>"),
         ("notes.txt", "outside an entity folder: at the top of the landing folder; expected <source>/<entity>/<file>"),
     ]
     assert first.ignored == expected
-    assert conn.execute(
-        "select file_path, reason from raw.load_manifest where status = 'ignored' order by file_path"
-    ).fetchall() == expected
+    assert (
+        conn.execute(
+            "select file_path, reason from raw.load_manifest where status = 'ignored' order by file_path"
+        ).fetchall()
+        == expected
+    )
     text = first.format()
     assert "ignored 5 file(s)" in text
     assert "  ignored billing/invoice/x.csv: unknown folder billing/invoice/" in text
@@ -215,16 +282,22 @@ def test_every_file_is_loaded_skipped_failed_or_ignored_with_a_reason(conn, land
 
 
 def test_cr_only_line_endings_load(conn, landing):
-    put(landing, "billing/accounts/cr.csv",
+    put(
+        landing,
+        "billing/accounts/cr.csv",
         f"{H}\racc_cr1,C,smb,x,NA,2026-11-01T00:00:00Z,2026-11-01T00:00:00Z\r"
-        "acc_cr2,\"D\rE\",smb,x,NA,2026-11-01T00:00:00Z,2026-11-01T00:00:00Z\r".encode())
+        'acc_cr2,"D\rE",smb,x,NA,2026-11-01T00:00:00Z,2026-11-01T00:00:00Z\r'.encode(),
+    )
     put(landing, "billing/accounts/later.csv", H.encode() + b"\n" + account("acc_later"))
     summary = load(conn, landing)
 
     assert not summary.has_failures
     assert counts(manifest(conn, "billing/accounts/cr.csv")) == ("loaded", 2, 2, 0, None)
     assert raw(conn, "billing_accounts", "account_id, account_name") == [
-        ("acc_cr1", "C"), ("acc_cr2", "D\rE"), ("acc_later", "C")]
+        ("acc_cr1", "C"),
+        ("acc_cr2", "D\rE"),
+        ("acc_later", "C"),
+    ]
 
 
 def test_non_utf8_file_name_loads_under_an_escaped_path(conn, landing):
@@ -246,14 +319,30 @@ def test_non_utf8_file_name_loads_under_an_escaped_path(conn, landing):
 
 def test_header_with_an_empty_or_repeated_unknown_column_loads(conn, landing):
     put(landing, "billing/accounts/trailing.csv", f"{H},\n".encode() + account("A1").rstrip(b"\n") + b",\n")
-    put(landing, "billing/accounts/notes.csv", f"{H},notes,notes\n".encode() + account("A2").rstrip(b"\n") + b",n1,n2\n"
-        + b"A3,C,tiny,x,NA,2026-11-01T00:00:00Z,2026-11-01T00:00:00Z,n3,n4\n")
+    put(
+        landing,
+        "billing/accounts/notes.csv",
+        f"{H},notes,notes\n".encode()
+        + account("A2").rstrip(b"\n")
+        + b",n1,n2\n"
+        + b"A3,C,tiny,x,NA,2026-11-01T00:00:00Z,2026-11-01T00:00:00Z,n3,n4\n",
+    )
     load(conn, landing)
 
     assert counts(manifest(conn, "billing/accounts/trailing.csv")) == (
-        "loaded", 1, 1, 0, "ignored unknown columns: (empty name, column 8)")
+        "loaded",
+        1,
+        1,
+        0,
+        "ignored unknown columns: (empty name, column 8)",
+    )
     assert counts(manifest(conn, "billing/accounts/notes.csv")) == (
-        "loaded", 2, 1, 1, "ignored unknown columns: notes, notes")
+        "loaded",
+        2,
+        1,
+        1,
+        "ignored unknown columns: notes, notes",
+    )
     [(row, _, reason, content)] = quarantined(conn, "billing/accounts/notes.csv")
     assert (row, reason) == (2, "unknown_value: segment='tiny'")
     assert json.loads(content)["notes"] == "n3" and json.loads(content)["notes#9"] == "n4"
@@ -265,7 +354,7 @@ def test_header_with_an_empty_or_repeated_unknown_column_loads(conn, landing):
 BAD_LINES = [
     event("L1").encode(),
     event("L2").replace("session_started", "caf\xe9").encode("latin-1"),  # not UTF-8
-    event("L3").replace("session_started", "a\x1eb").encode(),            # the record separator
+    event("L3").replace("session_started", "a\x1eb").encode(),  # the record separator
     b"",
     event("L5").encode(),
 ]
@@ -315,15 +404,21 @@ def test_files_that_crashed_the_loader_no_longer_stop_the_files_after_them(conn,
     # and nothing after them loaded.  (A database error inside one file: see
     # test_loading.py::test_exception_inside_the_file_transaction_leaves_nothing_of_that_file.)
     folder = landing / "billing" / "accounts"
-    put(landing, "billing/accounts/a_cr.csv", f"{H}\racc_cr1,C,smb,x,NA,2026-11-01T00:00:00Z,2026-11-01T00:00:00Z\r".encode())
+    put(
+        landing,
+        "billing/accounts/a_cr.csv",
+        f"{H}\racc_cr1,C,smb,x,NA,2026-11-01T00:00:00Z,2026-11-01T00:00:00Z\r".encode(),
+    )
     with open(os.path.join(os.fsencode(folder), b"b_caf\xe9.csv"), "wb") as handle:
         handle.write(b"not,a,header\n1,2,3\n")
     put(landing, "billing/accounts/c_good.csv", H.encode() + b"\n" + account("acc_c"))
     summary = load(conn, landing)
 
     assert summary.entities["billing_accounts"].files_failed == [
-        ("billing/accounts/b_caf\\xe9.csv",
-         "missing_required_columns: account_id, account_name, segment, created_at, updated_at"),
+        (
+            "billing/accounts/b_caf\\xe9.csv",
+            "missing_required_columns: account_id, account_name, segment, created_at, updated_at",
+        ),
     ]
     assert raw(conn, "billing_accounts", "account_id") == [("acc_cr1",), ("acc_c",)]
 
@@ -337,6 +432,7 @@ def test_a_failed_file_still_present_is_reported_on_every_run(conn, landing):
         assert summary.entities["billing_accounts"].files_failed == expected
         assert summary.has_failures
         assert "failed billing/accounts/broken.csv: missing_required_columns" in summary.format()
-    assert conn.execute(
-        "select file_path, status from raw.load_manifest order by batch_id"
-    ).fetchall() == [("billing/accounts/broken.csv", "failed"), ("billing/accounts/good.csv", "loaded")]
+    assert conn.execute("select file_path, status from raw.load_manifest order by batch_id").fetchall() == [
+        ("billing/accounts/broken.csv", "failed"),
+        ("billing/accounts/good.csv", "loaded"),
+    ]

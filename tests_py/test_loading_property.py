@@ -40,11 +40,18 @@ from orchestration.landing_files import display
 from orchestration.loading import load_landing
 
 settings.register_profile(
-    "ci", max_examples=60, derandomize=True, deadline=None, print_blob=True,
+    "ci",
+    max_examples=60,
+    derandomize=True,
+    deadline=None,
+    print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile(
-    "long", max_examples=1000, deadline=None, print_blob=True,
+    "long",
+    max_examples=1000,
+    deadline=None,
+    print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 PROFILE = os.environ.get("CXCS_HYPOTHESIS_PROFILE", "ci")
@@ -55,15 +62,41 @@ TOTALS: Counter = Counter()
 # --------------------------------------------------------------------------- generators
 
 name_text = st.text(alphabet=st.sampled_from(list("abcXYZ019_-. *?[]{},'é€")), min_size=1, max_size=8)
-timestamps = st.sampled_from([
-    "2026-11-01T10:00:00Z", "2026-11-01T10:00:00Z", "2026-11-01T10:00:00Z", "2026-11-02T10:00:00Z",
-    "2026-11-01T10:00:00Z", "2026-11-02T10:00:00Z", "2026-11-01T10:00:00Z", "2026-11-01 10:00:00", "2026-11-01T10:00:00+02:00", "1900-01-01T00:00:00Z",
-    "2999-01-01T00:00:00Z", "yesterday", "", "2026-13-45T99:00:00Z", "1999-12-31T23:59:59Z",
-])
-free_text = st.sampled_from([
-    "Acme", "Acme", "Acme", "Acme, Inc.", 'The "Best" Co', "multi\nline", "x" * 50_000, "Caf\u00e9", "\u2603 snow", "  padded  ",
-    "emoji \U0001f600", "tab\tbed",
-])
+timestamps = st.sampled_from(
+    [
+        "2026-11-01T10:00:00Z",
+        "2026-11-01T10:00:00Z",
+        "2026-11-01T10:00:00Z",
+        "2026-11-02T10:00:00Z",
+        "2026-11-01T10:00:00Z",
+        "2026-11-02T10:00:00Z",
+        "2026-11-01T10:00:00Z",
+        "2026-11-01 10:00:00",
+        "2026-11-01T10:00:00+02:00",
+        "1900-01-01T00:00:00Z",
+        "2999-01-01T00:00:00Z",
+        "yesterday",
+        "",
+        "2026-13-45T99:00:00Z",
+        "1999-12-31T23:59:59Z",
+    ]
+)
+free_text = st.sampled_from(
+    [
+        "Acme",
+        "Acme",
+        "Acme",
+        "Acme, Inc.",
+        'The "Best" Co',
+        "multi\nline",
+        "x" * 50_000,
+        "Caf\u00e9",
+        "\u2603 snow",
+        "  padded  ",
+        "emoji \U0001f600",
+        "tab\tbed",
+    ]
+)
 
 
 @st.composite
@@ -74,16 +107,24 @@ def csv_file(draw, index: int) -> tuple[bytes, int]:
     header = H + extra
     records = []
     for j in range(draw(st.integers(0, 6))):
-        fields = [f"A{index}_{j}", draw(free_text).replace("\n", ending), draw(st.sampled_from(["smb", "smb", "smb", "SMB", "tiny", ""])),
-                  "x", "NA", draw(timestamps), draw(timestamps)] + ["n"] * len(extra)
+        fields = [
+            f"A{index}_{j}",
+            draw(free_text).replace("\n", ending),
+            draw(st.sampled_from(["smb", "smb", "smb", "SMB", "tiny", ""])),
+            "x",
+            "NA",
+            draw(timestamps),
+            draw(timestamps),
+        ] + ["n"] * len(extra)
         kind = draw(st.sampled_from(["plain", "plain", "plain", "plain", "short", "long", "latin1"]))
         if kind == "short":
             fields = fields[:-2]
         elif kind == "long":
             fields = fields + ["surplus"]
         line = ",".join('"' + f.replace('"', '""') + '"' if any(c in f for c in ',"\r\n') else f for f in fields)
-        records.append(line.encode("latin-1", "replace") if kind == "latin1" and line.isascii() is False
-                       else line.encode("utf-8"))
+        records.append(
+            line.encode("latin-1", "replace") if kind == "latin1" and line.isascii() is False else line.encode("utf-8")
+        )
     data = (",".join(header) + ending).encode() + b"".join(r + ending.encode() for r in records)
     if draw(st.booleans()):
         data = b"\xef\xbb\xbf" + data
@@ -96,11 +137,33 @@ def jsonl_file(draw, index: int) -> tuple[bytes, int]:
     ending = draw(st.sampled_from([b"\n", b"\r\n"]))
     lines: list[bytes] = []
     for j in range(draw(st.integers(0, 6))):
-        doc = {"event_id": f"E{index}_{j}", "account_id": "A1", "user_id": "U1", "event_name": "session_started",
-               "occurred_at": draw(timestamps), "received_at": "2026-11-01T10:00:05Z",
-               "properties": draw(st.sampled_from([{"feature": "x"}, {"feature": "x"}, {"feature": "x"}, {"a": {"b": [1, {"c": None}]}}, "text", [1], None]))}
+        doc = {
+            "event_id": f"E{index}_{j}",
+            "account_id": "A1",
+            "user_id": "U1",
+            "event_name": "session_started",
+            "occurred_at": draw(timestamps),
+            "received_at": "2026-11-01T10:00:05Z",
+            "properties": draw(
+                st.sampled_from(
+                    [
+                        {"feature": "x"},
+                        {"feature": "x"},
+                        {"feature": "x"},
+                        {"a": {"b": [1, {"c": None}]}},
+                        "text",
+                        [1],
+                        None,
+                    ]
+                )
+            ),
+        }
         line = json.dumps(doc, ensure_ascii=draw(st.booleans())).encode()
-        kind = draw(st.sampled_from(["plain", "plain", "plain", "plain", "plain", "blank", "broken", "array", "latin1", "rs", "big"]))
+        kind = draw(
+            st.sampled_from(
+                ["plain", "plain", "plain", "plain", "plain", "blank", "broken", "array", "latin1", "rs", "big"]
+            )
+        )
         if kind == "blank":
             line = b"   "
         elif kind == "broken":
@@ -159,20 +222,26 @@ def check_landing(spec: list[tuple[str, bytes, bytes, int, bool]]) -> None:
             with open(os.path.join(os.fsencode(landing / folder), name), "wb") as handle:
                 handle.write(data)
         (landing / "billing/accounts").mkdir(parents=True, exist_ok=True)
-        (landing / "billing/accounts/zz_good.csv").write_text(",".join(H) + "\nGOOD,Good,smb,,,2026-11-01T00:00:00Z,2026-11-01T00:00:00Z\n")
+        (landing / "billing/accounts/zz_good.csv").write_text(
+            ",".join(H) + "\nGOOD,Good,smb,,,2026-11-01T00:00:00Z,2026-11-01T00:00:00Z\n"
+        )
         with duckdb.connect(str(Path(tmp) / "w.duckdb")) as conn:
             load_landing(conn, landing)  # no exception may escape
             records = {
-                path: rest for path, *rest in conn.execute(
+                path: rest
+                for path, *rest in conn.execute(
                     "select file_path, entity, batch_id, status, rows_delivered, rows_loaded, rows_quarantined, reason "
-                    "from raw.load_manifest").fetchall()
+                    "from raw.load_manifest"
+                ).fetchall()
             }
             assert conn.execute("select count(*) from raw.load_manifest").fetchone()[0] == len(spec) + 1
             for folder, name, _, rows, _truncated in spec:
                 rel = display(folder + "/" + os.fsdecode(name))
                 entity, batch, status, delivered, loaded, quarantined, reason = records[rel]
                 in_raw = conn.execute(f"select count(*) from raw.{entity} where _batch_id = ?", [batch]).fetchone()[0]
-                in_q = conn.execute("select count(*) from raw.load_quarantine where batch_id = ?", [batch]).fetchone()[0]
+                in_q = conn.execute("select count(*) from raw.load_quarantine where batch_id = ?", [batch]).fetchone()[
+                    0
+                ]
                 TOTALS["files"] += 1
                 TOTALS["rows delivered"] += rows
                 if status == "failed":
@@ -188,7 +257,9 @@ def check_landing(spec: list[tuple[str, bytes, bytes, int, bool]]) -> None:
                 assert (delivered, in_raw, in_q) == (loaded + quarantined, loaded, quarantined), rel
                 TOTALS["rows loaded"] += loaded
                 TOTALS["rows quarantined"] += quarantined
-            assert conn.execute("select count(*) from raw.billing_accounts where account_id = 'GOOD'").fetchone()[0] == 1
+            assert (
+                conn.execute("select count(*) from raw.billing_accounts where account_id = 'GOOD'").fetchone()[0] == 1
+            )
 
 
 @settings(settings.get_profile(PROFILE))

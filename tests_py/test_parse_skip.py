@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.dbt_manifest import parse_fingerprint as _parse_fingerprint, prepare_dbt_manifest
 from orchestration.config import PROJECT_DIR
+from orchestration.dbt_manifest import parse_fingerprint as _parse_fingerprint
+from orchestration.dbt_manifest import prepare_dbt_manifest
 
 
 def _project(tmp_path: Path) -> Path:

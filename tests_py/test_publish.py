@@ -23,14 +23,13 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from collections import defaultdict
 from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import PublishedDemo, run_cxcs
+
 from orchestration.contract import ENTITIES, ENTITY_BY_TABLE
 from orchestration.publish import (
     BuildLocked,
@@ -70,8 +69,10 @@ def test_publish_records_the_publication_and_swaps_atomically(tmp_path: Path) ->
 
     reader = duckdb.connect(str(published), read_only=True)  # a BI tool with the file open
     try:
-        rows = reader.execute("select run_id, mart, row_count, dbt_tests_passed, gx_expectations_passed, warnings "
-                              "from marts.publication order by mart").fetchall()
+        rows = reader.execute(
+            "select run_id, mart, row_count, dbt_tests_passed, gx_expectations_passed, warnings "
+            "from marts.publication order by mart"
+        ).fetchall()
         assert rows == [("r1", "a", 3, 4, 5, 1), ("r1", "b", 2, 0, 0, 0)]
 
         make_marts(build, 5, 2)
@@ -86,7 +87,9 @@ def test_publish_records_the_publication_and_swaps_atomically(tmp_path: Path) ->
     with duckdb.connect(str(published), read_only=True) as conn:
         assert conn.execute("select count(*) from marts.a").fetchone()[0] == 5
         assert conn.execute("select run_id, count(*) from marts.publication group by 1 order by 1").fetchall() == [
-            ("r1", 2), ("r2", 2)]
+            ("r1", 2),
+            ("r2", 2),
+        ]
     assert not list(tmp_path.glob(".*.tmp")) and not list(tmp_path.glob(".publishing-*"))
     with pytest.raises(ValueError, match="must share a file name"):
         publish(build, tmp_path / "other.duckdb")
@@ -125,15 +128,20 @@ def test_begin_build_continues_after_a_publication_else_starts_from_it(tmp_path:
 def test_one_refresh_per_warehouse_at_a_time(tmp_path: Path) -> None:
     build = tmp_path / "wh" / "build" / "cxcs.duckdb"
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import sys, time
             from pathlib import Path
             from orchestration.publish import begin_build
-            begin_build(Path({str(build)!r}), Path({str(build.parent.parent / 'cxcs.duckdb')!r}), "other")
+            begin_build(Path({str(build)!r}), Path({str(build.parent.parent / "cxcs.duckdb")!r}), "other")
             print("locked", flush=True)
             time.sleep(120)
-        """)],
-        stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
@@ -173,9 +181,13 @@ def add_responses(landing: Path, tag: str, count: int = 3) -> list[str]:
 
 
 def marts_in(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    return [t for (t,) in conn.execute(
-        "select table_name from information_schema.tables where table_schema = 'marts' "
-        "and table_name <> 'publication' order by 1").fetchall()]
+    return [
+        t
+        for (t,) in conn.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' "
+            "and table_name <> 'publication' order by 1"
+        ).fetchall()
+    ]
 
 
 READER = textwrap.dedent('''
@@ -229,8 +241,12 @@ def test_readers_see_one_publication_while_three_refreshes_run(published_demo: P
     assert seen["error_count"] == 0, seen["errors"]
     assert seen["mismatches"] == [], seen["mismatches"]
     with duckdb.connect(str(published), read_only=True) as conn:
-        runs = [r for (r,) in conn.execute(
-            "select run_id from marts.publication group by 1 order by min(published_at)").fetchall()]
+        runs = [
+            r
+            for (r,) in conn.execute(
+                "select run_id from marts.publication group by 1 order by min(published_at)"
+            ).fetchall()
+        ]
         responses_after = conn.execute("select count(*) from marts.fct_survey_responses").fetchone()[0]
     assert len(runs) == 4  # the fixture's publication and three more
     assert responses_after == responses_before + 9  # three new responses per refresh
@@ -246,9 +262,20 @@ def test_sigkill_in_the_middle_of_dbt(published_demo: PublishedDemo, tmp_path: P
     before = sha256(published)
     new_ids = add_responses(landing, "killed")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", "refresh",
-         "--landing", str(landing), "--warehouse", str(warehouse)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "orchestration.cli",
+            "refresh",
+            "--landing",
+            str(landing),
+            "--warehouse",
+            str(warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     seen: list[str] = []
@@ -276,18 +303,29 @@ def test_sigkill_in_the_middle_of_dbt(published_demo: PublishedDemo, tmp_path: P
     with duckdb.connect(str(build), read_only=True) as conn:  # raw is private: it is in the build file
         # Every file marked loaded has all its rows, exactly once.
         for entity in ENTITIES:
-            broken = conn.execute(f"""
+            broken = conn.execute(
+                f"""
                 select m.file_path, m.rows_loaded, count(r._batch_id)
                 from raw.load_manifest as m
                 left join raw.{entity.table} as r on r._batch_id = m.batch_id
                 where m.entity = ? and m.status = 'loaded'
-                group by 1, 2 having m.rows_loaded <> count(r._batch_id)""", [entity.table]).fetchall()
+                group by 1, 2 having m.rows_loaded <> count(r._batch_id)""",
+                [entity.table],
+            ).fetchall()
             assert broken == [], (entity.table, broken)
-        assert conn.execute("select count(*) from raw.load_manifest where file_path like '%responses_killed.csv'"
-                            ).fetchone()[0] == 1
+        assert (
+            conn.execute(
+                "select count(*) from raw.load_manifest where file_path like '%responses_killed.csv'"
+            ).fetchone()[0]
+            == 1
+        )
     with duckdb.connect(str(published), read_only=True) as conn:
-        published_ids = {r for (r,) in conn.execute(
-            "select response_id from marts.fct_survey_responses where response_id like 'resp_killed_%'").fetchall()}
+        published_ids = {
+            r
+            for (r,) in conn.execute(
+                "select response_id from marts.fct_survey_responses where response_id like 'resp_killed_%'"
+            ).fetchall()
+        }
     assert published_ids == set(new_ids)
 
 
@@ -334,9 +372,13 @@ def test_bad_rows_never_reach_a_mart(published_demo: PublishedDemo, tmp_path: Pa
         quarantine = conn.execute(
             "select q.file_path, q.row_number, q.line_number, q.reason, q.raw_content, m.batch_id, m.entity, "
             "m.rows_delivered, m.rows_loaded from raw.load_quarantine as q "
-            "join raw.load_manifest as m on m.batch_id = q.batch_id").fetchall()
-        in_raw = {(e.table, b): n for e in ENTITIES for b, n in conn.execute(
-            f"select _batch_id, count(*) from raw.{e.table} group by 1").fetchall()}
+            "join raw.load_manifest as m on m.batch_id = q.batch_id"
+        ).fetchall()
+        in_raw = {
+            (e.table, b): n
+            for e in ENTITIES
+            for b, n in conn.execute(f"select _batch_id, count(*) from raw.{e.table} group by 1").fetchall()
+        }
     by_file: dict[str, list[tuple]] = defaultdict(list)
     for row in quarantine:
         by_file[row[0]].append(row)
@@ -353,8 +395,14 @@ def test_bad_rows_never_reach_a_mart(published_demo: PublishedDemo, tmp_path: Pa
         # ... and not in the raw table: what raw holds of the file is what was not quarantined.
         _, _, _, _, _, batch, entity, delivered, loaded = rows[0]
         assert in_raw.get((entity, batch), 0) == loaded == delivered - len(rows), entry
-    assert {"score_out_of_scale", "unknown_segment", "wrong_field_count", "malformed_json",
-            "value_out_of_range", "duplicate_key_in_file"} <= cases_with_bad_rows
+    assert {
+        "score_out_of_scale",
+        "unknown_segment",
+        "wrong_field_count",
+        "malformed_json",
+        "value_out_of_range",
+        "duplicate_key_in_file",
+    } <= cases_with_bad_rows
 
     # Landing set B: A's files, minus exactly the quarantined rows.
     landing_b = tmp_path / "landing_b"
@@ -364,8 +412,13 @@ def test_bad_rows_never_reach_a_mart(published_demo: PublishedDemo, tmp_path: Pa
     removed = 0
     for file_path, rows in by_file.items():
         target = landing_b / file_path
-        target.write_bytes(without_rows(landing_a / file_path, {r[1] for r in rows if r[1] is not None},
-                                        {r[2] for r in rows if r[2] is not None}))
+        target.write_bytes(
+            without_rows(
+                landing_a / file_path,
+                {r[1] for r in rows if r[1] is not None},
+                {r[2] for r in rows if r[2] is not None},
+            )
+        )
         removed += len(rows)
     assert removed == len(quarantine) > 0
     warehouse_b = tmp_path / "warehouse_b"
@@ -378,10 +431,12 @@ def test_bad_rows_never_reach_a_mart(published_demo: PublishedDemo, tmp_path: Pa
         marts = marts_in(conn)
         assert {"cx_nps_monthly", "fct_survey_responses", "fct_mrr_movements", "cs_revenue_monthly"} <= set(marts)
         for mart in marts:
-            only_a = conn.execute(f'select count(*) from (select * from a.marts."{mart}" '
-                                  f'except all select * from marts."{mart}")').fetchone()[0]
-            only_b = conn.execute(f'select count(*) from (select * from marts."{mart}" '
-                                  f'except all select * from a.marts."{mart}")').fetchone()[0]
+            only_a = conn.execute(
+                f'select count(*) from (select * from a.marts."{mart}" except all select * from marts."{mart}")'
+            ).fetchone()[0]
+            only_b = conn.execute(
+                f'select count(*) from (select * from marts."{mart}" except all select * from a.marts."{mart}")'
+            ).fetchone()[0]
             assert (only_a, only_b) == (0, 0), f"{mart}: {only_a} rows only with the bad rows, {only_b} only without"
         # Row-level check where the mart keeps rows: no quarantined response's score is published.
         bad_responses = [r for r in quarantine if r[6] == "survey_responses" and r[4]]
@@ -406,4 +461,4 @@ def raw_record(raw_content: str, header: list[str]) -> dict[str, str]:
         parsed = None
     if isinstance(parsed, dict):
         return {k: str(v) for k, v in parsed.items()}
-    return dict(zip(header, next(csv.reader(io.StringIO(raw_content)), [])))
+    return dict(zip(header, next(csv.reader(io.StringIO(raw_content)), []), strict=False))

@@ -15,11 +15,11 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import PublishedDemo, run_cxcs
 
 from orchestration.quality import (
     CRITICAL,
@@ -31,18 +31,31 @@ from orchestration.quality import (
     run_gate,
 )
 from orchestration.quality.report import _plain_json
-from conftest import PublishedDemo, run_cxcs
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 # The published marts of the marts spec (the BI interface): each has a suite.
 SPEC_MARTS = {
-    "dim_accounts", "customer_360",
-    "fct_survey_responses", "cx_nps_monthly", "cx_csat_monthly", "cx_ces_monthly",
-    "cx_response_rates_monthly", "cx_acquisition_monthly",
-    "fct_mrr_movements", "cs_revenue_monthly", "cs_cohort_retention", "cs_clv", "cs_clv_segments",
-    "cs_renewals", "product_usage_daily", "product_feature_adoption", "cs_onboarding",
-    "cs_account_health_daily", "cs_health_backtest", "cs_playbook_alerts",
+    "dim_accounts",
+    "customer_360",
+    "fct_survey_responses",
+    "cx_nps_monthly",
+    "cx_csat_monthly",
+    "cx_ces_monthly",
+    "cx_response_rates_monthly",
+    "cx_acquisition_monthly",
+    "fct_mrr_movements",
+    "cs_revenue_monthly",
+    "cs_cohort_retention",
+    "cs_clv",
+    "cs_clv_segments",
+    "cs_renewals",
+    "product_usage_daily",
+    "product_feature_adoption",
+    "cs_onboarding",
+    "cs_account_health_daily",
+    "cs_health_backtest",
+    "cs_playbook_alerts",
 }
 
 
@@ -56,7 +69,8 @@ def test_every_mart_has_a_suite_that_builds_a_gx_suite() -> None:
     assert set(suites) == SPEC_MARTS
     # Ephemeral models of the marts folder (a mart's own steps) publish no relation.
     dbt_marts = {
-        p.stem for p in (PROJECT_DIR / "models" / "marts").rglob("*.sql")
+        p.stem
+        for p in (PROJECT_DIR / "models" / "marts").rglob("*.sql")
         if "materialized='ephemeral'" not in p.read_text()
     }
     assert dbt_marts <= set(suites), f"marts without a suite: {sorted(dbt_marts - set(suites))}"
@@ -192,8 +206,7 @@ def test_clean_build_passes_and_missing_marts_are_skipped_not_passed(tmp_path: P
 
 def test_an_empty_mart_passes_only_while_its_inputs_are_empty(tmp_path: Path) -> None:
     # No survey responses delivered yet (e.g. only billing files so far): an empty mart is right.
-    report = gate(tmp_path, make_build(tmp_path / "a" / "cxcs.duckdb", nps_rows=[], responses=[]),
-                  ["cx_nps_monthly"])
+    report = gate(tmp_path, make_build(tmp_path / "a" / "cxcs.duckdb", nps_rows=[], responses=[]), ["cx_nps_monthly"])
     assert report.passed and report.results["cx_nps_monthly"].row_count == 0
     assert "minimum rows and freshness: the mart's inputs are empty" in report.results["cx_nps_monthly"].not_evaluated
     # Responses delivered but the mart is empty: it lost its rows.
@@ -208,10 +221,12 @@ def make_publication(path: Path, nps_rows: list[tuple] = NPS_ROWS) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     make_build(path, nps_rows=nps_rows)
     with duckdb.connect(str(path)) as conn:
-        conn.execute("create table marts.publication "
-                     "(run_id varchar, published_at timestamp, mart varchar, row_count bigint)")
-        conn.execute("insert into marts.publication values ('prev', '2026-06-02 00:00:00', 'cx_nps_monthly', ?)",
-                     [len(nps_rows)])
+        conn.execute(
+            "create table marts.publication (run_id varchar, published_at timestamp, mart varchar, row_count bigint)"
+        )
+        conn.execute(
+            "insert into marts.publication values ('prev', '2026-06-02 00:00:00', 'cx_nps_monthly', ?)", [len(nps_rows)]
+        )
     return path
 
 
@@ -234,8 +249,9 @@ def test_planted_nps_of_150_fails_naming_the_expectation_and_the_row(tmp_path: P
     # New responses in 2026-06 (5 -> 6, one more promoter) move its NPS from -20.0 to 0.0: allowed.
     # NPS 100 * (2 - 2) / 6 = 0.0; margin 1.96 * 100 * sqrt((2/6 + 2/6 - 0) / 6) = 65.3.
     rows = [r if r[0] != "2026-06-01" else ("2026-06-01", "overall", "all", 6, 2, 2, 2, 0.0, 65.3) for r in NPS_ROWS]
-    assert gate(tmp_path, make_build(tmp_path / "c" / "cxcs.duckdb", nps_rows=rows), ["cx_nps_monthly"],
-                published).passed
+    assert gate(
+        tmp_path, make_build(tmp_path / "c" / "cxcs.duckdb", nps_rows=rows), ["cx_nps_monthly"], published
+    ).passed
 
 
 def test_stale_month_fails(tmp_path: Path) -> None:
@@ -253,10 +269,13 @@ def test_row_count_drop_against_the_previous_publication(tmp_path: Path, monkeyp
     published.parent.mkdir()
     with duckdb.connect(str(published)) as conn:
         conn.execute("create schema marts")
-        conn.execute("create table marts.publication "
-                     "(run_id varchar, published_at timestamp, mart varchar, row_count bigint)")
-        conn.execute("insert into marts.publication values ('old', '2026-06-01 00:00:00', 'cx_nps_monthly', 100), "
-                     "('prev', '2026-06-02 00:00:00', 'cx_nps_monthly', 4)")
+        conn.execute(
+            "create table marts.publication (run_id varchar, published_at timestamp, mart varchar, row_count bigint)"
+        )
+        conn.execute(
+            "insert into marts.publication values ('old', '2026-06-01 00:00:00', 'cx_nps_monthly', 100), "
+            "('prev', '2026-06-02 00:00:00', 'cx_nps_monthly', 4)"
+        )
     # The latest publication ('prev') had 4 rows. Drop 1/4 = 25%.
     # Allowed share 0.2: at least ceil(4 * 0.8) = ceil(3.2) = 4 rows -> 3 fails.
     monkeypatch.setenv("CXCS_GATE_MAX_ROW_DROP_SHARE", "0.2")
@@ -271,15 +290,21 @@ def test_row_count_drop_against_the_previous_publication(tmp_path: Path, monkeyp
 
 def test_accounts_missing_from_dim_accounts(tmp_path: Path) -> None:
     # The fact has accounts a1, a2, a3, x9; dim_accounts lacks x9: 1 of 4 = 25% missing (> 10%): blocking.
-    report = gate(tmp_path, make_build(tmp_path / "b" / "cxcs.duckdb", dim_accounts=["a1", "a2", "a3"]),
-                  ["fct_survey_responses"])
+    report = gate(
+        tmp_path, make_build(tmp_path / "b" / "cxcs.duckdb", dim_accounts=["a1", "a2", "a3"]), ["fct_survey_responses"]
+    )
     [critical] = failures(report, "fct_survey_responses")
     assert "column=accounts_missing_share, max_value=0.1)" in critical and critical.endswith("observed 0.25")
-    assert any("accounts_missing_from_dim_accounts" in w and w.endswith("observed 1")
-               for w in failures(report, "fct_survey_responses", WARNING))
+    assert any(
+        "accounts_missing_from_dim_accounts" in w and w.endswith("observed 1")
+        for w in failures(report, "fct_survey_responses", WARNING)
+    )
     # With x9 known too: 0 missing, neither the blocking check nor the warning fails.
-    report = gate(tmp_path, make_build(tmp_path / "c" / "cxcs.duckdb", dim_accounts=["a1", "a2", "a3", "x9"]),
-                  ["fct_survey_responses"])
+    report = gate(
+        tmp_path,
+        make_build(tmp_path / "c" / "cxcs.duckdb", dim_accounts=["a1", "a2", "a3", "x9"]),
+        ["fct_survey_responses"],
+    )
     assert report.passed
     assert not [w for w in failures(report, "fct_survey_responses", WARNING) if "accounts_missing" in w]
 
@@ -339,7 +364,11 @@ def refresh_with_sql_after_dbt(tmp_path: Path, sql: str, *args: str) -> subproce
     # `-m` from the copy imports the copy's orchestration package, whose PROJECT_DIR is the copy.
     return subprocess.run(
         [sys.executable, "-m", "orchestration.cli", *args],
-        cwd=project, capture_output=True, text=True, env=dict(os.environ), timeout=1200,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=1200,
     )
 
 
@@ -355,29 +384,39 @@ def test_refresh_with_a_wrong_mart_fails_the_gate_and_keeps_the_publication(
     args = ("refresh", "--landing", str(landing), "--warehouse", str(warehouse))
 
     # 1. A planted NPS of 150, written after dbt (and its tests) and before the gate.
-    planted = refresh_with_sql_after_dbt(tmp_path, (
-        "update marts.cx_nps_monthly set nps = 150 where dimension = 'overall' "
-        "and month = (select max(month) from marts.cx_nps_monthly where dimension = 'overall')"), *args)
+    planted = refresh_with_sql_after_dbt(
+        tmp_path,
+        (
+            "update marts.cx_nps_monthly set nps = 150 where dimension = 'overall' "
+            "and month = (select max(month) from marts.cx_nps_monthly where dimension = 'overall')"
+        ),
+        *args,
+    )
     assert planted.returncode == 3, planted.stdout[-3000:] + planted.stderr[-3000:]
     assert re.search(
         r"FAILED marts/cx_nps_monthly:gx_expectations: cx_nps_monthly: expect_column_values_to_be_between"
-        r"\(column=nps_change_since_previous, max_value=0.1\)", planted.stderr)
+        r"\(column=nps_change_since_previous, max_value=0.1\)",
+        planted.stderr,
+    )
     assert "nothing was published, the previous publication (if any) is still serving" in planted.stderr
     assert sha256(published) == before
 
     # 2. Half of the MRR movements gone: the row count drops against the previous publication.
     halved = refresh_with_sql_after_dbt(
-        tmp_path, "delete from marts.fct_mrr_movements where hash(account_id, month) % 2 = 0", *args)
+        tmp_path, "delete from marts.fct_mrr_movements where hash(account_id, month) % 2 = 0", *args
+    )
     assert halved.returncode == 3, halved.stdout[-3000:] + halved.stderr[-3000:]
     # The run restored the last publication first, so the NPS plant of run 1 is gone.
     assert "[build] the previous run" in halved.stdout and "starting again from the last publication" in halved.stdout
     assert "cx_nps_monthly" not in halved.stderr
     minimum = -(-movements_before * 9 // 10)  # ceil(0.9 * rows of the previous publication)
     # The suite parameter min_row_count is resolved in the result: ceil(0.9 * previous rows).
-    assert (f"FAILED marts/fct_mrr_movements:gx_expectations: fct_mrr_movements.structure: "
-            f"expect_column_values_to_be_between(column=row_count, min_value={minimum}) — row count dropped by "
-            f"at most 10% against the previous publication ({movements_before:,} rows, so at least {minimum:,}) "
-            f"observed ") in halved.stderr
+    assert (
+        f"FAILED marts/fct_mrr_movements:gx_expectations: fct_mrr_movements.structure: "
+        f"expect_column_values_to_be_between(column=row_count, min_value={minimum}) — row count dropped by "
+        f"at most 10% against the previous publication ({movements_before:,} rows, so at least {minimum:,}) "
+        f"observed "
+    ) in halved.stderr
     assert sha256(published) == before
 
     # 3. The next plain refresh starts from the last publication and publishes.
@@ -390,10 +429,12 @@ def test_refresh_with_a_wrong_mart_fails_the_gate_and_keeps_the_publication(
     assert "Gate PASSED" in clean.stdout and "Data Docs: " in clean.stdout
     with duckdb.connect(str(published), read_only=True) as conn:
         runs = conn.execute(
-            "select run_id, count(*) from marts.publication group by 1 order by min(published_at)").fetchall()
+            "select run_id, count(*) from marts.publication group by 1 order by min(published_at)"
+        ).fetchall()
         nps_max = conn.execute("select max(nps) from marts.cx_nps_monthly").fetchone()[0]
-        latest = dict(conn.execute(
-            "select mart, row_count from marts.publication where run_id = ?", [runs[-1][0]]).fetchall())
+        latest = dict(
+            conn.execute("select mart, row_count from marts.publication where run_id = ?", [runs[-1][0]]).fetchall()
+        )
         movements = conn.execute("select count(*) from marts.fct_mrr_movements").fetchone()[0]
     assert [r[0] for r in runs][0] == run_before and len(runs) == 2  # the two failed runs never published
     assert nps_max <= 100 and movements == movements_before == latest["fct_mrr_movements"]

@@ -56,16 +56,33 @@ def _manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The repo's target/manifest.json when it is newer than every dbt source file, else a
     fresh ``dbt parse`` into a temporary target (the repo's target/ is left alone)."""
     repo_manifest = PROJECT_DIR / "target" / "manifest.json"
-    sources = [PROJECT_DIR / "dbt_project.yml", *(PROJECT_DIR / "models").rglob("*"),
-               *(PROJECT_DIR / "macros").rglob("*")]
+    sources = [
+        PROJECT_DIR / "dbt_project.yml",
+        *(PROJECT_DIR / "models").rglob("*"),
+        *(PROJECT_DIR / "macros").rglob("*"),
+    ]
     newest = max(p.stat().st_mtime for p in sources if p.is_file())
     if repo_manifest.exists() and repo_manifest.stat().st_mtime > newest:
         return json.loads(repo_manifest.read_text(encoding="utf-8"))
     target = tmp_path_factory.mktemp("dbt_parse")
     result = subprocess.run(
-        [DBT, "parse", "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR),
-         "--target-path", str(target / "target"), "--log-path", str(target / "logs"), "--quiet"],
-        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=300,
+        [
+            DBT,
+            "parse",
+            "--profiles-dir",
+            str(PROJECT_DIR),
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--target-path",
+            str(target / "target"),
+            "--log-path",
+            str(target / "logs"),
+            "--quiet",
+        ],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return json.loads((target / "target" / "manifest.json").read_text(encoding="utf-8"))
@@ -140,7 +157,8 @@ def test_no_gx_expectation_restates_a_dbt_test_or_contract(dbt_rules: set[Rule])
 def test_dbt_owns_the_grain_of_every_mart(dbt_rules: set[Rule]) -> None:
     # The gate no longer counts duplicate grain rows: dbt must test each mart's declared grain.
     untested = [
-        f"{decl.mart}: {list(decl.grain)}" for decl in load_suites()
+        f"{decl.mart}: {list(decl.grain)}"
+        for decl in load_suites()
         if (decl.mart, "grain", frozenset(decl.grain)) not in dbt_rules
     ]
     assert not untested, "marts whose grain no dbt test checks:\n" + "\n".join(untested)

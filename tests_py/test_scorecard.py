@@ -216,8 +216,12 @@ def test_scorecard_renders_every_chart_in_chromium(warehouse: Path, browser: str
     nps_months = marts_rows(warehouse, "select count(nps) from marts.cx_nps_monthly where dimension = 'overall'")[0][0]
     assert nps_months >= 12
     assert marks["nps"]["points"] == nps_months and marks["nps"]["band"] == 1 and marks["nps"]["series"] == 1
-    csat_months = marts_rows(warehouse, "select count(csat_pct) from marts.cx_csat_monthly where dimension = 'overall'")[0][0]
-    ces_months = marts_rows(warehouse, "select count(ces_mean) from marts.cx_ces_monthly where dimension = 'overall'")[0][0]
+    csat_months = marts_rows(
+        warehouse, "select count(csat_pct) from marts.cx_csat_monthly where dimension = 'overall'"
+    )[0][0]
+    ces_months = marts_rows(warehouse, "select count(ces_mean) from marts.cx_ces_monthly where dimension = 'overall'")[
+        0
+    ][0]
     assert marks["csat"]["points"] == csat_months >= 12
     assert marks["ces"]["points"] == ces_months >= 12
     rates = marts_rows(warehouse, "select count(response_rate_pct) from marts.cx_response_rates_monthly")[0][0]
@@ -232,7 +236,9 @@ def test_scorecard_renders_every_chart_in_chromium(warehouse: Path, browser: str
         "from marts.cs_revenue_monthly where segment = 'all'",
     )[0][0]
     assert marks["retention"]["points"] == retention_values
-    assert marts_rows(warehouse, "select count(nrr_12m_pct) from marts.cs_revenue_monthly where segment = 'all'")[0][0] > 0
+    assert (
+        marts_rows(warehouse, "select count(nrr_12m_pct) from marts.cs_revenue_monthly where segment = 'all'")[0][0] > 0
+    )
     assert marks["retention"]["series"] == 4
     cohort_cells = marts_rows(warehouse, "select count(logo_retention_pct) from marts.cs_cohort_retention")[0][0]
     assert marks["cohorts"]["cells"] == cohort_cells > 10
@@ -243,7 +249,12 @@ def test_scorecard_renders_every_chart_in_chromium(warehouse: Path, browser: str
 
     # Every section is there; those whose marts are missing say so instead of failing.
     with duckdb.connect(str(warehouse / "cxcs.duckdb"), read_only=True) as conn:
-        published = {r[0] for r in conn.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+        published = {
+            r[0]
+            for r in conn.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
     needs = {
         "health": {"cs_account_health_daily", "cs_health_backtest"},
         "adoption": {"product_feature_adoption"},
@@ -280,7 +291,9 @@ def test_scorecard_renders_every_chart_in_chromium(warehouse: Path, browser: str
         assert marks["health_bands"]["bar_total"] == scored
 
 
-def test_sections_without_their_marts_are_not_available_not_failing(warehouse: Path, browser: str, tmp_path: Path) -> None:
+def test_sections_without_their_marts_are_not_available_not_failing(
+    warehouse: Path, browser: str, tmp_path: Path
+) -> None:
     """A warehouse publishing only cx_nps_monthly: one chart, every other section says why not."""
     published = tmp_path / "cxcs.duckdb"
     with duckdb.connect(str(published)) as conn:

@@ -62,7 +62,7 @@ def mart(warehouse: Path, sql: str) -> list[dict[str, Any]]:
     with duckdb.connect(str(warehouse / "cxcs.duckdb"), read_only=True) as conn:
         cursor = conn.execute(sql)
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def as_date(value: str) -> date:
@@ -100,7 +100,12 @@ def check_nps(rows: list[dict[str, str]], published: list[dict[str, Any]], key_o
     for row in rows:
         if number(row["nps_responses"]) in (None, 0):
             continue
-        got[(as_date(row["metric_time__month"]), *[row[k] for k in row if k not in NPS_METRICS and k != "metric_time__month"])] = row
+        got[
+            (
+                as_date(row["metric_time__month"]),
+                *[row[k] for k in row if k not in NPS_METRICS and k != "metric_time__month"],
+            )
+        ] = row
     assert set(got) == set(expected)
     for key, row in got.items():
         m = expected[key]
@@ -127,7 +132,9 @@ def test_nps_by_month_equals_cx_nps_monthly_overall(warehouse: Path, tmp_path: P
     ("group_by", "dimension"),
     [("account__segment", "segment"), ("account__region", "region"), ("response__touchpoint", "touchpoint")],
 )
-def test_nps_by_month_and_dimension_equals_the_long_mart(warehouse: Path, tmp_path: Path, group_by: str, dimension: str) -> None:
+def test_nps_by_month_and_dimension_equals_the_long_mart(
+    warehouse: Path, tmp_path: Path, group_by: str, dimension: str
+) -> None:
     rows = mf_query(warehouse, NPS_METRICS, ["metric_time__month", group_by], tmp_path / "nps.csv")
     published = mart(warehouse, f"select * from marts.cx_nps_monthly where dimension = '{dimension}'")
     # the demo asks NPS at the relationship touchpoint only; segments and regions vary
@@ -150,7 +157,11 @@ def test_nps_by_quarter_is_the_ratio_of_summed_counts(warehouse: Path, tmp_path:
     for quarter, (p, d, n) in sums.items():
         exact = Fraction(100 * (p - d), n)
         assert math.isclose(float(number(got[quarter]["nps"])), float(exact), rel_tol=1e-9, abs_tol=1e-9)
-        months = [float(m["nps"]) for m in monthly if m["month"].year == quarter.year and (m["month"].month - 1) // 3 == (quarter.month - 1) // 3]
+        months = [
+            float(m["nps"])
+            for m in monthly
+            if m["month"].year == quarter.year and (m["month"].month - 1) // 3 == (quarter.month - 1) // 3
+        ]
         differs_from_mean_of_months |= abs(sum(months) / len(months) - float(exact)) > 0.05
     # The demo has a quarter where averaging monthly NPS would have given another number.
     assert differs_from_mean_of_months
@@ -166,8 +177,18 @@ def test_csat_and_ces_by_month_and_segment_equal_the_marts(warehouse: Path, tmp_
     )
     for group_by, dimension in groupings:
         rows = mf_query(warehouse, metrics, group_by, tmp_path / f"{dimension}.csv")
-        csat = {(r["month"], r["dimension_value"]): r for r in mart(warehouse, f"select * from marts.cx_csat_monthly where dimension = '{dimension}' and responses > 0")}
-        ces = {(r["month"], r["dimension_value"]): r for r in mart(warehouse, f"select * from marts.cx_ces_monthly where dimension = '{dimension}' and responses > 0")}
+        csat = {
+            (r["month"], r["dimension_value"]): r
+            for r in mart(
+                warehouse, f"select * from marts.cx_csat_monthly where dimension = '{dimension}' and responses > 0"
+            )
+        }
+        ces = {
+            (r["month"], r["dimension_value"]): r
+            for r in mart(
+                warehouse, f"select * from marts.cx_ces_monthly where dimension = '{dimension}' and responses > 0"
+            )
+        }
         checked_csat = checked_ces = 0
         for row in rows:
             key = (as_date(row["metric_time__month"]), row[group_by[1]] if len(group_by) > 1 else "all")
@@ -196,20 +217,36 @@ def test_response_rate_by_month_and_survey_type_equals_the_mart(warehouse: Path,
         ["metric_time__month", "invitation__survey_type"],
         tmp_path / "rr.csv",
     )
-    published = {(r["month"], r["survey_type"]): r for r in mart(warehouse, "select * from marts.cx_response_rates_monthly where invitations > 0")}
-    got = {(as_date(r["metric_time__month"]), r["invitation__survey_type"]): r for r in rows if number(r["survey_invitations"])}
+    published = {
+        (r["month"], r["survey_type"]): r
+        for r in mart(warehouse, "select * from marts.cx_response_rates_monthly where invitations > 0")
+    }
+    got = {
+        (as_date(r["metric_time__month"]), r["invitation__survey_type"]): r
+        for r in rows
+        if number(r["survey_invitations"])
+    }
     assert set(got) == set(published) and len(got) >= 12
     for key, row in got.items():
         m = published[key]
         assert int(number(row["survey_invitations"])) == m["invitations"]
         assert int(number(row["responses_to_invitations"])) == m["responses_to_invitations"]
-        assert_ratio(row["response_rate_pct"], Fraction(100 * m["responses_to_invitations"], m["invitations"]), m["response_rate_pct"], 1)
+        assert_ratio(
+            row["response_rate_pct"],
+            Fraction(100 * m["responses_to_invitations"], m["invitations"]),
+            m["response_rate_pct"],
+            1,
+        )
 
 
 # --------------------------------------------------------------------------- CS
 MONEY = ["mrr", "arr", "starting_mrr", "new_mrr", "reactivation_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr"]
 MART_MONEY = {"mrr": "ending_mrr", "arr": "ending_arr"}
-COUNTS = {"paying_accounts": "ending_accounts", "starting_accounts": "starting_accounts", "churned_accounts": "churned_accounts"}
+COUNTS = {
+    "paying_accounts": "ending_accounts",
+    "starting_accounts": "starting_accounts",
+    "churned_accounts": "churned_accounts",
+}
 RATES = {
     # metric: (mart column, numerator, denominator) from the mart's own bridge columns
     "logo_churn_rate_pct": ("logo_churn_pct", lambda m: m["churned_accounts"], lambda m: m["starting_accounts"]),
@@ -219,11 +256,17 @@ RATES = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize(("group_by", "segment"), [(["metric_time__month"], "all"), (["metric_time__month", "account__segment"], None)])
-def test_mrr_bridge_and_rates_by_month_equal_cs_revenue_monthly(warehouse: Path, tmp_path: Path, group_by: list[str], segment: str | None) -> None:
+@pytest.mark.parametrize(
+    ("group_by", "segment"), [(["metric_time__month"], "all"), (["metric_time__month", "account__segment"], None)]
+)
+def test_mrr_bridge_and_rates_by_month_equal_cs_revenue_monthly(
+    warehouse: Path, tmp_path: Path, group_by: list[str], segment: str | None
+) -> None:
     rows = mf_query(warehouse, [*MONEY, *COUNTS, *RATES, "net_new_mrr"], group_by, tmp_path / "mrr.csv")
     where = "segment = 'all'" if segment else "segment <> 'all'"
-    published = {(r["month"], r["segment"]): r for r in mart(warehouse, f"select * from marts.cs_revenue_monthly where {where}")}
+    published = {
+        (r["month"], r["segment"]): r for r in mart(warehouse, f"select * from marts.cs_revenue_monthly where {where}")
+    }
     got = {(as_date(r["metric_time__month"]), r.get("account__segment", "all")): r for r in rows}
     # mf has a row for every month with MRR at either end; the mart's other months are all 0
     assert set(got) <= set(published) and len(got) >= 12
@@ -293,14 +336,20 @@ def retention_12m_from_movements(warehouse: Path) -> dict[tuple[date, str], list
     return sums
 
 
-@pytest.mark.parametrize(("group_by", "segment"), [(["metric_time__month"], "all"), (["metric_time__month", "account__segment"], None)])
-def test_12_month_nrr_and_grr_equal_cs_revenue_monthly(warehouse: Path, tmp_path: Path, group_by: list[str], segment: str | None) -> None:
+@pytest.mark.parametrize(
+    ("group_by", "segment"), [(["metric_time__month"], "all"), (["metric_time__month", "account__segment"], None)]
+)
+def test_12_month_nrr_and_grr_equal_cs_revenue_monthly(
+    warehouse: Path, tmp_path: Path, group_by: list[str], segment: str | None
+) -> None:
     """NRR 12m = 100 * retained / base and GRR 12m = 100 * retained capped / base, from the
     bases recomputed from fct_mrr_movements (see above); mf's sums equal them exactly, mf's
     ratios equal the exact fractions, and the mart publishes those fractions rounded."""
     rows = mf_query(warehouse, RETENTION_12M, group_by, tmp_path / "retention.csv")
     where = "segment = 'all'" if segment else "segment <> 'all'"
-    published = {(r["month"], r["segment"]): r for r in mart(warehouse, f"select * from marts.cs_revenue_monthly where {where}")}
+    published = {
+        (r["month"], r["segment"]): r for r in mart(warehouse, f"select * from marts.cs_revenue_monthly where {where}")
+    }
     expected = {k: v for k, v in retention_12m_from_movements(warehouse).items() if (k[1] == "all") == bool(segment)}
     got = {(as_date(r["metric_time__month"]), r.get("account__segment", "all")): r for r in rows}
     # mf has a row for every month and segment with a 12-month base; the mart's other rows are null
@@ -339,7 +388,10 @@ def test_12_month_nrr_and_grr_equal_cs_revenue_monthly(warehouse: Path, tmp_path
 
 def test_plan_dimension_partitions_mrr(warehouse: Path, tmp_path: Path) -> None:
     rows = mf_query(warehouse, ["mrr"], ["metric_time__month", "account__plan"], tmp_path / "plan.csv")
-    published = {r["month"]: r["ending_mrr"] for r in mart(warehouse, "select * from marts.cs_revenue_monthly where segment = 'all'")}
+    published = {
+        r["month"]: r["ending_mrr"]
+        for r in mart(warehouse, "select * from marts.cs_revenue_monthly where segment = 'all'")
+    }
     totals: dict[date, Decimal] = defaultdict(Decimal)
     plans = set()
     for row in rows:
@@ -351,7 +403,9 @@ def test_plan_dimension_partitions_mrr(warehouse: Path, tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- read-only
-def test_queries_work_while_a_refresh_runs(warehouse: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_queries_work_while_a_refresh_runs(
+    warehouse: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """A refresh holds the build file's write lock while dbt builds; mf and a duckdb reader
     use the published file meanwhile, and the refresh still publishes. (The test never opens
     the build file: even a read-only reader there would make the refresh fail to lock it.)"""
@@ -401,10 +455,16 @@ def test_mf_validate_configs_runs_every_metric_against_the_published_file(wareho
     entity, measure and metric queried on the published file (read-only)."""
     env = {**os.environ, "DBT_TARGET": "semantic", "CXCS_WAREHOUSE_DIR": str(warehouse)}
     env.pop("CXCS_DUCKDB_PATH", None)
-    result = subprocess.run([MF, "validate-configs"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [MF, "validate-configs"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=900
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
-    for stage in ("semantics of built manifest", "semantic models against data warehouse", "metrics against data warehouse"):
+    for stage in (
+        "semantics of built manifest",
+        "semantic models against data warehouse",
+        "metrics against data warehouse",
+    ):
         assert any(
             "Successfully validated" in line and stage in line and "(ERRORS: 0, FUTURE_ERRORS: 0, WARNINGS: 0)" in line
             for line in output.splitlines()
@@ -423,8 +483,16 @@ def test_dbt_docs_generate_reads_the_published_file_and_shows_the_consumers(ware
     # intermediate tables to compile against).
     for command in (["parse"], ["docs", "generate", "--no-compile"]):
         result = subprocess.run(
-            [str(Path(sys.executable).with_name("dbt")), *command, "--profiles-dir", str(PROJECT_DIR),
-             "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],  # fmt: skip
+            [
+                str(Path(sys.executable).with_name("dbt")),
+                *command,
+                "--profiles-dir",
+                str(PROJECT_DIR),
+                "--target-path",
+                str(tmp_path / "target"),
+                "--log-path",
+                str(tmp_path / "logs"),
+            ],  # fmt: skip
             cwd=PROJECT_DIR,
             env=env,
             capture_output=True,
@@ -448,9 +516,19 @@ def test_dbt_docs_generate_reads_the_published_file_and_shows_the_consumers(ware
     assert "model.cxcs.fct_mrr_movements" in exposures["semantic_layer"]
     semantic_models = {s["name"]: s["node_relation"]["relation_name"] for s in manifest["semantic_models"].values()}
     assert semantic_models["survey_responses"].endswith('"marts"."fct_survey_responses"')
-    assert {"nps", "csat_pct", "ces_mean", "response_rate_pct", "mrr", "arr", "nrr_pct", "grr_pct", "nrr_12m_pct", "grr_12m_pct", "logo_churn_rate_pct"} <= {
-        m["name"] for m in manifest["metrics"].values()
-    }
+    assert {
+        "nps",
+        "csat_pct",
+        "ces_mean",
+        "response_rate_pct",
+        "mrr",
+        "arr",
+        "nrr_pct",
+        "grr_pct",
+        "nrr_12m_pct",
+        "grr_12m_pct",
+        "logo_churn_rate_pct",
+    } <= {m["name"] for m in manifest["metrics"].values()}
 
 
 # --------------------------------------------------------------------------- adoption and health
@@ -460,7 +538,15 @@ def test_health_seat_utilisation_and_open_alerts_equal_the_marts(warehouse: Path
     account and day: the mart's seat_utilisation_pct); open_alerts = sum of customer_360.open_alerts."""
     rows = mf_query(
         warehouse,
-        ["avg_health_score", "health_score_sum", "scored_account_days", "seat_utilisation_pct", "mau_sum", "licensed_seats_sum", "open_alerts"],
+        [
+            "avg_health_score",
+            "health_score_sum",
+            "scored_account_days",
+            "seat_utilisation_pct",
+            "mau_sum",
+            "licensed_seats_sum",
+            "open_alerts",
+        ],
         ["metric_time__month", "account__segment"],
         tmp_path / "health.csv",
     )
@@ -483,7 +569,10 @@ def test_health_seat_utilisation_and_open_alerts_equal_the_marts(warehouse: Path
             "from marts.product_usage_daily as u join semantic.sem_accounts as a using (account_id) group by 1, 2",
         )
     }
-    alerts = {r["segment"]: r["open_alerts"] for r in mart(warehouse, "select segment, sum(open_alerts) as open_alerts from marts.customer_360 group by 1")}
+    alerts = {
+        r["segment"]: r["open_alerts"]
+        for r in mart(warehouse, "select segment, sum(open_alerts) as open_alerts from marts.customer_360 group by 1")
+    }
     checked = 0
     for row in rows:
         key = (as_date(row["metric_time__month"]), row["account__segment"])
@@ -520,9 +609,16 @@ def test_feature_adoption_by_day_and_feature_equals_product_feature_adoption(war
         if m["active_paying_accounts"] == 0:
             assert number(row["feature_adoption_pct"]) is None and m["adoption_pct"] is None
             continue
-        assert_ratio(row["feature_adoption_pct"], Fraction(100 * m["accounts_using_30d"], m["active_paying_accounts"]), m["adoption_pct"], 2)
+        assert_ratio(
+            row["feature_adoption_pct"],
+            Fraction(100 * m["accounts_using_30d"], m["active_paying_accounts"]),
+            m["adoption_pct"],
+            2,
+        )
     # over a month, the adoption of its last day (a snapshot, not a sum of days)
-    monthly = mf_query(warehouse, ["feature_adoption_pct"], ["metric_time__month", "feature_day__feature"], tmp_path / "fm.csv")
+    monthly = mf_query(
+        warehouse, ["feature_adoption_pct"], ["metric_time__month", "feature_day__feature"], tmp_path / "fm.csv"
+    )
     for row in monthly:
         month, feature = as_date(row["metric_time__month"]), row["feature_day__feature"]
         last_day = max(d for d, f in published if f == feature and (d.year, d.month) == (month.year, month.month))

@@ -14,8 +14,12 @@ VARIABLE = re.compile(r"\bCXCS_[A-Z0-9_]*[A-Z0-9](?![A-Z0-9_]*\*)")  # not a `CX
 
 
 def _read_by_the_project() -> set[str]:
-    files = [*PROJECT_DIR.joinpath("orchestration").rglob("*.py"), *PROJECT_DIR.joinpath("orchestration").rglob("*.sh"),
-             PROJECT_DIR / "profiles.yml", PROJECT_DIR / "Makefile"]
+    files = [
+        *PROJECT_DIR.joinpath("orchestration").rglob("*.py"),
+        *PROJECT_DIR.joinpath("orchestration").rglob("*.sh"),
+        PROJECT_DIR / "profiles.yml",
+        PROJECT_DIR / "Makefile",
+    ]
     return {name for path in files for name in VARIABLE.findall(path.read_text(encoding="utf-8"))}
 
 
@@ -25,8 +29,13 @@ def test_every_variable_the_project_reads_is_a_setting() -> None:
 
 def test_the_docs_list_each_setting_in_exactly_one_table_row() -> None:
     docs = [PROJECT_DIR / "README.md", *PROJECT_DIR.joinpath("docs").rglob("*.md")]
-    rows = [line for path in docs if path.exists() for line in path.read_text(encoding="utf-8").splitlines()
-            if line.startswith("|")]
+    rows = [
+        line
+        for path in docs
+        if path.exists()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.startswith("|")
+    ]
     for setting in SETTINGS:
         listed = [row for row in rows if re.search(rf"`{setting.env}`", row)]
         assert len(listed) == 1, (setting.env, listed)
@@ -52,6 +61,11 @@ def test_cli_folders_become_run_config_not_environment(tmp_path: Path) -> None:
     assert validate_config(job.run_config_schema.config_type, config).success
     step = DbtBuildConfig(**config["ops"]["cxcs_dbt_models"]["config"])
     assert dbt_build_args(step) == [
-        "build", "--exclude-resource-type", "unit_test", "--full-refresh", "--vars", '{"as_of_date": "2026-11-30"}'
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--full-refresh",
+        "--vars",
+        '{"as_of_date": "2026-11-30"}',
     ]
     assert dbt_build_args(DbtBuildConfig()) == ["build", "--exclude-resource-type", "unit_test"]

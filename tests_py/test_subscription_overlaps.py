@@ -35,9 +35,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_build import DBT, PROJECT_DIR, Build, dbt_build
 
 from orchestration.loading import load_landing
-from dbt_build import DBT, PROJECT_DIR, Build, dbt_build
 
 AS_OF = "2026-09-30"
 ACCOUNTS = """account_id,account_name,segment,industry,region,created_at,updated_at
@@ -85,12 +85,10 @@ def test_month_end_mrr_counts_one_version(build: Build) -> None:
         "select account_id, month_start, ending_mrr from intermediate.int_cs__account_mrr_monthly order by 1, 2"
     )
     expected = {date(2026, 6, 1): 30, date(2026, 7, 1): 30, date(2026, 8, 1): 75, date(2026, 9, 1): 75}
-    assert by_account == [
-        (account, month, Decimal(mrr)) for account in ("A1", "A2") for month, mrr in expected.items()
+    assert by_account == [(account, month, Decimal(mrr)) for account in ("A1", "A2") for month, mrr in expected.items()]
+    assert build.query("select month, ending_mrr from marts.cs_revenue_monthly where segment = 'all' order by 1") == [
+        (month, Decimal(2 * mrr)) for month, mrr in expected.items()
     ]
-    assert build.query(
-        "select month, ending_mrr from marts.cs_revenue_monthly where segment = 'all' order by 1"
-    ) == [(month, Decimal(2 * mrr)) for month, mrr in expected.items()]
 
 
 def test_overlap_test_blocks(build: Build, tmp_path: Path) -> None:
@@ -100,18 +98,40 @@ def test_overlap_test_blocks(build: Build, tmp_path: Path) -> None:
     database = tmp_path / "cxcs.duckdb"
     shutil.copy(build.database, database)
     with duckdb.connect(str(database)) as conn:
-        conn.execute("create table intermediate.kept_versions as select * from intermediate.int_cs__subscription_versions")
+        conn.execute(
+            "create table intermediate.kept_versions as select * from intermediate.int_cs__subscription_versions"
+        )
         conn.execute(
             "create or replace view intermediate.int_cs__subscription_versions as"
             " select * replace (case when subscription_id = 'S1' and version = 1 then null else valid_to end as valid_to)"
             " from intermediate.kept_versions"
         )
-    env = {**os.environ, "CXCS_DUCKDB_PATH": str(database), "DBT_TARGET_PATH": str(tmp_path / "target"),
-           "DBT_LOG_PATH": str(tmp_path / "logs")}
+    env = {
+        **os.environ,
+        "CXCS_DUCKDB_PATH": str(database),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+    }
     checked = subprocess.run(
-        [DBT, "test", "--select", OVERLAP_TEST, "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR),
-         "--target", "duckdb", "--vars", json.dumps({"as_of_date": AS_OF})],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300,
+        [
+            DBT,
+            "test",
+            "--select",
+            OVERLAP_TEST,
+            "--profiles-dir",
+            str(PROJECT_DIR),
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--target",
+            "duckdb",
+            "--vars",
+            json.dumps({"as_of_date": AS_OF}),
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert checked.returncode == 1, checked.stdout[-3000:]
     assert f"FAIL 1 {OVERLAP_TEST}" in checked.stdout

@@ -22,8 +22,8 @@ import textwrap
 from pathlib import Path
 
 import duckdb
-
 from conftest import PublishedDemo, run_cxcs
+
 from orchestration.gate_rows import describe_rows
 from orchestration.public_copy import write_public_copy
 
@@ -66,21 +66,28 @@ def test_missing_landing_folder_fails_in_one_line_and_keeps_the_publication(
 # --------------------------------------------------------------------------- item 13 (CLI)
 
 
-def test_failed_run_prints_one_line_and_writes_the_trace_to_a_log(published_demo: PublishedDemo, tmp_path: Path) -> None:
+def test_failed_run_prints_one_line_and_writes_the_trace_to_a_log(
+    published_demo: PublishedDemo, tmp_path: Path
+) -> None:
     """A real failing run: another process holds the warehouse's refresh lock, so the load step fails."""
     landing, warehouse = published_demo.copy(tmp_path)
     before = sha256(warehouse / "cxcs.duckdb")
     build = warehouse / "build" / "cxcs.duckdb"
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import time
             from pathlib import Path
             from orchestration.publish import acquire_build_lock
             acquire_build_lock(Path({str(build)!r}))
             print("locked", flush=True)
             time.sleep(300)
-        """)],
-        stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
@@ -102,7 +109,9 @@ def test_failed_run_prints_one_line_and_writes_the_trace_to_a_log(published_demo
 # --------------------------------------------------------------------------- item 11 (gate)
 
 
-def test_failing_gate_names_the_offending_row_and_its_landing_file(published_demo: PublishedDemo, tmp_path: Path) -> None:
+def test_failing_gate_names_the_offending_row_and_its_landing_file(
+    published_demo: PublishedDemo, tmp_path: Path
+) -> None:
     """An NPS response of 11 put straight into raw (past the loader's checks) fails a blocking dbt test."""
     landing, warehouse = published_demo.copy(tmp_path)
     before = sha256(warehouse / "cxcs.duckdb")
@@ -112,7 +121,8 @@ def test_failing_gate_names_the_offending_row_and_its_landing_file(published_dem
             "join raw.load_manifest as m on m.batch_id = r._batch_id "
             "where r.survey_type = 'nps' and r.response_id in "
             "(select response_id from raw.survey_responses group by 1 having count(*) = 1) "
-            "order by r.response_id limit 1").fetchone()
+            "order by r.response_id limit 1"
+        ).fetchone()
         conn.execute("update raw.survey_responses set score = 11 where response_id = ?", [response_id])
     # The row is where the manifest says: the landing file's data row `row_number` has that id.
     with (landing / file_path).open(newline="", encoding="utf-8-sig") as handle:
@@ -136,15 +146,19 @@ def test_offending_rows_are_traced_to_their_landing_file_row(published_demo: Pub
         user_id, file_path, row_number = conn.execute(
             "select u.user_id, m.file_path, u._row_number from raw.product_users as u "
             "join raw.load_manifest as m on m.batch_id = u._batch_id where u.user_id in "
-            "(select user_id from raw.product_users group by 1 having count(*) = 1) order by 1 limit 1").fetchone()
+            "(select user_id from raw.product_users group by 1 having count(*) = 1) order by 1 limit 1"
+        ).fetchone()
         with (landing / file_path).open(newline="", encoding="utf-8-sig") as handle:
             assert list(csv.DictReader(handle))[row_number - 1]["user_id"] == user_id
         # The most specific key names the row (the user, not its account) ...
         assert describe_rows(conn, [{"account_id": "acc_000001", "user_id": user_id, "day": "2026-06-01"}]) == [
-            f"user_id={user_id} ({file_path} row {row_number})"]
+            f"user_id={user_id} ({file_path} row {row_number})"
+        ]
         # ... an aggregate row has no raw row: its first values name it; at most three rows.
-        assert describe_rows(conn, [{"month": "2026-06-01", "dimension": "overall", "nps": 150, "x": 1}] * 5) == [
-            "month=2026-06-01, dimension=overall, nps=150"] * 3
+        assert (
+            describe_rows(conn, [{"month": "2026-06-01", "dimension": "overall", "nps": 150, "x": 1}] * 5)
+            == ["month=2026-06-01, dimension=overall, nps=150"] * 3
+        )
         assert describe_rows(conn, [{"response_id": "resp_never_delivered"}]) == ["response_id=resp_never_delivered"]
 
 
@@ -172,7 +186,8 @@ def text_values(path: Path) -> dict[str, set[str]]:
     with duckdb.connect(str(path), read_only=True) as conn:
         columns = conn.execute(
             "select table_schema, table_name, column_name from information_schema.columns "
-            "where table_catalog = current_database() order by 1, 2, 3").fetchall()
+            "where table_catalog = current_database() order by 1, 2, 3"
+        ).fetchall()
         for schema, table, column in columns:
             rows = conn.execute(
                 f'select distinct cast("{column}" as varchar) from "{schema}"."{table}" where "{column}" is not null'
@@ -203,20 +218,32 @@ def test_published_file_holds_no_personal_data(published_demo: PublishedDemo) ->
 
     with duckdb.connect(str(build), read_only=True) as conn:
         # The raw content stays in the private build file ...
-        in_build = {e for (e,) in conn.execute("select email from raw.product_users where email is not null").fetchall()}
+        in_build = {
+            e for (e,) in conn.execute("select email from raw.product_users where email is not null").fetchall()
+        }
         assert in_build & emails
         quarantine = conn.execute(
             "select batch_id, entity, file_path, row_number, line_number, reason from raw.load_quarantine "
-            "where raw_content is not null order by all").fetchall()
+            "where raw_content is not null order by all"
+        ).fetchall()
         manifest = conn.execute("select count(*) from raw.load_manifest").fetchone()[0]
     assert quarantine  # the bad-rows demo quarantines rows, with their raw content
     with duckdb.connect(str(published), read_only=True) as conn:
         # ... and the publication keeps where each rejected row was and why, not what it held.
-        assert conn.execute("select batch_id, entity, file_path, row_number, line_number, reason "
-                            "from loader.load_quarantine order by all").fetchall() == quarantine
+        assert (
+            conn.execute(
+                "select batch_id, entity, file_path, row_number, line_number, reason "
+                "from loader.load_quarantine order by all"
+            ).fetchall()
+            == quarantine
+        )
         assert conn.execute("select count(*) from loader.load_manifest").fetchone()[0] == manifest
-        assert "raw_content" not in {c for (c,) in conn.execute(
-            "select column_name from information_schema.columns where table_name = 'load_quarantine'").fetchall()}
+        assert "raw_content" not in {
+            c
+            for (c,) in conn.execute(
+                "select column_name from information_schema.columns where table_name = 'load_quarantine'"
+            ).fetchall()
+        }
 
 
 def test_public_copy_masks_personal_data_quoted_in_reasons(published_demo: PublishedDemo, tmp_path: Path) -> None:
@@ -225,10 +252,14 @@ def test_public_copy_masks_personal_data_quoted_in_reasons(published_demo: Publi
     build.parent.mkdir()
     shutil.copyfile(published_demo.warehouse / "build" / "cxcs.duckdb", build)
     planted = [
-        ("u_1,acc_000001,jane.doe@example.org,+1 (415) 555-0134,2026-06-01T00:00:00Z",
-         "unknown_value: role='+1 (415) 555-0134'"),
-        ("u_2,acc_000001,\"smith, anna\"@example.com,admin,2026-06-01T00:00:00Z",
-         "invalid_email: email='\"smith, anna\"@example.com'; call 020 7946 0958 or +4915112345678"),
+        (
+            "u_1,acc_000001,jane.doe@example.org,+1 (415) 555-0134,2026-06-01T00:00:00Z",
+            "unknown_value: role='+1 (415) 555-0134'",
+        ),
+        (
+            'u_2,acc_000001,"smith, anna"@example.com,admin,2026-06-01T00:00:00Z',
+            "invalid_email: email='\"smith, anna\"@example.com'; call 020 7946 0958 or +4915112345678",
+        ),
     ]
     with duckdb.connect(str(build)) as conn:
         batch = conn.execute("select max(batch_id) from raw.load_manifest").fetchone()[0]
@@ -237,16 +268,18 @@ def test_public_copy_masks_personal_data_quoted_in_reasons(published_demo: Publi
                 "insert into raw.load_quarantine by name select ? as batch_id, 'product_users' as entity, "
                 "'product/users/planted.csv' as file_path, ? as row_number, ? as line_number, ? as raw_content, "
                 "? as reason, current_timestamp::timestamp as quarantined_at",
-                [batch, row_number, row_number + 1, raw, reason])
+                [batch, row_number, row_number + 1, raw, reason],
+            )
     public = tmp_path / "public" / "cxcs.duckdb"
     public.parent.mkdir()
     write_public_copy(build, public)
 
-    assert leaks(text_values(public), {"jane.doe@example.org", "anna\"@example.com"}) == []
+    assert leaks(text_values(public), {"jane.doe@example.org", 'anna"@example.com'}) == []
     with duckdb.connect(str(public), read_only=True) as conn:
         assert conn.execute(
             "select row_number, line_number, reason from loader.load_quarantine "
-            "where file_path = 'product/users/planted.csv' order by 1").fetchall() == [
+            "where file_path = 'product/users/planted.csv' order by 1"
+        ).fetchall() == [
             (1, 2, "unknown_value: role='<phone>'"),
             (2, 3, "invalid_email: email='<email>'; call <phone> or <phone>"),
         ]

@@ -10,8 +10,7 @@ refresh_job = dg.define_asset_job(
     "refresh",
     selection=dg.AssetSelection.all(),
     description=(
-        "Load new landing files, build every dbt model and test, audit the marts (quality gate), "
-        "publish the warehouse."
+        "Load new landing files, build every dbt model and test, audit the marts (quality gate), publish the warehouse."
     ),
     # One writer per DuckDB file: run the steps in one process, one after another.
     executor_def=dg.in_process_executor,

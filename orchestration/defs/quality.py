@@ -39,8 +39,14 @@ gx_check_specs = [
 
 def _outcome_rows(outcomes: list[Any]) -> list[dict[str, Any]]:
     return [
-        {"expectation": o.label(), "success": o.success, "observed": o.observed, "unexpected": o.unexpected,
-         "description": o.description, "error": o.error}
+        {
+            "expectation": o.label(),
+            "success": o.success,
+            "observed": o.observed,
+            "unexpected": o.unexpected,
+            "description": o.description,
+            "error": o.error,
+        }
         for o in outcomes
     ]
 
@@ -76,10 +82,8 @@ def _check_result(key: dg.AssetCheckKey, result: Any, docs: Any) -> dg.AssetChec
     blocking = key.name == GX_CHECK
     outcomes = [o for o in result.outcomes if o.blocking == blocking]
     failed = [o for o in outcomes if not o.success]
-    if result.status == "skipped":  # dbt knows the mart but the build file lacks it
-        failed_text = [result.reason]
-    else:
-        failed_text = [o.explain() for o in failed]
+    # A skipped suite: dbt knows the mart but the build file lacks it.
+    failed_text = [result.reason] if result.status == "skipped" else [o.explain() for o in failed]
     metadata: dict[str, Any] = {
         "row_count": result.row_count if result.row_count is not None else -1,
         "expectations_evaluated": len(outcomes),

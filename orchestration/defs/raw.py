@@ -6,8 +6,8 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from orchestration.contract import ENTITIES
 from orchestration.config import apply_duckdb_settings
+from orchestration.contract import ENTITIES
 from orchestration.defs.progress import report
 from orchestration.defs.resources import WarehouseResource
 from orchestration.loading import load_landing
@@ -28,14 +28,14 @@ def raw_asset_key(table: str) -> dg.AssetKey:
 
 def _spec(table: str, description: str) -> dg.AssetSpec:
     # skippable: a run that selects only some entities (or none) leaves the others alone.
-    return dg.AssetSpec(raw_asset_key(table), description=description, group_name="raw", kinds={"duckdb"},
-                        skippable=True)
+    return dg.AssetSpec(
+        raw_asset_key(table), description=description, group_name="raw", kinds={"duckdb"}, skippable=True
+    )
 
 
 raw_specs = [
-    _spec(entity.table, f"{entity.description} Loaded from landing folder `{entity.folder}/`.")
-    for entity in ENTITIES
-] + [_spec(table, description) for table, description in zip(LOADER_TABLES, LOADER_TABLE_DESCRIPTIONS)]
+    _spec(entity.table, f"{entity.description} Loaded from landing folder `{entity.folder}/`.") for entity in ENTITIES
+] + [_spec(table, description) for table, description in zip(LOADER_TABLES, LOADER_TABLE_DESCRIPTIONS, strict=True)]
 
 raw_check_specs = [
     dg.AssetCheckSpec(

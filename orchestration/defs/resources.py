@@ -26,13 +26,18 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
-        return cls(landing_dir=str(settings.landing_dir), warehouse_dir=str(settings.warehouse_dir),
-                   build_path=str(settings.build_path), duckdb_memory_limit=settings.duckdb_memory_limit or "")
+        return cls(
+            landing_dir=str(settings.landing_dir),
+            warehouse_dir=str(settings.warehouse_dir),
+            build_path=str(settings.build_path),
+            duckdb_memory_limit=settings.duckdb_memory_limit or "",
+        )
 
     @property
     def settings(self) -> Settings:
-        return Settings(Path(self.landing_dir), Path(self.warehouse_dir), Path(self.build_path),
-                        self.duckdb_memory_limit or None)
+        return Settings(
+            Path(self.landing_dir), Path(self.warehouse_dir), Path(self.build_path), self.duckdb_memory_limit or None
+        )
 
     def begin_build(self, run_id: str, say: Callable[[str], None]) -> str:
         """Take the warehouse's refresh lock and ready the build file (orchestration.publish)."""

@@ -32,7 +32,7 @@ def canonical(value: Any) -> Any:
         # normalize() writes 100 as 1E+2: keep integral values in plain notation.
         return normalised.quantize(Decimal(1)) if normalised == normalised.to_integral_value() else normalised
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
-        return value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return value.astimezone(datetime.UTC).replace(tzinfo=None)
     return value
 
 

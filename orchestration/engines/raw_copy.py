@@ -92,4 +92,3 @@ def export_select(table: RawTable, after_batch: int, text_expr=None) -> str:
         f"select {', '.join(selected)} from {RAW_SCHEMA}.{table.name}"
         f" where {table.batch_column} > {int(after_batch)} order by {order}"
     )
-

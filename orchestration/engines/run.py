@@ -46,7 +46,16 @@ def dbt_build(target: str, dbt_args: Sequence[str] = (), env: dict[str, str] | N
     """``dbt build --target <target>`` of the project; its own target folder per engine."""
     env = dbt_environment(target, env)
     env.setdefault("DBT_TARGET_PATH", str(PROJECT_DIR / "target" / target))
-    command = [dbt_executable(), "build", "--target", target, "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR)]
+    command = [
+        dbt_executable(),
+        "build",
+        "--target",
+        target,
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--project-dir",
+        str(PROJECT_DIR),
+    ]
     cwd = PROJECT_DIR
     if target == "spark":
         from orchestration.engines.spark import spark_dir
@@ -112,7 +121,9 @@ def refresh(
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", required=True, choices=ENGINE_TARGETS, help="dbt target (profiles.yml)")
     parser.add_argument("--landing", help="landing folder (default $CXCS_LANDING_DIR or data/landing)")
-    parser.add_argument("--warehouse", help="warehouse folder of the DuckDB build file holding raw (default $CXCS_WAREHOUSE_DIR)")
+    parser.add_argument(
+        "--warehouse", help="warehouse folder of the DuckDB build file holding raw (default $CXCS_WAREHOUSE_DIR)"
+    )
     parser.add_argument("--full-refresh", action="store_true", help="replace the target's raw tables with a full copy")
     parser.add_argument("dbt_args", nargs=argparse.REMAINDER, help="after --: extra `dbt build` arguments")
 

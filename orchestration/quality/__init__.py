@@ -41,7 +41,20 @@ from orchestration.quality.suites import (
 )
 
 __all__ = [
-    "CRITICAL", "SUITES_DIR", "WARNING", "ExpectationOutcome", "GateReport", "MartResult", "SuiteDeclaration",
-    "build_expectation_suite", "load_suite", "load_suites", "prewarm", "quality_dir", "read_report",
-    "report_path", "run_gate", "write_report",
+    "CRITICAL",
+    "SUITES_DIR",
+    "WARNING",
+    "ExpectationOutcome",
+    "GateReport",
+    "MartResult",
+    "SuiteDeclaration",
+    "build_expectation_suite",
+    "load_suite",
+    "load_suites",
+    "prewarm",
+    "quality_dir",
+    "read_report",
+    "report_path",
+    "run_gate",
+    "write_report",
 ]

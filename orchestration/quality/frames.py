@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +119,7 @@ def _reference_date(conn: duckdb.DuckDBPyConnection, sql: str, cache: dict[str, 
     """
     if sql not in cache:
         found = _as_date(conn.execute(sql).fetchone()[0])
-        today = datetime.now(timezone.utc).date()
+        today = datetime.now(UTC).date()
         cache[sql] = None if found is None else min(found, today)
     return cache[sql]
 
@@ -164,7 +164,9 @@ def _data_frame(
         select = ", ".join(f"m.{_quote(c)}" for c in wanted) or "1 as no_columns"
         changes, join = "", ""
         if decl.changes and previous_columns is None:
-            structure.not_evaluated.append("change against the previous publication: no previous publication of this mart")
+            structure.not_evaluated.append(
+                "change against the previous publication: no previous publication of this mart"
+            )
         elif decl.changes:
             changes, join, missing = _change_select(decl, columns, previous_columns or [])
             if missing:
@@ -186,8 +188,9 @@ def _data_frame(
     return frame, [p.group_by]
 
 
-def _between(column: str, min_value: Any = None, max_value: Any = None, *, severity: str = CRITICAL,
-             description: str = "") -> dict[str, Any]:
+def _between(
+    column: str, min_value: Any = None, max_value: Any = None, *, severity: str = CRITICAL, description: str = ""
+) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"column": column}
     if min_value is not None:
         kwargs["min_value"] = min_value
@@ -201,9 +204,7 @@ def _between(column: str, min_value: Any = None, max_value: Any = None, *, sever
     }
 
 
-def _row_count_checks(
-    s: _Structure, decl: SuiteDeclaration, inputs_empty: bool, previous_count: int | None
-) -> None:
+def _row_count_checks(s: _Structure, decl: SuiteDeclaration, inputs_empty: bool, previous_count: int | None) -> None:
     if inputs_empty:
         # Nothing delivered yet for this mart (e.g. only billing files so far): empty is right.
         s.not_evaluated.append("minimum rows and freshness: the mart's inputs are empty")
@@ -231,7 +232,10 @@ def _row_count_checks(
 
 
 def _freshness_check(
-    s: _Structure, conn: duckdb.DuckDBPyConnection, decl: SuiteDeclaration, present: set[str],
+    s: _Structure,
+    conn: duckdb.DuckDBPyConnection,
+    decl: SuiteDeclaration,
+    present: set[str],
     references: dict[str, date | None],
 ) -> None:
     f = decl.freshness
@@ -265,7 +269,10 @@ def _freshness_check(
 
 
 def _account_checks(
-    s: _Structure, conn: duckdb.DuckDBPyConnection, decl: SuiteDeclaration, present: set[str],
+    s: _Structure,
+    conn: duckdb.DuckDBPyConnection,
+    decl: SuiteDeclaration,
+    present: set[str],
     has_accounts_dimension: bool,
 ) -> None:
     """Reconciliation across marts: the mart's accounts are known to ``dim_accounts``."""

@@ -110,12 +110,20 @@ def _read_all(
                 continue
             t0 = time.monotonic()
             frame = read_frames(
-                conn, decl, columns[decl.mart], previous_counts.get(decl.mart), ACCOUNTS_DIMENSION in columns,
-                references, previous.get(decl.mart),
+                conn,
+                decl,
+                columns[decl.mart],
+                previous_counts.get(decl.mart),
+                ACCOUNTS_DIMENSION in columns,
+                references,
+                previous.get(decl.mart),
             )
             frames.append(frame)
             results[decl.mart] = MartResult(
-                decl.mart, "passed", row_count=frame.row_count, not_evaluated=frame.not_evaluated,
+                decl.mart,
+                "passed",
+                row_count=frame.row_count,
+                not_evaluated=frame.not_evaluated,
                 seconds=time.monotonic() - t0,
             )
     return frames
@@ -128,8 +136,7 @@ def _validate(context: Any, datasource: Any, frame: MartFrames, gx_run: Any) -> 
     decl = frame.decl
     structure_name = f"{decl.mart}.structure"
     validations = [
-        (decl.mart, build_expectation_suite(decl, frame.row_expectations), frame.frame, frame.index_columns, {},
-         None),
+        (decl.mart, build_expectation_suite(decl, frame.row_expectations), frame.frame, frame.index_columns, {}, None),
         (
             structure_name,
             gx.ExpectationSuite(
@@ -145,8 +152,13 @@ def _validate(context: Any, datasource: Any, frame: MartFrames, gx_run: Any) -> 
     ]
     outcomes = [
         ExpectationOutcome(
-            suite=structure_name, expectation="gate_setup", kwargs={}, severity=severity,
-            success=False, description="a check the gate could not compute", error=message,
+            suite=structure_name,
+            expectation="gate_setup",
+            kwargs={},
+            severity=severity,
+            success=False,
+            description="a check the gate could not compute",
+            error=message,
         )
         for severity, message in frame.setup_errors
     ]
@@ -234,5 +246,6 @@ def prewarm() -> None:
     import importlib
     import threading
 
-    threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True,
-                     name="gx-import").start()
+    threading.Thread(
+        target=importlib.import_module, args=("great_expectations",), daemon=True, name="gx-import"
+    ).start()

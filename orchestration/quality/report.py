@@ -13,6 +13,7 @@ from typing import Any
 
 from orchestration.quality.suites import CRITICAL
 
+
 @dataclass(frozen=True)
 class ExpectationOutcome:
     suite: str

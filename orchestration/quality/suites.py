@@ -27,8 +27,15 @@ DEFAULT_MAX_ROW_DROP_SHARE = 0.1
 # blocks; any missing account is a warning (the loader keeps rows of unknown accounts).
 DEFAULT_MAX_MISSING_ACCOUNT_SHARE = 0.1
 GATE_KEYS = {
-    "grain", "accounts", "max_missing_account_share", "min_rows", "inputs", "max_row_drop_share", "freshness",
-    "profile", "changes",
+    "grain",
+    "accounts",
+    "max_missing_account_share",
+    "min_rows",
+    "inputs",
+    "max_row_drop_share",
+    "freshness",
+    "profile",
+    "changes",
 }
 
 
@@ -148,8 +155,11 @@ def _freshness(path: Path, f: Mapping[str, Any] | None) -> Freshness | None:
     if f.get("period") not in ("day", "month"):
         raise ValueError(f"{path}: meta.gate.freshness.period must be day or month")
     return Freshness(
-        column=f["column"], period=f["period"], reference=f["reference"],
-        max_lag=int(f.get("max_lag", 0)), severity=f.get("severity", CRITICAL),
+        column=f["column"],
+        period=f["period"],
+        reference=f["reference"],
+        max_lag=int(f.get("max_lag", 0)),
+        severity=f.get("severity", CRITICAL),
     )
 
 
@@ -158,8 +168,10 @@ def _change(path: Path, c: Mapping[str, Any]) -> Change:
         raise ValueError(f"{path}: meta.gate.changes entries need column and unless_changed: {c}")
     _check_severity(path, c.get("severity", CRITICAL), c)
     return Change(
-        column=c["column"], unless_changed=tuple(c["unless_changed"]),
-        max_change=float(c.get("max_change", 0.0)), severity=c.get("severity", CRITICAL),
+        column=c["column"],
+        unless_changed=tuple(c["unless_changed"]),
+        max_change=float(c.get("max_change", 0.0)),
+        severity=c.get("severity", CRITICAL),
     )
 
 
