@@ -33,31 +33,28 @@ class Build:
         return {r["unique_id"]: r["status"] for r in data["results"]}
 
 
-def dbt_build(database: Path, tmp: Path, select: list[str], dbt_vars: dict[str, str]) -> Build:
-    """``dbt build --select <select>`` against ``database`` with only the tests whose every
-    parent is built (``--indirect-selection cautious``); the repo's target/ and logs/ stay
-    untouched (dagster-dbt reads the repo's manifest). Fails the test when dbt fails."""
-    target_path = tmp / "target"
+def run_dbt(
+    database: Path, tmp: Path, *args: str, dbt_vars: dict[str, str], expect: int = 0, timeout: int = 900
+) -> subprocess.CompletedProcess[str]:
+    """``dbt <args>`` against ``database`` on the DuckDB target, with the test's own target/ and
+    logs/ under ``tmp`` (the repo's stay untouched: dagster-dbt reads the repo's manifest).
+    Fails the test unless dbt exits with ``expect``."""
     env = {
         **os.environ,
         "CXCS_DUCKDB_PATH": str(database),
-        "DBT_TARGET_PATH": str(target_path),
+        "DBT_TARGET_PATH": str(tmp / "target"),
         "DBT_LOG_PATH": str(tmp / "logs"),
     }
     result = subprocess.run(
         [
             DBT,
-            "build",
+            *args,
             "--profiles-dir",
             str(PROJECT_DIR),
             "--project-dir",
             str(PROJECT_DIR),
             "--target",
             "duckdb",
-            "--select",
-            *select,
-            "--indirect-selection",
-            "cautious",
             "--vars",
             json.dumps(dbt_vars),
         ],
@@ -65,7 +62,16 @@ def dbt_build(database: Path, tmp: Path, select: list[str], dbt_vars: dict[str, 
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
     )
-    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
-    return Build(database, target_path, result)
+    assert result.returncode == expect, result.stdout[-6000:] + result.stderr[-2000:]
+    return result
+
+
+def dbt_build(database: Path, tmp: Path, select: list[str], dbt_vars: dict[str, str]) -> Build:
+    """``dbt build --select <select>`` against ``database`` with only the tests whose every
+    parent is built (``--indirect-selection cautious``). Fails the test when dbt fails."""
+    result = run_dbt(
+        database, tmp, "build", "--select", *select, "--indirect-selection", "cautious", dbt_vars=dbt_vars, timeout=600
+    )
+    return Build(database, tmp / "target", result)

@@ -22,23 +22,19 @@ Run alone: ``.venv/bin/python -m pytest tests_py/test_adoption_health.py``.
 from __future__ import annotations
 
 import csv
-import json
-import os
 import shutil
 import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_build import run_dbt
 
 from orchestration.demo_data import generate
 from orchestration.loading import load_landing
 from orchestration.raw_schema import ensure_raw_schema
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-DBT = str(Path(sys.executable).parent / "dbt")
 END = date(2024, 3, 10)
 VARS = {"as_of_date": END.isoformat()}
 NON_EVENT_TABLES = [
@@ -137,33 +133,7 @@ def deliver_late_detractor(landing: Path, account_id: str, day: date) -> None:
 
 
 def dbt(database: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "CXCS_DUCKDB_PATH": str(database),
-        "DBT_TARGET_PATH": str(tmp / "target"),
-        "DBT_LOG_PATH": str(tmp / "logs"),
-    }
-    result = subprocess.run(
-        [
-            DBT,
-            *args,
-            "--profiles-dir",
-            str(PROJECT_DIR),
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--target",
-            "duckdb",
-            "--vars",
-            json.dumps(VARS),
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    return result
+    return run_dbt(database, tmp, *args, dbt_vars=VARS)
 
 
 def tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
@@ -309,34 +279,7 @@ def test_incremental_tests_read_the_rewritten_days(
         ).fetchone()[0]
     # No new raw batch since the last run: nothing rewritten, from the day after the last one.
     assert rebuilt_from == last_day + timedelta(days=1)
-    env = {
-        **os.environ,
-        "CXCS_DUCKDB_PATH": str(copy),
-        "DBT_TARGET_PATH": str(tmp_path / "target"),
-        "DBT_LOG_PATH": str(tmp_path / "logs"),
-    }
-    checked = subprocess.run(
-        [
-            DBT,
-            "test",
-            "--select",
-            grain_test,
-            "--profiles-dir",
-            str(PROJECT_DIR),
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--target",
-            "duckdb",
-            "--vars",
-            json.dumps(VARS),
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert checked.returncode == 1, checked.stdout[-3000:]
+    checked = run_dbt(copy, tmp_path, "test", "--select", grain_test, dbt_vars=VARS, expect=1, timeout=600)
     assert "FAIL 1 unique_combination_of_columns_int_product__activity_daily" in checked.stdout
 
 

@@ -22,22 +22,19 @@ Run alone: ``.venv/bin/python -m pytest tests_py/test_incremental_batches.py``.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_build import run_dbt
 
 from orchestration.demo_data import generate
 from orchestration.loading import load_landing
 from orchestration.raw_schema import ensure_raw_schema
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-DBT = str(Path(sys.executable).parent / "dbt")
 END = date(2024, 3, 10)
 LATER_DAY = END + timedelta(days=1)
 LATE_DAY = END - timedelta(days=20)
@@ -52,33 +49,7 @@ COMPARED = [
 
 
 def dbt(database: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "CXCS_DUCKDB_PATH": str(database),
-        "DBT_TARGET_PATH": str(tmp / "target"),
-        "DBT_LOG_PATH": str(tmp / "logs"),
-    }
-    result = subprocess.run(
-        [
-            DBT,
-            *args,
-            "--profiles-dir",
-            str(PROJECT_DIR),
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--target",
-            "duckdb",
-            "--vars",
-            json.dumps(VARS),
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    return result
+    return run_dbt(database, tmp, *args, dbt_vars=VARS)
 
 
 def write_events(path: Path, account_id: str, user_id: str, prefix: str, day: date, count: int) -> None:

@@ -25,17 +25,14 @@ Run alone: ``.venv/bin/python -m pytest tests_py/test_subscription_overlaps.py``
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_build import DBT, PROJECT_DIR, Build, dbt_build
+from dbt_build import Build, dbt_build, run_dbt
 
 from orchestration.loading import load_landing
 
@@ -106,32 +103,7 @@ def test_overlap_test_blocks(build: Build, tmp_path: Path) -> None:
             " select * replace (case when subscription_id = 'S1' and version = 1 then null else valid_to end as valid_to)"
             " from intermediate.kept_versions"
         )
-    env = {
-        **os.environ,
-        "CXCS_DUCKDB_PATH": str(database),
-        "DBT_TARGET_PATH": str(tmp_path / "target"),
-        "DBT_LOG_PATH": str(tmp_path / "logs"),
-    }
-    checked = subprocess.run(
-        [
-            DBT,
-            "test",
-            "--select",
-            OVERLAP_TEST,
-            "--profiles-dir",
-            str(PROJECT_DIR),
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--target",
-            "duckdb",
-            "--vars",
-            json.dumps({"as_of_date": AS_OF}),
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    checked = run_dbt(
+        database, tmp_path, "test", "--select", OVERLAP_TEST, dbt_vars={"as_of_date": AS_OF}, expect=1, timeout=300
     )
-    assert checked.returncode == 1, checked.stdout[-3000:]
     assert f"FAIL 1 {OVERLAP_TEST}" in checked.stdout
