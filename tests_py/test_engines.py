@@ -96,7 +96,11 @@ class DbtBuild:
         return sorted(
             node["alias"]
             for node in manifest["nodes"].values()
-            if node["resource_type"] == "model" and node["schema"] == "marts" and node["config"]["enabled"]
+            # ephemeral models (the health marts' steps) are compiled into their marts: no relation
+            if node["resource_type"] == "model"
+            and node["schema"] == "marts"
+            and node["config"]["enabled"]
+            and node["config"]["materialized"] != "ephemeral"
         )
 
 
