@@ -12,6 +12,7 @@ load, no dbt, no publish), prints the report and its time, and exits 0 or 3.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
 from collections.abc import Sequence
@@ -163,7 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    code = args.func(args)
+    # Everything is written and closed by now; at exit CPython's last garbage collection walks
+    # the whole heap of Dagster, dbt and GX objects (1.8 s of a 30-account refresh, measured).
+    # Frozen objects are left to the OS: no finalizer of ours depends on that collection.
+    gc.freeze()
+    return code
 
 
 if __name__ == "__main__":

@@ -14,7 +14,11 @@ from pathlib import Path
 
 from orchestration.config import PROJECT_DIR, dbt_executable
 
-# What dbt's parse reads besides the project files: the profile's environment.
+# The profile's environment. The project is parsed with none of these set (target duckdb, the
+# default paths), whatever warehouse a run builds: nothing in the models reads the profile, so
+# the parsed project is the same for every warehouse, and dbt's partial-parse state (which a
+# different profile path would invalidate) stays valid. A run's dbt build gets the warehouse's
+# values (orchestration.dbt_inprocess).
 PARSE_ENV = ("DBT_TARGET", "CXCS_DUCKDB_PATH", "CXCS_WAREHOUSE_DIR", "CXCS_DUCKDB_MEMORY_LIMIT")
 # Every path dbt_project.yml names (model, macro, seed, test, analysis, snapshot paths) and
 # the package files; a folder that does not exist is skipped.
@@ -32,32 +36,35 @@ PARSE_INPUTS = (
 )
 
 
-def parse_fingerprint(project_dir: Path, env: Mapping[str, str] | None = None) -> str:
-    """Every file dbt parses (path, size, mtime) and the profile's environment, hashed."""
-    env = os.environ if env is None else env
-    digest = hashlib.sha256()
+def parse_fingerprint(project_dir: Path) -> str:
+    """Every file dbt parses (path, size, mtime) and the dbt version, hashed."""
+    from dbt.version import __version__
+
+    digest = hashlib.sha256(f"dbt {__version__}\n".encode())
     for name in PARSE_INPUTS:
         root = project_dir / name
         for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
             if path.is_file():
                 stat = path.stat()
                 digest.update(f"{path.relative_to(project_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    for name in PARSE_ENV:
-        digest.update(f"{name}={env.get(name, '')}\n".encode())
     return digest.hexdigest()
 
 
-def prepare_dbt_manifest(env: Mapping[str, str] | None = None) -> bool:
-    """Parse the dbt project so target/manifest.json matches the models on disk; ``env`` is the
-    dbt process's environment (default this process's), the profile's variables included.
+def parse_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``env`` (default this process's) without the profile's variables (PARSE_ENV)."""
+    return {k: v for k, v in (os.environ if env is None else env).items() if k not in PARSE_ENV}
+
+
+def prepare_dbt_manifest() -> bool:
+    """Parse the dbt project so target/manifest.json (and dbt's partial-parse file, which the
+    refresh's in-process build reads) match the models on disk.
 
     Skipped (returns False) when nothing dbt parses has changed since the last parse made
-    here: the same files and the same profile environment (a scheduled refresh of unchanged
-    code); dbt's own build then reuses its partial-parse state too."""
+    here (a scheduled refresh of unchanged code, or a refresh of another warehouse)."""
     manifest = PROJECT_DIR / "target" / "manifest.json"
     stamp = PROJECT_DIR / "target" / ".cxcs_parse_fingerprint"
-    env = dict(os.environ if env is None else env)
-    fingerprint = parse_fingerprint(PROJECT_DIR, env)
+    env = parse_environment()
+    fingerprint = parse_fingerprint(PROJECT_DIR)
     if manifest.exists() and stamp.exists() and stamp.read_text() == f"{fingerprint} {manifest.stat().st_mtime_ns}":
         return False
     subprocess.run(

@@ -15,7 +15,7 @@ parse`` before the definitions load) instead of patching this module. Exit codes
 
 from __future__ import annotations
 
-import os
+import gc
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -115,9 +115,13 @@ def _run_refresh_job(
     import dagster as dg
 
     on_mark("dbt_parse_start")
-    prepare_dbt_manifest({**os.environ, **settings.dbt_env()})  # the environment the run's dbt build gets
+    prepare_dbt_manifest()  # the same for every warehouse: the build gets the warehouse's profile
     on_mark("dbt_parse_end")
     from orchestration.definitions import defs
+
+    # The definitions, dbt's parsed project and the imported libraries live for the whole run:
+    # out of the collector's sight, its full collections during the run stay short.
+    gc.freeze()
     from orchestration.quality import prewarm
     from orchestration.run_log import step_failures, write_failure_log
     from orchestration.summary import format_load_report, warehouse_summary

@@ -5,8 +5,17 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
+from dagster_dbt.asset_utils import (
+    DAGSTER_DBT_EXCLUDE_METADATA_KEY,
+    DAGSTER_DBT_SELECT_METADATA_KEY,
+    DAGSTER_DBT_SELECTOR_METADATA_KEY,
+    get_manifest_and_translator_from_dbt_assets,
+    get_subset_selection_for_context,
+)
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
+from orchestration.dbt_inprocess import project_manifest, run_target_path, stream_build_events
 from orchestration.defs.raw import raw_asset_key
 from orchestration.defs.resources import WarehouseResource, dbt_project, environment
 
@@ -53,12 +62,32 @@ class CxcsDbtTranslator(DagsterDbtTranslator):
     name="cxcs_dbt_models",
 )
 def cxcs_dbt_models(
-    context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext, config: DbtBuildConfig, warehouse: WarehouseResource
 ) -> Iterator[Any]:
-    # dbt prints its own per-node progress; dagster-dbt turns each result into asset events.
-    # profiles.yml reads the build path and memory limit from dbt's environment: the warehouse's.
+    # dbt runs in this process (orchestration.dbt_inprocess: why, and what it saves) and prints
+    # its own per-node progress; dagster-dbt turns each result into asset events as it finishes.
+    manifest, translator, _ = get_manifest_and_translator_from_dbt_assets([context.assets_def])
+    # The assets selected in this run (all of them for the `refresh` job; a subset when
+    # materialised from the UI), as dagster-dbt's own CLI invocation selects them.
+    selection, indirect = get_subset_selection_for_context(
+        context=context,
+        manifest=manifest,
+        select=context.op.tags.get(DAGSTER_DBT_SELECT_METADATA_KEY),
+        exclude=context.op.tags.get(DAGSTER_DBT_EXCLUDE_METADATA_KEY),
+        selector=context.op.tags.get(DAGSTER_DBT_SELECTOR_METADATA_KEY),
+        dagster_dbt_translator=translator,
+        current_dbt_indirect_selection_env=None,
+    )
+    args = [*dbt_build_args(config), *selection, *(["--indirect-selection", indirect] if indirect else [])]
+    target_path = run_target_path(context.run.run_id)
+    # profiles.yml reads the build path and the memory limit from the environment: the warehouse's.
     with environment(warehouse.settings.dbt_env()):
-        yield from dbt.cli(dbt_build_args(config), context=context).stream()
+        parsed = project_manifest(database=warehouse.settings.build_path.stem)
+        for raw_event in stream_build_events(args, parsed, target_path):
+            event = DbtCoreCliEventMessage(raw_event=raw_event, event_history_metadata={})
+            yield from event.to_default_asset_events(
+                manifest=manifest, dagster_dbt_translator=translator, context=context, target_path=target_path
+            )
 
 
 MART_KEYS = {key.path[-1]: key for key in cxcs_dbt_models.keys if key.path[0] == "marts"}

@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt import DbtProject
 
-from orchestration.config import PROJECT_DIR, Settings, dbt_executable, get_settings
+from orchestration.config import PROJECT_DIR, Settings, get_settings
 from orchestration.dbt_manifest import prepare_dbt_manifest
 from orchestration.publish import begin_build, release_build_lock
 
@@ -52,8 +52,8 @@ class WarehouseResource(dg.ConfigurableResource):
 
 @contextmanager
 def environment(values: Mapping[str, str]) -> Iterator[None]:
-    """``values`` in os.environ for the duration: dagster-dbt starts dbt with a copy of os.environ,
-    and profiles.yml reads the build path and the memory limit from it."""
+    """``values`` in os.environ for the duration: dbt (run in this process) reads its environment
+    from os.environ, and profiles.yml reads the build path and the memory limit from it."""
     saved = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:
@@ -72,9 +72,7 @@ dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
 # on PATH) does not have; ours uses this environment's dbt and skips an unchanged project.
 # `cxcs refresh` and `make setup` parse before they load the definitions.
 if dbt_project.preparer.using_dagster_dev():
-    prepare_dbt_manifest({**os.environ, **get_settings().dbt_env()})
+    prepare_dbt_manifest()
 
-resources = {
-    "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
-    "warehouse": WarehouseResource.from_settings(get_settings()),
-}
+# No DbtCliResource: the dbt asset runs dbt in this process (orchestration.dbt_inprocess).
+resources = {"warehouse": WarehouseResource.from_settings(get_settings())}
