@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from orchestration.config import PROJECT_DIR, dbt_executable
@@ -36,18 +36,24 @@ PARSE_INPUTS = (
 )
 
 
+def tree_fingerprint(project_dir: Path, names: Iterable[str], suffixes: tuple[str, ...] | None = None) -> str:
+    """Every file under ``names`` (folders or files of ``project_dir``; with ``suffixes``, only
+    files ending so): path, size and mtime, hashed. A missing name is skipped."""
+    digest = hashlib.sha256()
+    for name in names:
+        root = project_dir / name
+        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
+            if path.is_file() and (suffixes is None or path.name.endswith(suffixes)):
+                stat = path.stat()
+                digest.update(f"{path.relative_to(project_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
 def parse_fingerprint(project_dir: Path) -> str:
     """Every file dbt parses (path, size, mtime) and the dbt version, hashed."""
     from dbt.version import __version__
 
-    digest = hashlib.sha256(f"dbt {__version__}\n".encode())
-    for name in PARSE_INPUTS:
-        root = project_dir / name
-        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
-            if path.is_file():
-                stat = path.stat()
-                digest.update(f"{path.relative_to(project_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
+    return f"dbt {__version__} " + tree_fingerprint(project_dir, PARSE_INPUTS)
 
 
 def parse_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:

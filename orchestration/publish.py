@@ -20,7 +20,9 @@
   file open keeps reading it; the next open sees the new one).
 
 The state of the build file is kept in ``<warehouse>/build/build_state.json``:
-``{"status": "building" | "published", "run_id": ...}``.
+``{"status": "building" | "published", "run_id": ..., "inputs": ...}`` (``inputs``: the digest of
+what the build was made from, orchestration.build_inputs; a run whose inputs equal the last
+publication's builds nothing).
 """
 
 from __future__ import annotations
@@ -110,14 +112,14 @@ def read_state(build_path: Path) -> dict[str, str] | None:
         return None  # a torn write counts as unknown: treated like an unpublished build
 
 
-def write_state(build_path: Path, status: str, run_id: str) -> None:
+def write_state(build_path: Path, status: str, run_id: str, **details: str) -> None:
+    """``details``: ``inputs`` (the digest the build was made from, orchestration.build_inputs)
+    and, while building on a publication, ``published_run_id`` / ``published_inputs``."""
     path = state_path(build_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(
-        json.dumps({"status": status, "run_id": run_id, "at": datetime.now(UTC).isoformat()}) + "\n",
-        encoding="utf-8",
-    )
+    state = {"status": status, "run_id": run_id, "at": datetime.now(UTC).isoformat(), **details}
+    tmp.write_text(json.dumps(state) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
 
@@ -187,10 +189,13 @@ def begin_build(build_path: Path, published_path: Path, run_id: str, say: Callab
     acquire_build_lock(build_path)
     state = read_state(build_path)
     wal = build_path.with_name(build_path.name + ".wal")
+    published: dict[str, str] = {}
     if not build_path.exists() and not wal.exists():
         outcome = "new"
     elif state is not None and state.get("status") == "published":
         outcome = "continued"
+        # What the publication was built from: a run that finds the same inputs skips its build.
+        published = {"published_run_id": state.get("run_id", ""), "published_inputs": state.get("inputs", "")}
     else:
         previous = (state or {}).get("run_id", "unknown")
         snapshot = snapshot_path(build_path)
@@ -217,7 +222,7 @@ def begin_build(build_path: Path, published_path: Path, run_id: str, say: Callab
                 f"the previous run ({previous}) did not publish and nothing was published yet: "
                 "starting from an empty build file"
             )
-    write_state(build_path, "building", run_id)
+    write_state(build_path, "building", run_id, **published)
     return outcome
 
 
@@ -306,7 +311,7 @@ def publish(
         _fsync_dir(published_path.parent)
     finally:
         shutil.rmtree(staging_dir, ignore_errors=True)
-    write_state(build_path, "published", run_id)
+    write_state(build_path, "published", run_id, inputs=(read_state(build_path) or {}).get("inputs", ""))
     release_build_lock()
     return Publication(
         path=published_path,

@@ -118,6 +118,7 @@ def _run_refresh_job(
     prepare_dbt_manifest()  # the same for every warehouse: the build gets the warehouse's profile
     on_mark("dbt_parse_end")
     from orchestration.definitions import defs
+    from orchestration.publish import read_state
 
     # The definitions, dbt's parsed project and the imported libraries live for the whole run:
     # out of the collector's sight, its full collections during the run stay short.
@@ -170,7 +171,14 @@ def _run_refresh_job(
             print(f"[refresh] FAILED after {elapsed:.1f}s; nothing new published; full log: {log}", file=sys.stderr)
         return EXIT_RUN_FAILED
     print(warehouse_summary(settings.published_path, settings.build_path))
-    print(f"[refresh] done in {elapsed:.1f}s; published warehouse: {settings.published_path}")
+    state = read_state(settings.build_path) or {}
+    if state.get("run_id") != result.run_id:  # orchestration.defs.dbt.nothing_new
+        print(
+            f"[refresh] done in {elapsed:.1f}s; nothing new since run {state.get('run_id')}: "
+            f"the published warehouse is unchanged: {settings.published_path}"
+        )
+    else:
+        print(f"[refresh] done in {elapsed:.1f}s; published warehouse: {settings.published_path}")
     from orchestration.scorecard import SCORECARD_FILE_NAME
 
     scorecard = settings.warehouse_dir / SCORECARD_FILE_NAME

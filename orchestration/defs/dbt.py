@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime
 from typing import Any
 
 import dagster as dg
@@ -15,9 +16,12 @@ from dagster_dbt.asset_utils import (
 )
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
+from orchestration.build_inputs import inputs_digest
 from orchestration.dbt_inprocess import project_manifest, run_target_path, stream_build_events
+from orchestration.defs.progress import report
 from orchestration.defs.raw import raw_asset_key
 from orchestration.defs.resources import WarehouseResource, dbt_project, environment
+from orchestration.publish import read_state, write_state
 
 
 class DbtBuildConfig(dg.Config):
@@ -27,15 +31,48 @@ class DbtBuildConfig(dg.Config):
     as_of_date: str = ""  # YYYY-MM-DD: the day the marts report as "today" (dbt var as_of_date); "" = today
 
 
+def as_of(config: DbtBuildConfig) -> date:
+    """The run's as-of date: the configured one, else today in UTC (what the models' own default,
+    macros/as_of_date.sql, would take)."""
+    return date.fromisoformat(config.as_of_date) if config.as_of_date else datetime.now(UTC).date()
+
+
 def dbt_build_args(config: DbtBuildConfig) -> list[str]:
     # Unit tests check SQL logic on fixed inputs: they run in development and CI (pytest runs
     # `dbt build` with them), not again on every scheduled refresh of unchanged code.
     args = ["build", "--exclude-resource-type", "unit_test"]
     if config.full_refresh:
         args.append("--full-refresh")
-    if config.as_of_date:
-        args += ["--vars", json.dumps({"as_of_date": config.as_of_date})]
-    return args
+    # Always explicit: the build uses exactly the date its inputs digest records.
+    return [*args, "--vars", json.dumps({"as_of_date": as_of(config).isoformat()})]
+
+
+def nothing_new(context: dg.AssetExecutionContext, config: DbtBuildConfig, warehouse: WarehouseResource) -> bool:
+    """Whether this run's inputs are those the current publication was built from (then the
+    build, the gate and the publish step would only reproduce it: orchestration.build_inputs).
+    Records the inputs in the build state either way; a full refresh always builds."""
+    settings = warehouse.settings
+    inputs = inputs_digest(settings.build_path, as_of(config))
+    state = read_state(settings.build_path) or {}
+    unchanged = (
+        not config.full_refresh
+        and state.get("run_id") == context.run_id
+        and state.get("published_inputs") == inputs
+        and settings.published_path.exists()
+    )
+    if unchanged:
+        # The build file is the published build (begin_build continued from it, nothing loaded).
+        write_state(settings.build_path, "published", state["published_run_id"], inputs=inputs)
+        report(
+            context,
+            "build",
+            f"nothing new since the publication of run {state['published_run_id']} (same raw batches, code and "
+            f"as-of date {as_of(config)}): dbt, the quality gate and the publish step are skipped; "
+            f"{settings.published_path} keeps serving",
+        )
+    else:
+        write_state(settings.build_path, "building", context.run_id, inputs=inputs)
+    return unchanged
 
 
 class CxcsDbtTranslator(DagsterDbtTranslator):
@@ -64,6 +101,8 @@ class CxcsDbtTranslator(DagsterDbtTranslator):
 def cxcs_dbt_models(
     context: dg.AssetExecutionContext, config: DbtBuildConfig, warehouse: WarehouseResource
 ) -> Iterator[Any]:
+    if nothing_new(context, config, warehouse):
+        return  # no output: the gate, publish and scorecard steps downstream are skipped
     # dbt runs in this process (orchestration.dbt_inprocess: why, and what it saves) and prints
     # its own per-node progress; dagster-dbt turns each result into asset events as it finishes.
     manifest, translator, _ = get_manifest_and_translator_from_dbt_assets([context.assets_def])
