@@ -30,14 +30,16 @@ def raw_fingerprint(build_path: Path) -> str:
     """The load manifest, row by row: which file contents were loaded (or failed) into raw."""
     if not build_path.exists():
         return "no build file"
+    schema, table = MANIFEST_TABLE.split(".")
     with duckdb.connect(str(build_path), read_only=True) as conn:
-        try:
-            rows = conn.execute(
-                f"select batch_id, entity, sha256, status, rows_loaded, rows_quarantined, reason "
-                f"from {MANIFEST_TABLE} order by batch_id, entity, file_path"
-            ).fetchall()
-        except duckdb.CatalogException:
-            return "no load manifest"
+        found = conn.execute(
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, table]
+        ).fetchone()
+        manifest_query = (
+            f"select batch_id, entity, sha256, status, rows_loaded, rows_quarantined, reason "
+            f"from {MANIFEST_TABLE} order by batch_id, entity, file_path"
+        )
+        rows = conn.execute(manifest_query).fetchall() if found and found[0] else []
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
