@@ -6,6 +6,7 @@ them (orchestration.defs.resources). Neither may import the other without a cycl
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import subprocess
@@ -67,14 +68,29 @@ def prepare_dbt_manifest() -> bool:
 
     Skipped (returns False) when nothing dbt parses has changed since the last parse made
     here (a scheduled refresh of unchanged code, or a refresh of another warehouse)."""
-    manifest = PROJECT_DIR / "target" / "manifest.json"
-    stamp = PROJECT_DIR / "target" / ".cxcs_parse_fingerprint"
-    env = parse_environment()
+    target = PROJECT_DIR / "target"
+    manifest, stamp = target / "manifest.json", target / ".cxcs_parse_fingerprint"
     fingerprint = parse_fingerprint(PROJECT_DIR)
-    if manifest.exists() and stamp.exists() and stamp.read_text() == f"{fingerprint} {manifest.stat().st_mtime_ns}":
+
+    def current() -> bool:
+        return (
+            manifest.exists() and stamp.exists() and stamp.read_text() == f"{fingerprint} {manifest.stat().st_mtime_ns}"
+        )
+
+    if current():
         return False
-    subprocess.run(
-        [dbt_executable(), "parse", "--quiet", "--profiles-dir", str(PROJECT_DIR)], cwd=PROJECT_DIR, env=env, check=True
-    )
-    stamp.write_text(f"{fingerprint} {manifest.stat().st_mtime_ns}")
+    # Refreshes of two warehouses (or two test workers) may start at once: one parses, the
+    # other waits and then finds the parse done; two dbt parses would write target/ together.
+    target.mkdir(exist_ok=True)
+    with open(target / ".parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if current():
+            return False
+        subprocess.run(
+            [dbt_executable(), "parse", "--quiet", "--profiles-dir", str(PROJECT_DIR)],
+            cwd=PROJECT_DIR,
+            env=parse_environment(),
+            check=True,
+        )
+        stamp.write_text(f"{fingerprint} {manifest.stat().st_mtime_ns}")
     return True
