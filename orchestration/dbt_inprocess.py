@@ -30,7 +30,7 @@ PARTIAL_PARSE_FILE = PROJECT_DIR / "target" / "partial_parse.msgpack"
 # dbt's events that carry a node's result: what dagster-dbt turns into asset events.
 RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
 _DONE = object()
-_cache: dict[tuple[int, int, str], Any] = {}
+_cache: dict[tuple[int, int], bytes] = {}
 
 
 class DbtBuildFailed(RuntimeError):
@@ -38,24 +38,23 @@ class DbtBuildFailed(RuntimeError):
 
 
 def project_manifest(database: str) -> Any:
-    """The parsed project (a dbt ``Manifest``) whose relations live in catalog ``database``.
+    """The parsed project (a dbt ``Manifest``) whose relations live in catalog ``database``, a
+    new object on every call.
 
     Read from the partial-parse file the last ``dbt parse`` wrote (dbt's own serialisation of
-    the Manifest ``dbt parse`` returns), kept in memory while the file is unchanged (a code
-    server or the daemon runs many refreshes). When that file is missing, was written by another
-    dbt version, or names another catalog (a build file not called ``cxcs.duckdb``), the
-    project is parsed here, in this process, with the run's environment."""
+    the Manifest ``dbt parse`` returns; its bytes kept in memory while the file is unchanged). Not
+    one object shared by two invocations: an invocation marks the nodes it compiled (ephemeral
+    CTEs "already injected"), and the next one on the same object would reference CTEs it never
+    writes. When the file is missing, was written by another dbt version, or names another
+    catalog (a build file not called ``cxcs.duckdb``), the project is parsed here, in this
+    process, with the run's environment."""
+    from dbt.contracts.graph.manifest import Manifest
     from dbt.version import __version__
 
-    stat = PARTIAL_PARSE_FILE.stat() if PARTIAL_PARSE_FILE.exists() else None
-    key = (stat.st_mtime_ns, stat.st_size, database) if stat else None
-    if key and key in _cache:
-        return _cache[key]
     manifest = None
-    if stat:
-        from dbt.contracts.graph.manifest import Manifest
-
-        manifest = Manifest.from_msgpack(PARTIAL_PARSE_FILE.read_bytes())
+    data = _parsed_bytes()
+    if data is not None:
+        manifest = Manifest.from_msgpack(data)
         relations = [n.database for n in manifest.nodes.values() if getattr(n, "relation_name", None)]
         if manifest.metadata.dbt_version != __version__ or any(db != database for db in relations):
             manifest = None
@@ -64,10 +63,18 @@ def project_manifest(database: str) -> Any:
     # Jinja's ``graph`` (e.g. ``graph.sources`` in our macros) reads the flat graph, which a
     # manifest loaded from msgpack does not carry until it is built.
     manifest.build_flat_graph()
-    if key:
-        _cache.clear()
-        _cache[key] = manifest
     return manifest
+
+
+def _parsed_bytes() -> bytes | None:
+    if not PARTIAL_PARSE_FILE.exists():
+        return None
+    stat = PARTIAL_PARSE_FILE.stat()
+    key = (stat.st_mtime_ns, stat.st_size)
+    if key not in _cache:
+        _cache.clear()
+        _cache[key] = PARTIAL_PARSE_FILE.read_bytes()
+    return _cache[key]
 
 
 def _parse_here() -> Any:
