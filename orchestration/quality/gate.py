@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import queue
 import shutil
+import sys
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -95,11 +98,14 @@ def _exception_message(info: Mapping[str, Any]) -> str | None:
 
 
 def _read_all(
-    build_path: Path, published_path: Path, declarations: list[SuiteDeclaration], results: dict[str, MartResult]
-) -> list[MartFrames]:
-    """The frames of every declared mart in the build (a mart not built yet is skipped)."""
+    build_path: Path,
+    published_path: Path,
+    declarations: list[SuiteDeclaration],
+    results: dict[str, MartResult],
+    take: Callable[[MartFrames], None],
+) -> None:
+    """Hand ``take`` the frames of every declared mart in the build (a mart not built yet is skipped)."""
     _, previous_counts = current_publication(published_path) or (None, {})
-    frames: list[MartFrames] = []
     references: dict[str, date | None] = {}
     with duckdb.connect(str(build_path), read_only=True) as conn:
         columns = {m: c for m, c in mart_columns(conn).items() if m != "publication"}
@@ -121,7 +127,6 @@ def _read_all(
                 references,
                 previous.get(decl.mart),
             )
-            frames.append(frame)
             results[decl.mart] = MartResult(
                 decl.mart,
                 "passed",
@@ -129,7 +134,44 @@ def _read_all(
                 not_evaluated=frame.not_evaluated,
                 seconds=time.monotonic() - t0,
             )
-    return frames
+            take(frame)
+
+
+def _start_reading(
+    build_path: Path,
+    published_path: Path,
+    declarations: list[SuiteDeclaration],
+    results: dict[str, MartResult],
+    timings: dict[str, float],
+) -> Iterator[MartFrames]:
+    """Start reading the frames in a thread; they arrive in the iterator as they are read.
+
+    DuckDB releases the GIL while a query runs, so the reads overlap the rest of the Great
+    Expectations import and the validation of the marts read before."""
+    finished = object()
+    frames: queue.Queue[Any] = queue.Queue()
+
+    def read() -> None:
+        tick = time.monotonic()
+        try:
+            _read_all(build_path, published_path, declarations, results, frames.put)
+            frames.put(finished)
+        except BaseException as exc:  # raised again in the caller's thread
+            frames.put(exc)
+        finally:
+            timings["duckdb"] = time.monotonic() - tick
+
+    reader = threading.Thread(target=read, daemon=True, name="gate-duckdb")
+    reader.start()
+
+    def arriving() -> Iterator[MartFrames]:
+        while (item := frames.get()) is not finished:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+        reader.join()
+
+    return arriving()
 
 
 @dataclass(frozen=True)
@@ -170,30 +212,35 @@ def _validations(frame: MartFrames) -> list[_Validation]:
 
 
 def _run(context: Any, batch_definition: Any, v: _Validation, gx_run: Any) -> list[ExpectationOutcome]:
-    """Validate one suite. BASIC first: SUMMARY's extra metrics (the failing rows' index
-    values) cost about a third of GX's time and matter only for a failure, so a suite with a
-    failing expectation runs again with SUMMARY; its outcomes then are exactly SUMMARY's."""
-    import great_expectations as gx
+    """Validate one suite and keep the result in the context's results store for the Data Docs.
 
-    suite = context.suites.add(v.suite)
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=v.name, data=batch_definition, suite=suite)
+    ``Batch.validate`` rather than a ValidationDefinition, which would be serialised into the
+    ephemeral context's store and compared with itself before every run; the suite is added
+    to the context, as the Data Docs index links every result to its suite's page. BASIC first: SUMMARY's extra metrics (the failing rows' index
+    values) cost about a third of GX's time and matter only for a failure, so a rows suite with
+    a failing expectation runs again with SUMMARY; its outcomes then are exactly SUMMARY's (the
+    structure suite reports the structure row's values, which BASIC has as well).
+    """
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
     )
 
-    def run(result_format: dict[str, Any]) -> Any:
-        return definition.run(
-            batch_parameters={"dataframe": v.frame},
-            expectation_parameters=v.parameters,
-            result_format=result_format,
-            run_id=gx_run,
-        )
-
-    result = run({"result_format": "BASIC", "partial_unexpected_count": SAMPLE_SIZE})
+    context.suites.add(v.suite)
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": v.frame})
+    result_format: dict[str, Any] = {"result_format": "BASIC", "partial_unexpected_count": SAMPLE_SIZE}
+    result = batch.validate(v.suite, result_format=result_format, expectation_parameters=v.parameters)
     if v.values is None and not all(r.success for r in result.results):
-        summary: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
+        result_format = {**result_format, "result_format": "SUMMARY"}
         if v.index_columns:
-            summary["unexpected_index_column_names"] = v.index_columns
-        result = run(summary)  # same run id, suite and batch: replaces the BASIC result in the store
+            result_format["unexpected_index_column_names"] = v.index_columns
+        result = batch.validate(v.suite, result_format=result_format, expectation_parameters=v.parameters)
+    result.meta["run_id"] = gx_run
+    result.meta["validation_time"] = gx_run.run_time
+    suite_id = ExpectationSuiteIdentifier(name=v.name)
+    context.validation_results_store.store_validation_results(
+        result, ValidationResultIdentifier(suite_id, gx_run, result.batch_id), suite_id
+    )
     return _outcomes(v.name, result, v.values)
 
 
@@ -225,9 +272,16 @@ def run_gate(
     marts: Iterable[str] | None = None,
     suites_dir: Path = SUITES_DIR,
     progress: Progress | None = None,
+    docs_in_background: bool = False,
 ) -> GateReport:
-    """Validate the build file's marts against their suites; rebuild the Data Docs."""
+    """Validate the build file's marts against their suites; rebuild the Data Docs.
+
+    ``docs_in_background``: the Data Docs are a report, not part of the verdict, so a refresh
+    writes them in a thread while it publishes (DuckDB and file copies, which release the
+    GIL); the process waits for the thread before it exits, and the next gate run waits for
+    it before it replaces the folder (``wait_for_data_docs``)."""
     say = progress or (lambda message: None)
+    wait_for_data_docs()
     started = time.monotonic()
     timings: dict[str, float] = {}
     declarations = load_suites(suites_dir)
@@ -236,19 +290,14 @@ def run_gate(
         declarations = [d for d in declarations if d.mart in wanted]
 
     results: dict[str, MartResult] = {}
-    tick = time.monotonic()
-    frames = _read_all(build_path, published_path, declarations, results)
-    timings["duckdb"] = time.monotonic() - tick
-
+    timings["duckdb"] = 0.0  # set by the reader when it is done
+    frames = _start_reading(build_path, published_path, declarations, results, timings)
     tick = time.monotonic()
     import great_expectations  # noqa: F401  (timed apart: the import alone takes seconds)
     from great_expectations.core.run_identifier import RunIdentifier
 
     timings["gx import"] = time.monotonic() - tick
     tick = time.monotonic()
-    if docs_dir.exists():
-        shutil.rmtree(docs_dir)
-    docs_dir.mkdir(parents=True)
     context = _gx_context(docs_dir)
     # One asset and batch definition for every frame (the frame is a batch parameter): each
     # asset added to a context re-serialises the whole context config, a cost that grows
@@ -269,18 +318,48 @@ def run_gate(
         say(f"{mart.mart}: {mart.status} ({passed}/{total} critical, {len(mart.warnings)} warning(s))")
     timings["gx validate"] = time.monotonic() - tick
 
-    tick = time.monotonic()
-    context.build_data_docs(site_names=["cxcs_gate"])
     index = docs_dir / "index.html"
-    timings["data docs"] = time.monotonic() - tick
+    if docs_in_background:
+        global _docs_writer
+        _docs_writer = threading.Thread(target=_write_data_docs, args=(context, docs_dir), name="gx-data-docs")
+        _docs_writer.start()  # not a daemon: the interpreter joins it before it exits
+        data_docs: str | None = str(index)
+    else:
+        timings["data docs"] = _write_data_docs(context, docs_dir)
+        data_docs = str(index) if index.exists() else None
     return GateReport(
         run_id=run_id,
         build_path=str(build_path),
         results=results,
-        data_docs=str(index) if index.exists() else None,
+        data_docs=data_docs,
         seconds=time.monotonic() - started,
         timings=timings,
     )
+
+
+_docs_writer: threading.Thread | None = None  # the Data Docs thread of the last background run
+
+
+def _write_data_docs(context: Any, docs_dir: Path) -> float:
+    """Replace ``docs_dir`` with this run's Data Docs; the seconds it took."""
+    tick = time.monotonic()
+    try:
+        if docs_dir.exists():
+            shutil.rmtree(docs_dir)
+        docs_dir.mkdir(parents=True)
+        context.build_data_docs(site_names=["cxcs_gate"])
+    except Exception as exc:
+        if threading.current_thread() is threading.main_thread():
+            raise
+        # In the background the verdict is out already: say so instead of failing silently.
+        print(f"[gate] WARNING Data Docs not written to {docs_dir}: {exc!r}", file=sys.stderr, flush=True)
+    return time.monotonic() - tick
+
+
+def wait_for_data_docs() -> None:
+    """Block until the Data Docs a background gate run is writing are written."""
+    if _docs_writer is not None:
+        _docs_writer.join()
 
 
 def prewarm() -> None:
