@@ -211,22 +211,16 @@ def _validations(frame: MartFrames) -> list[_Validation]:
     ]
 
 
-def _run(context: Any, batch_definition: Any, v: _Validation, gx_run: Any) -> list[ExpectationOutcome]:
-    """Validate one suite and keep the result in the context's results store for the Data Docs.
+def _run(batch_definition: Any, v: _Validation) -> Any:
+    """Validate one suite: its GX result.
 
     ``Batch.validate`` rather than a ValidationDefinition, which would be serialised into the
-    ephemeral context's store and compared with itself before every run; the suite is added
-    to the context, as the Data Docs index links every result to its suite's page. BASIC first: SUMMARY's extra metrics (the failing rows' index
-    values) cost about a third of GX's time and matter only for a failure, so a rows suite with
-    a failing expectation runs again with SUMMARY; its outcomes then are exactly SUMMARY's (the
-    structure suite reports the structure row's values, which BASIC has as well).
+    ephemeral context's store and compared with itself before every run. BASIC first:
+    SUMMARY's extra metrics (the failing rows' index values) cost about a third of GX's time
+    and matter only for a failure, so a rows suite with a failing expectation runs again with
+    SUMMARY; its outcomes then are exactly SUMMARY's (a structure suite reports the structure
+    row's own values, which BASIC has as well).
     """
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier,
-        ValidationResultIdentifier,
-    )
-
-    context.suites.add(v.suite)
     batch = batch_definition.get_batch(batch_parameters={"dataframe": v.frame})
     result_format: dict[str, Any] = {"result_format": "BASIC", "partial_unexpected_count": SAMPLE_SIZE}
     result = batch.validate(v.suite, result_format=result_format, expectation_parameters=v.parameters)
@@ -235,17 +229,12 @@ def _run(context: Any, batch_definition: Any, v: _Validation, gx_run: Any) -> li
         if v.index_columns:
             result_format["unexpected_index_column_names"] = v.index_columns
         result = batch.validate(v.suite, result_format=result_format, expectation_parameters=v.parameters)
-    result.meta["run_id"] = gx_run
-    result.meta["validation_time"] = gx_run.run_time
-    suite_id = ExpectationSuiteIdentifier(name=v.name)
-    context.validation_results_store.store_validation_results(
-        result, ValidationResultIdentifier(suite_id, gx_run, result.batch_id), suite_id
-    )
-    return _outcomes(v.name, result, v.values)
+    return result
 
 
-def _validate(context: Any, batch_definition: Any, frame: MartFrames, gx_run: Any) -> list[ExpectationOutcome]:
-    """Validate one mart: its rows (or profile) suite and its structure suite."""
+def _validate(batch_definition: Any, frame: MartFrames, validated: list[tuple[Any, Any]]) -> list[ExpectationOutcome]:
+    """Validate one mart: its rows (or profile) suite and its structure suite; each (suite,
+    result) is appended to ``validated`` for the Data Docs."""
     outcomes = [
         ExpectationOutcome(
             suite=f"{frame.decl.mart}.structure",
@@ -260,7 +249,9 @@ def _validate(context: Any, batch_definition: Any, frame: MartFrames, gx_run: An
     ]
     for v in _validations(frame):
         if v.suite.expectations:
-            outcomes += _run(context, batch_definition, v, gx_run)
+            result = _run(batch_definition, v)
+            validated.append((v.suite, result))
+            outcomes += _outcomes(v.name, result, v.values)
     return outcomes
 
 
@@ -308,10 +299,11 @@ def run_gate(
         .add_batch_definition_whole_dataframe("build")
     )
     gx_run = RunIdentifier(run_name=run_id)
+    validated: list[tuple[Any, Any]] = []
     for frame in frames:
         t0 = time.monotonic()
         mart = results[frame.decl.mart]
-        mart.outcomes = _validate(context, batch_definition, frame, gx_run)
+        mart.outcomes = _validate(batch_definition, frame, validated)
         mart.status = "failed" if mart.blocking_failures else "passed"
         mart.seconds += time.monotonic() - t0
         passed, total = mart.counts(CRITICAL)
@@ -321,11 +313,13 @@ def run_gate(
     index = docs_dir / "index.html"
     if docs_in_background:
         global _docs_writer
-        _docs_writer = threading.Thread(target=_write_data_docs, args=(context, docs_dir), name="gx-data-docs")
+        _docs_writer = threading.Thread(
+            target=_write_data_docs, args=(context, docs_dir, validated, gx_run), name="gx-data-docs"
+        )
         _docs_writer.start()  # not a daemon: the interpreter joins it before it exits
         data_docs: str | None = str(index)
     else:
-        timings["data docs"] = _write_data_docs(context, docs_dir)
+        timings["data docs"] = _write_data_docs(context, docs_dir, validated, gx_run)
         data_docs = str(index) if index.exists() else None
     return GateReport(
         run_id=run_id,
@@ -340,10 +334,26 @@ def run_gate(
 _docs_writer: threading.Thread | None = None  # the Data Docs thread of the last background run
 
 
-def _write_data_docs(context: Any, docs_dir: Path) -> float:
-    """Replace ``docs_dir`` with this run's Data Docs; the seconds it took."""
+def _write_data_docs(context: Any, docs_dir: Path, validated: list[tuple[Any, Any]], gx_run: Any) -> float:
+    """Replace ``docs_dir`` with the Data Docs of this run's results; the seconds it took.
+
+    The suites and results enter the context's stores only here: nothing but the Data Docs
+    reads them (the index links every result to its suite's page)."""
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
     tick = time.monotonic()
     try:
+        for suite, result in validated:
+            context.suites.add(suite)
+            result.meta["run_id"] = gx_run
+            result.meta["validation_time"] = gx_run.run_time
+            suite_id = ExpectationSuiteIdentifier(name=suite.name)
+            context.validation_results_store.store_validation_results(
+                result, ValidationResultIdentifier(suite_id, gx_run, result.batch_id), suite_id
+            )
         if docs_dir.exists():
             shutil.rmtree(docs_dir)
         docs_dir.mkdir(parents=True)
