@@ -29,6 +29,7 @@ from orchestration.quality import (
     build_expectation_suite,
     load_suites,
     run_gate,
+    wait_for_data_docs,
 )
 from orchestration.quality.report import _plain_json
 
@@ -202,6 +203,26 @@ def test_clean_build_passes_and_missing_marts_are_skipped_not_passed(tmp_path: P
     assert report.data_docs and Path(report.data_docs).name == "index.html" and Path(report.data_docs).exists()
     assert list((tmp_path / "quality" / "data_docs" / "validations").rglob("*.html"))
     assert GateReport.from_json(report.to_json()).format() == report.format()
+
+
+def test_data_docs_written_in_the_background(tmp_path: Path) -> None:
+    # A refresh gets the verdict before the Data Docs are rendered; the docs follow in a thread.
+    build = make_build(tmp_path / "build" / "cxcs.duckdb")
+    docs = tmp_path / "quality" / "data_docs"
+    stale = docs / "validations" / "stale.html"  # a previous run's page: replaced, not kept
+    stale.parent.mkdir(parents=True)
+    stale.write_text("old")
+    report = run_gate(
+        build, tmp_path / "none.duckdb", docs, "bg-run", marts=["cx_nps_monthly"], docs_in_background=True
+    )
+    assert report.passed and "data docs" not in report.timings
+    assert report.data_docs == str(docs / "index.html")
+    wait_for_data_docs()
+    assert (docs / "index.html").exists() and not stale.exists()
+    pages = {p.relative_to(docs / "validations").parts[:2] for p in (docs / "validations").rglob("*.html")}
+    assert pages == {("cx_nps_monthly", "bg-run"), ("cx_nps_monthly", "structure")}
+    # Each validation page's suite has its page too (the index links it).
+    assert (docs / "expectations" / "cx_nps_monthly.html").exists()
 
 
 def test_an_empty_mart_passes_only_while_its_inputs_are_empty(tmp_path: Path) -> None:

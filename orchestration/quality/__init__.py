@@ -20,7 +20,7 @@ Data Docs), ``report`` (results and the report file). A suite whose mart is not 
 is reported as skipped, never as passed.
 """
 
-from orchestration.quality.gate import prewarm, run_gate
+from orchestration.quality.gate import prewarm, run_gate, wait_for_data_docs
 from orchestration.quality.report import (
     ExpectationOutcome,
     GateReport,
@@ -56,5 +56,6 @@ __all__ = [
     "read_report",
     "report_path",
     "run_gate",
+    "wait_for_data_docs",
     "write_report",
 ]

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import queue
 import shutil
+import sys
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -43,6 +47,8 @@ def _gx_context(docs_dir: Path) -> Any:
             "show_how_to_buttons": False,
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            # The gate never profiles: the profiling section would only scan the results store.
+            "site_section_builders": {"profiling": "None"},
         },
     )
     return context
@@ -92,11 +98,14 @@ def _exception_message(info: Mapping[str, Any]) -> str | None:
 
 
 def _read_all(
-    build_path: Path, published_path: Path, declarations: list[SuiteDeclaration], results: dict[str, MartResult]
-) -> list[MartFrames]:
-    """The frames of every declared mart in the build (a mart not built yet is skipped)."""
+    build_path: Path,
+    published_path: Path,
+    declarations: list[SuiteDeclaration],
+    results: dict[str, MartResult],
+    take: Callable[[MartFrames], None],
+) -> None:
+    """Hand ``take`` the frames of every declared mart in the build (a mart not built yet is skipped)."""
     _, previous_counts = current_publication(published_path) or (None, {})
-    frames: list[MartFrames] = []
     references: dict[str, date | None] = {}
     with duckdb.connect(str(build_path), read_only=True) as conn:
         columns = {m: c for m, c in mart_columns(conn).items() if m != "publication"}
@@ -118,7 +127,6 @@ def _read_all(
                 references,
                 previous.get(decl.mart),
             )
-            frames.append(frame)
             results[decl.mart] = MartResult(
                 decl.mart,
                 "passed",
@@ -126,18 +134,69 @@ def _read_all(
                 not_evaluated=frame.not_evaluated,
                 seconds=time.monotonic() - t0,
             )
-    return frames
+            take(frame)
 
 
-def _validate(context: Any, datasource: Any, frame: MartFrames, gx_run: Any) -> list[ExpectationOutcome]:
-    """Validate one mart: its rows (or profile) suite and its structure suite."""
+def _start_reading(
+    build_path: Path,
+    published_path: Path,
+    declarations: list[SuiteDeclaration],
+    results: dict[str, MartResult],
+    timings: dict[str, float],
+) -> Iterator[MartFrames]:
+    """Start reading the frames in a thread; they arrive in the iterator as they are read.
+
+    DuckDB releases the GIL while a query runs, so the reads overlap the rest of the Great
+    Expectations import and the validation of the marts read before."""
+    finished = object()
+    frames: queue.Queue[Any] = queue.Queue()
+
+    def read() -> None:
+        tick = time.monotonic()
+        try:
+            _read_all(build_path, published_path, declarations, results, frames.put)
+            frames.put(finished)
+        except BaseException as exc:  # raised again in the caller's thread
+            frames.put(exc)
+        finally:
+            timings["duckdb"] = time.monotonic() - tick
+
+    reader = threading.Thread(target=read, daemon=True, name="gate-duckdb")
+    reader.start()
+
+    def arriving() -> Iterator[MartFrames]:
+        while (item := frames.get()) is not finished:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+        reader.join()
+
+    return arriving()
+
+
+@dataclass(frozen=True)
+class _Validation:
+    """One GX validation: a suite on a frame (``values``: the one-row structure frame's row)."""
+
+    name: str
+    suite: Any
+    frame: Any
+    index_columns: list[str]
+    parameters: dict[str, Any]
+    values: dict[str, Any] | None = None
+
+
+def _validations(frame: MartFrames) -> list[_Validation]:
+    """The mart's rows (or profile) suite and its structure suite."""
     import great_expectations as gx
 
     decl = frame.decl
     structure_name = f"{decl.mart}.structure"
-    validations = [
-        (decl.mart, build_expectation_suite(decl, frame.row_expectations), frame.frame, frame.index_columns, {}, None),
-        (
+    return [
+        _Validation(
+            decl.mart, build_expectation_suite(decl, frame.row_expectations), frame.frame, frame.index_columns, {}
+        ),
+        _Validation(
             structure_name,
             gx.ExpectationSuite(
                 name=structure_name,
@@ -150,9 +209,35 @@ def _validate(context: Any, datasource: Any, frame: MartFrames, gx_run: Any) -> 
             frame.structure.iloc[0].to_dict(),
         ),
     ]
+
+
+def _run(batch_definition: Any, v: _Validation) -> Any:
+    """Validate one suite: its GX result.
+
+    ``Batch.validate`` rather than a ValidationDefinition, which would be serialised into the
+    ephemeral context's store and compared with itself before every run. BASIC first:
+    SUMMARY's extra metrics (the failing rows' index values) cost about a third of GX's time
+    and matter only for a failure, so a rows suite with a failing expectation runs again with
+    SUMMARY; its outcomes then are exactly SUMMARY's (a structure suite reports the structure
+    row's own values, which BASIC has as well).
+    """
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": v.frame})
+    result_format: dict[str, Any] = {"result_format": "BASIC", "partial_unexpected_count": SAMPLE_SIZE}
+    result = batch.validate(v.suite, result_format=result_format, expectation_parameters=v.parameters)
+    if v.values is None and not all(r.success for r in result.results):
+        result_format = {**result_format, "result_format": "SUMMARY"}
+        if v.index_columns:
+            result_format["unexpected_index_column_names"] = v.index_columns
+        result = batch.validate(v.suite, result_format=result_format, expectation_parameters=v.parameters)
+    return result
+
+
+def _validate(batch_definition: Any, frame: MartFrames, validated: list[tuple[Any, Any]]) -> list[ExpectationOutcome]:
+    """Validate one mart: its rows (or profile) suite and its structure suite; each (suite,
+    result) is appended to ``validated`` for the Data Docs."""
     outcomes = [
         ExpectationOutcome(
-            suite=structure_name,
+            suite=f"{frame.decl.mart}.structure",
             expectation="gate_setup",
             kwargs={},
             severity=severity,
@@ -162,23 +247,11 @@ def _validate(context: Any, datasource: Any, frame: MartFrames, gx_run: Any) -> 
         )
         for severity, message in frame.setup_errors
     ]
-    for name, suite, df, index_columns, parameters, values in validations:
-        if not suite.expectations:
-            continue
-        asset = datasource.add_dataframe_asset(name)
-        batch = asset.add_batch_definition_whole_dataframe("build")
-        suite = context.suites.add(suite)
-        definition = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
-        result_format: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
-        if index_columns:
-            result_format["unexpected_index_column_names"] = index_columns
-        result = definition.run(
-            batch_parameters={"dataframe": df},
-            expectation_parameters=parameters,
-            result_format=result_format,
-            run_id=gx_run,
-        )
-        outcomes += _outcomes(name, result, values)
+    for v in _validations(frame):
+        if v.suite.expectations:
+            result = _run(batch_definition, v)
+            validated.append((v.suite, result))
+            outcomes += _outcomes(v.name, result, v.values)
     return outcomes
 
 
@@ -190,9 +263,16 @@ def run_gate(
     marts: Iterable[str] | None = None,
     suites_dir: Path = SUITES_DIR,
     progress: Progress | None = None,
+    docs_in_background: bool = False,
 ) -> GateReport:
-    """Validate the build file's marts against their suites; rebuild the Data Docs."""
+    """Validate the build file's marts against their suites; rebuild the Data Docs.
+
+    ``docs_in_background``: the Data Docs are a report, not part of the verdict, so a refresh
+    writes them in a thread while it publishes (DuckDB and file copies, which release the
+    GIL); the process waits for the thread before it exits, and the next gate run waits for
+    it before it replaces the folder (``wait_for_data_docs``)."""
     say = progress or (lambda message: None)
+    wait_for_data_docs()
     started = time.monotonic()
     timings: dict[str, float] = {}
     declarations = load_suites(suites_dir)
@@ -201,44 +281,95 @@ def run_gate(
         declarations = [d for d in declarations if d.mart in wanted]
 
     results: dict[str, MartResult] = {}
-    tick = time.monotonic()
-    frames = _read_all(build_path, published_path, declarations, results)
-    timings["duckdb"] = time.monotonic() - tick
-
+    timings["duckdb"] = 0.0  # set by the reader when it is done
+    frames = _start_reading(build_path, published_path, declarations, results, timings)
     tick = time.monotonic()
     import great_expectations  # noqa: F401  (timed apart: the import alone takes seconds)
     from great_expectations.core.run_identifier import RunIdentifier
 
     timings["gx import"] = time.monotonic() - tick
     tick = time.monotonic()
-    if docs_dir.exists():
-        shutil.rmtree(docs_dir)
-    docs_dir.mkdir(parents=True)
     context = _gx_context(docs_dir)
-    datasource = context.data_sources.add_pandas("cxcs_build")
+    # One asset and batch definition for every frame (the frame is a batch parameter): each
+    # asset added to a context re-serialises the whole context config, a cost that grows
+    # with every asset already added.
+    batch_definition = (
+        context.data_sources.add_pandas("cxcs_build")
+        .add_dataframe_asset("marts")
+        .add_batch_definition_whole_dataframe("build")
+    )
     gx_run = RunIdentifier(run_name=run_id)
+    validated: list[tuple[Any, Any]] = []
     for frame in frames:
         t0 = time.monotonic()
         mart = results[frame.decl.mart]
-        mart.outcomes = _validate(context, datasource, frame, gx_run)
+        mart.outcomes = _validate(batch_definition, frame, validated)
         mart.status = "failed" if mart.blocking_failures else "passed"
         mart.seconds += time.monotonic() - t0
         passed, total = mart.counts(CRITICAL)
         say(f"{mart.mart}: {mart.status} ({passed}/{total} critical, {len(mart.warnings)} warning(s))")
     timings["gx validate"] = time.monotonic() - tick
 
-    tick = time.monotonic()
-    context.build_data_docs(site_names=["cxcs_gate"])
     index = docs_dir / "index.html"
-    timings["data docs"] = time.monotonic() - tick
+    if docs_in_background:
+        global _docs_writer
+        _docs_writer = threading.Thread(
+            target=_write_data_docs, args=(context, docs_dir, validated, gx_run), name="gx-data-docs"
+        )
+        _docs_writer.start()  # not a daemon: the interpreter joins it before it exits
+        data_docs: str | None = str(index)
+    else:
+        timings["data docs"] = _write_data_docs(context, docs_dir, validated, gx_run)
+        data_docs = str(index) if index.exists() else None
     return GateReport(
         run_id=run_id,
         build_path=str(build_path),
         results=results,
-        data_docs=str(index) if index.exists() else None,
+        data_docs=data_docs,
         seconds=time.monotonic() - started,
         timings=timings,
     )
+
+
+_docs_writer: threading.Thread | None = None  # the Data Docs thread of the last background run
+
+
+def _write_data_docs(context: Any, docs_dir: Path, validated: list[tuple[Any, Any]], gx_run: Any) -> float:
+    """Replace ``docs_dir`` with the Data Docs of this run's results; the seconds it took.
+
+    The suites and results enter the context's stores only here: nothing but the Data Docs
+    reads them (the index links every result to its suite's page)."""
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    tick = time.monotonic()
+    try:
+        for suite, result in validated:
+            context.suites.add(suite)
+            result.meta["run_id"] = gx_run
+            result.meta["validation_time"] = gx_run.run_time
+            suite_id = ExpectationSuiteIdentifier(name=suite.name)
+            context.validation_results_store.store_validation_results(
+                result, ValidationResultIdentifier(suite_id, gx_run, result.batch_id), suite_id
+            )
+        if docs_dir.exists():
+            shutil.rmtree(docs_dir)
+        docs_dir.mkdir(parents=True)
+        context.build_data_docs(site_names=["cxcs_gate"])
+    except Exception as exc:
+        if threading.current_thread() is threading.main_thread():
+            raise
+        # In the background the verdict is out already: say so instead of failing silently.
+        print(f"[gate] WARNING Data Docs not written to {docs_dir}: {exc!r}", file=sys.stderr, flush=True)
+    return time.monotonic() - tick
+
+
+def wait_for_data_docs() -> None:
+    """Block until the Data Docs a background gate run is writing are written."""
+    if _docs_writer is not None:
+        _docs_writer.join()
 
 
 def prewarm() -> None:
