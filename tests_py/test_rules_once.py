@@ -189,6 +189,10 @@ def test_dbt_sources_are_written_from_the_raw_contract() -> None:
             described = {c["name"]: c["description"] for c in table["columns"]}
             expected = {c.name: c.description for c in entity.columns} | LOAD_COLUMN_DESCRIPTIONS
             assert described == expected, entity.table
+            # The one check of the loader's not-null guarantee per raw table names exactly the
+            # contract's required columns (tests/generic/required_columns_not_null.sql).
+            [check] = [t["required_columns_not_null"] for t in table["data_tests"] if "required_columns_not_null" in t]
+            assert check["arguments"]["column_names"] == entity.required_columns, entity.table
 
 
 def test_a_source_description_edited_by_hand_is_caught(tmp_path: Path) -> None:
