@@ -374,3 +374,20 @@ def test_changing_a_weight_rescores_without_sql(demo_build: Path, tmp_path: Path
         assert score == expected.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP), key
         changed += score != before[key]
     assert len(rows) == len(before) and changed > len(rows) / 2
+
+
+def test_a_parameter_missing_from_the_seed_stops_the_build(demo_build: Path, tmp_path: Path) -> None:
+    """int_health__parameters enforces a contract: a (component, parameter) row missing from
+    seeds/health_score_weights.csv is a null column, which its not_null constraint refuses while
+    dbt creates the table, so no score is computed with a missing threshold. The published
+    parameters stay as they were (dbt builds a temporary table first)."""
+    database = tmp_path / "wh" / "cxcs.duckdb"
+    database.parent.mkdir()
+    shutil.copy(demo_build, database)
+    with duckdb.connect(str(database)) as conn:
+        before = conn.execute("select band_yellow_min from intermediate.int_health__parameters").fetchall()
+        conn.execute("delete from seeds.health_score_weights where component = 'band' and parameter = 'yellow_min'")
+    result = run_dbt(database, tmp_path, "run", "--select", "int_health__parameters", dbt_vars=VARS, expect=1)
+    assert "NOT NULL constraint failed" in result.stdout and "band_yellow_min" in result.stdout, result.stdout[-2000:]
+    with duckdb.connect(str(database), read_only=True) as conn:
+        assert conn.execute("select band_yellow_min from intermediate.int_health__parameters").fetchall() == before

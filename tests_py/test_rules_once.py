@@ -47,6 +47,7 @@ DBT_TEST_KINDS = {
     "accepted_values": "accepted_values",
     "accepted_range": "range",
     "unique_combination_of_columns": "grain",
+    "required_columns_not_null": "not_null_columns",
 }
 
 Rule = tuple[str, str, frozenset[str]]  # (model, kind, columns)
@@ -105,6 +106,10 @@ def rules_of_manifest(manifest: Mapping[str, Any]) -> set[Rule]:
         if kind is None or attached not in models:
             continue
         kwargs = node["test_metadata"].get("kwargs", {})
+        if kind == "not_null_columns":  # several columns' not_null in one test: one rule each
+            for column in kwargs["column_names"]:
+                rules.add((models[attached]["name"], "not_null", frozenset([column])))
+            continue
         if kind == "grain":
             columns = frozenset(kwargs["combination_of_columns"])
         else:
@@ -164,6 +169,13 @@ def test_dbt_owns_the_grain_of_every_mart(dbt_rules: set[Rule]) -> None:
     assert not untested, "marts whose grain no dbt test checks:\n" + "\n".join(untested)
 
 
+def test_a_not_null_test_of_several_columns_is_a_rule_per_column(dbt_rules: set[Rule]) -> None:
+    # tests/generic/required_columns_not_null.sql on the events rollup names three columns:
+    # a GX not-null expectation on any one of them restates it.
+    for column in ("activity_date", "rollup_level", "events"):
+        assert ("int_product__activity_daily", "not_null", frozenset([column])) in dbt_rules
+
+
 def test_the_check_finds_a_restatement(dbt_rules: set[Rule], tmp_path: Path) -> None:
     # The shipped cx_nps_monthly suite plus the range dbt already tests (accepted_range -100..100).
     document = json.loads((SUITES_DIR / "cx_nps_monthly.json").read_text(encoding="utf-8"))
@@ -189,6 +201,10 @@ def test_dbt_sources_are_written_from_the_raw_contract() -> None:
             described = {c["name"]: c["description"] for c in table["columns"]}
             expected = {c.name: c.description for c in entity.columns} | LOAD_COLUMN_DESCRIPTIONS
             assert described == expected, entity.table
+            # The one check of the loader's not-null guarantee per raw table names exactly the
+            # contract's required columns (tests/generic/required_columns_not_null.sql).
+            [check] = [t["required_columns_not_null"] for t in table["data_tests"] if "required_columns_not_null" in t]
+            assert check["arguments"]["column_names"] == entity.required_columns, entity.table
 
 
 def test_a_source_description_edited_by_hand_is_caught(tmp_path: Path) -> None:
