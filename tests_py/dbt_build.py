@@ -10,7 +10,6 @@ a dozen times over several files. DECISIONLOG.md "Mart tests run dbt in the test
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 import os
@@ -47,11 +46,29 @@ class Build:
 
 
 @functools.cache
-def _parsed_once() -> None:
-    """target/partial_parse.msgpack in step with the models (skipped when nothing changed)."""
+def _parsed_project() -> bytes:
+    """The project as ``dbt parse`` serialised it (target/partial_parse.msgpack), parsed first
+    when the models changed since the last parse."""
+    from orchestration.dbt_inprocess import PARTIAL_PARSE_FILE
     from orchestration.dbt_manifest import prepare_dbt_manifest
 
     prepare_dbt_manifest()
+    return PARTIAL_PARSE_FILE.read_bytes()
+
+
+def fresh_manifest(database: Path) -> Any:
+    """A Manifest of its own for one dbt invocation (~1 s). Not one shared object: an invocation
+    marks the nodes it compiled (ephemeral CTEs "already injected"), and the next invocation on
+    the same object then references CTEs it never writes; nor a ``copy.deepcopy`` (dbt's
+    ``Manifest.__reduce_ex__`` hands its lookups back in the wrong fields)."""
+    from dbt.contracts.graph.manifest import Manifest
+
+    # The project is parsed with the canonical profile (orchestration.dbt_manifest): its
+    # relations live in catalog "cxcs", which dbt-duckdb names after the file's stem.
+    assert database.name == "cxcs.duckdb", f"{database}: a test's build file is called cxcs.duckdb"
+    manifest = Manifest.from_msgpack(_parsed_project())
+    manifest.build_flat_graph()  # Jinja's ``graph`` (graph.sources in our macros) reads it
+    return manifest
 
 
 @contextmanager
@@ -77,10 +94,9 @@ def run_dbt(
     run) and its console lines as stdout. Fails the test unless the code is ``expect``."""
     from dbt.cli.main import dbtRunner
 
-    # The same parsed project and the same release of DuckDB's file as the refresh's build.
-    from orchestration.dbt_inprocess import _close_duckdb, project_manifest
+    # The same release of DuckDB's file as the refresh's in-process build.
+    from orchestration.dbt_inprocess import _close_duckdb
 
-    _parsed_once()
     lines: list[str] = []
 
     def on_event(msg: Any) -> None:
@@ -105,11 +121,7 @@ def run_dbt(
     ]
     with _profile_path(database):
         try:
-            # dbt-duckdb's catalog is the file's stem. A copy per call: an invocation marks the
-            # nodes it compiled in the manifest (ephemeral CTEs "already injected"), and a second
-            # invocation on the same object then references CTEs it never writes.
-            manifest = copy.deepcopy(project_manifest(database.stem))
-            outcome = dbtRunner(manifest=manifest, callbacks=[on_event]).invoke(command)
+            outcome = dbtRunner(manifest=fresh_manifest(database), callbacks=[on_event]).invoke(command)
         finally:
             _close_duckdb()  # dbt-duckdb keeps the file open between invocations of one process
     code = 0 if outcome.success else (2 if outcome.exception is not None else 1)
