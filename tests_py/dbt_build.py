@@ -56,6 +56,13 @@ def _parsed_project() -> bytes:
     return PARTIAL_PARSE_FILE.read_bytes()
 
 
+def project_manifest_json() -> dict[str, Any]:
+    """target/manifest.json of the models on disk: the parse the refresh itself makes (skipped
+    when nothing dbt parses changed), not a ``dbt parse`` subprocess of the test's own (~9 s)."""
+    _parsed_project()
+    return json.loads((PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
+
+
 def fresh_manifest(database: Path) -> Any:
     """A Manifest of its own for one dbt invocation (~1 s). Not one shared object: an invocation
     marks the nodes it compiled (ephemeral CTEs "already injected"), and the next invocation on

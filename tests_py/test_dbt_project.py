@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_build import project_manifest_json
 
 from orchestration.raw_schema import ensure_raw_schema
 
@@ -323,18 +324,8 @@ def layer_violations(manifest: dict) -> list[str]:
     return found
 
 
-def test_dbt_graph_flows_one_way(tmp_path: Path) -> None:
-    env = {**os.environ, "DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path / "logs")}
-    result = subprocess.run(
-        [DBT, "parse", "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR), "--target", "duckdb"],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-3000:]
-    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+def test_dbt_graph_flows_one_way() -> None:
+    manifest = project_manifest_json()
     layers = {
         Path(n["original_file_path"]).parts[1] for n in manifest["nodes"].values() if n["resource_type"] == "model"
     }
