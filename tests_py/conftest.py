@@ -34,6 +34,7 @@ class PublishedDemo:
     landing: Path
     warehouse: Path
     stdout: str
+    stderr: str
 
     def copy(self, target: Path) -> tuple[Path, Path]:
         """Copy landing and warehouse (build file, its state, publication) under ``target``."""
@@ -54,7 +55,7 @@ def published_demo(tmp_path_factory: pytest.TempPathFactory) -> PublishedDemo:
     # 2: published, and the demo's unreadable files are listed as failed.
     assert result.returncode == 2, result.stdout[-4000:] + result.stderr[-4000:]
     assert (warehouse / "cxcs.duckdb").exists()
-    return PublishedDemo(landing=landing, warehouse=warehouse, stdout=result.stdout)
+    return PublishedDemo(landing=landing, warehouse=warehouse, stdout=result.stdout, stderr=result.stderr)
 
 
 # The loader tests' fixtures (test_loading*.py): a DuckDB file and an empty landing folder.

@@ -279,7 +279,7 @@ def test_incremental_tests_read_the_rewritten_days(
         ).fetchone()[0]
     # No new raw batch since the last run: nothing rewritten, from the day after the last one.
     assert rebuilt_from == last_day + timedelta(days=1)
-    checked = run_dbt(copy, tmp_path, "test", "--select", grain_test, dbt_vars=VARS, expect=1, timeout=600)
+    checked = run_dbt(copy, tmp_path, "test", "--select", grain_test, dbt_vars=VARS, expect=1)
     assert "FAIL 1 unique_combination_of_columns_int_product__activity_daily" in checked.stdout
 
 

@@ -37,15 +37,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import subprocess
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_build import DBT, PROJECT_DIR, Build, dbt_build
+from dbt_build import Build, dbt_build, run_dbt
 
 from orchestration.raw_schema import ensure_raw_schema
 
@@ -66,7 +64,7 @@ def _load_fixture_module():
 @pytest.fixture(scope="module")
 def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     tmp = tmp_path_factory.mktemp("cx")
-    database = tmp / "cx.duckdb"
+    database = tmp / "cxcs.duckdb"
     with duckdb.connect(str(database)) as conn:
         ensure_raw_schema(conn)
         _load_fixture_module().load_cx_fixtures(conn)
@@ -589,7 +587,7 @@ def test_marts_are_tables_with_enforced_types(build: Build) -> None:
     }
 
 
-def test_nps_margin_of_error_does_not_overflow_on_large_months(tmp_path: Path) -> None:
+def test_nps_margin_of_error_does_not_overflow_on_large_months(build: Build, tmp_path: Path) -> None:
     # A month of a large customer base: n = 5,000 responses, P = 2,500, D = 1,000.
     # (n(P+D) - (P-D)^2) / n^3 = (17,500,000 - 2,250,000) / 125,000,000,000 = 0.000122;
     # MOE = 196 * sqrt(0.000122) = 196 * 0.0110454 = 2.1649 -> 2.2.
@@ -599,33 +597,9 @@ def test_nps_margin_of_error_does_not_overflow_on_large_months(tmp_path: Path) -
         "select {{ cx_nps_moe_95('2500', '1000', '5000') }} as moe_5k, "
         "{{ cx_nps_moe_95('1200000', '300000', '2000000') }} as moe_2m"
     )
-    env = {**os.environ, "DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path / "logs")}
-    result = subprocess.run(
-        [
-            DBT,
-            "show",
-            "--inline",
-            sql,
-            "--target",
-            "lint",
-            "--profiles-dir",
-            str(PROJECT_DIR),
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--output",
-            "json",
-            "--log-format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
+    # Compiled and run by dbt against the module's build file (the macro's SQL on DuckDB).
+    result = run_dbt(
+        build.database, tmp_path, "show", "--inline", sql, "--output", "json", dbt_vars={"as_of_date": AS_OF}
     )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    previews = [
-        json.loads(line)["data"]["preview"]
-        for line in result.stdout.splitlines()
-        if line.startswith("{") and "preview" in json.loads(line).get("data", {})
-    ]
-    assert json.loads(previews[-1]) == [{"moe_5k": 2.2, "moe_2m": 0.1}]
+    shown, _ = json.JSONDecoder().raw_decode(result.stdout[result.stdout.index('{\n  "show"') :])
+    assert shown["show"] == [{"moe_5k": 2.2, "moe_2m": 0.1}]

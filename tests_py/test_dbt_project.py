@@ -3,7 +3,7 @@
 A private DuckDB file gets schema ``raw`` from ``ensure_raw_schema`` and a few
 hand-written raw rows (versions of one key across batches, an SDK retry, a
 timestamp the loader already converted from an offset, an email, a reference to
-an unknown account); ``dbt build`` runs against it in a subprocess, then the
+an unknown account); ``dbt build`` runs against it (in this process), then the
 tests read the result.  A second build on empty raw tables proves an entity with
 no files yet breaks nothing.  ``sqlfluff lint`` must be clean.
 
@@ -13,9 +13,7 @@ Run alone: ``.venv/bin/python -m pytest tests_py/test_dbt_project.py``.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,12 +21,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_build import project_manifest_json, run_dbt
 
 from orchestration.raw_schema import ensure_raw_schema
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-BIN_DIR = Path(sys.executable).parent
-DBT = str(BIN_DIR / "dbt")
 
 STAGING_MODELS = (
     "stg_billing__accounts",
@@ -118,41 +115,20 @@ class Build:
             return conn.execute(sql).fetchall()
 
 
-def start_build(tmp: Path, name: str, with_rows: bool) -> tuple[Path, Path, subprocess.Popen[str]]:
-    database = tmp / f"{name}.duckdb"
-    with duckdb.connect(str(database)) as conn:
-        ensure_raw_schema(conn)
-        if with_rows:
-            write_raw_rows(conn)
-    target_path = tmp / f"target_{name}"
-    env = {
-        **os.environ,
-        "CXCS_DUCKDB_PATH": str(database),
-        # Keep the repo's target/ (dagster-dbt reads its manifest) and logs/ untouched.
-        "DBT_TARGET_PATH": str(target_path),
-        "DBT_LOG_PATH": str(tmp / f"logs_{name}"),
-    }
-    process = subprocess.Popen(
-        [DBT, "build", "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR), "--target", "duckdb"],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    return database, target_path, process
-
-
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Build]:
-    """Both builds run side by side (separate files, separate target paths)."""
-    tmp = tmp_path_factory.mktemp("dbt")
-    started = {name: start_build(tmp, name, rows) for name, rows in (("filled", True), ("empty", False))}
+    """A whole-project ``dbt build`` on hand-made raw rows and one on empty raw tables (separate
+    files, separate target paths), in this process (tests_py/dbt_build.run_dbt)."""
     done = {}
-    for name, (database, target_path, process) in started.items():
-        stdout, _ = process.communicate(timeout=600)
-        result = subprocess.CompletedProcess(process.args, process.returncode, stdout, "")
-        done[name] = Build(database, target_path, result)
+    for name, with_rows in (("filled", True), ("empty", False)):
+        tmp = tmp_path_factory.mktemp(f"dbt_{name}")
+        database = tmp / "cxcs.duckdb"
+        with duckdb.connect(str(database)) as conn:
+            ensure_raw_schema(conn)
+            if with_rows:
+                write_raw_rows(conn)
+        result = run_dbt(database, tmp, "build", dbt_vars={}, expect=None)  # each test checks its build's
+        done[name] = Build(database, tmp / "target", result)
     return done
 
 
@@ -323,18 +299,8 @@ def layer_violations(manifest: dict) -> list[str]:
     return found
 
 
-def test_dbt_graph_flows_one_way(tmp_path: Path) -> None:
-    env = {**os.environ, "DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path / "logs")}
-    result = subprocess.run(
-        [DBT, "parse", "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR), "--target", "duckdb"],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-3000:]
-    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+def test_dbt_graph_flows_one_way() -> None:
+    manifest = project_manifest_json()
     layers = {
         Path(n["original_file_path"]).parts[1] for n in manifest["nodes"].values() if n["resource_type"] == "model"
     }

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
+from dbt_build import project_manifest_json
 
 from orchestration import dbt_sources
 from orchestration.contract import ENTITY_BY_TABLE, LOAD_COLUMN_DESCRIPTIONS
@@ -53,45 +53,9 @@ DBT_TEST_KINDS = {
 Rule = tuple[str, str, frozenset[str]]  # (model, kind, columns)
 
 
-def _manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The repo's target/manifest.json when it is newer than every dbt source file, else a
-    fresh ``dbt parse`` into a temporary target (the repo's target/ is left alone)."""
-    repo_manifest = PROJECT_DIR / "target" / "manifest.json"
-    sources = [
-        PROJECT_DIR / "dbt_project.yml",
-        *(PROJECT_DIR / "models").rglob("*"),
-        *(PROJECT_DIR / "macros").rglob("*"),
-    ]
-    newest = max(p.stat().st_mtime for p in sources if p.is_file())
-    if repo_manifest.exists() and repo_manifest.stat().st_mtime > newest:
-        return json.loads(repo_manifest.read_text(encoding="utf-8"))
-    target = tmp_path_factory.mktemp("dbt_parse")
-    result = subprocess.run(
-        [
-            DBT,
-            "parse",
-            "--profiles-dir",
-            str(PROJECT_DIR),
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--target-path",
-            str(target / "target"),
-            "--log-path",
-            str(target / "logs"),
-            "--quiet",
-        ],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return json.loads((target / "target" / "manifest.json").read_text(encoding="utf-8"))
-
-
 @pytest.fixture(scope="module")
-def dbt_rules(tmp_path_factory: pytest.TempPathFactory) -> set[Rule]:
-    return rules_of_manifest(_manifest(tmp_path_factory))
+def dbt_rules() -> set[Rule]:
+    return rules_of_manifest(project_manifest_json())
 
 
 def rules_of_manifest(manifest: Mapping[str, Any]) -> set[Rule]:

@@ -103,7 +103,5 @@ def test_overlap_test_blocks(build: Build, tmp_path: Path) -> None:
             " select * replace (case when subscription_id = 'S1' and version = 1 then null else valid_to end as valid_to)"
             " from intermediate.kept_versions"
         )
-    checked = run_dbt(
-        database, tmp_path, "test", "--select", OVERLAP_TEST, dbt_vars={"as_of_date": AS_OF}, expect=1, timeout=300
-    )
+    checked = run_dbt(database, tmp_path, "test", "--select", OVERLAP_TEST, dbt_vars={"as_of_date": AS_OF}, expect=1)
     assert f"FAIL 1 {OVERLAP_TEST}" in checked.stdout
