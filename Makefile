@@ -32,8 +32,10 @@ demo: setup
 ## Lint the Python (ruff) and the SQL (sqlfluff), then run every test (pytest drives real DuckDB, dbt and Dagster runs).
 test: setup lint test-python
 
+# Two workers (pytest-xdist), one per core of the CI machine; a module's tests stay together so
+# its module-scoped warehouse is built once (DECISIONLOG "The suite runs on both cores").
 test-python: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check .

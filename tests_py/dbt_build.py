@@ -46,36 +46,30 @@ class Build:
 
 
 @functools.cache
-def _parsed_project() -> bytes:
-    """The project as ``dbt parse`` serialised it (target/partial_parse.msgpack), parsed first
-    when the models changed since the last parse."""
-    from orchestration.dbt_inprocess import PARTIAL_PARSE_FILE
+def _parsed_once() -> None:
+    """target/ in step with the models: parsed first when they changed since the last parse."""
     from orchestration.dbt_manifest import prepare_dbt_manifest
 
     prepare_dbt_manifest()
-    return PARTIAL_PARSE_FILE.read_bytes()
 
 
 def project_manifest_json() -> dict[str, Any]:
     """target/manifest.json of the models on disk: the parse the refresh itself makes (skipped
     when nothing dbt parses changed), not a ``dbt parse`` subprocess of the test's own (~9 s)."""
-    _parsed_project()
+    _parsed_once()
     return json.loads((PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
 
 
 def fresh_manifest(database: Path) -> Any:
-    """A Manifest of its own for one dbt invocation (~1 s). Not one shared object: an invocation
-    marks the nodes it compiled (ephemeral CTEs "already injected"), and the next invocation on
-    the same object then references CTEs it never writes; nor a ``copy.deepcopy`` (dbt's
-    ``Manifest.__reduce_ex__`` hands its lookups back in the wrong fields)."""
-    from dbt.contracts.graph.manifest import Manifest
+    """A Manifest of its own for one dbt invocation (orchestration.dbt_inprocess.project_manifest:
+    the project ``dbt parse`` serialised, loaded anew per call)."""
+    from orchestration.dbt_inprocess import project_manifest
 
     # The project is parsed with the canonical profile (orchestration.dbt_manifest): its
     # relations live in catalog "cxcs", which dbt-duckdb names after the file's stem.
     assert database.name == "cxcs.duckdb", f"{database}: a test's build file is called cxcs.duckdb"
-    manifest = Manifest.from_msgpack(_parsed_project())
-    manifest.build_flat_graph()  # Jinja's ``graph`` (graph.sources in our macros) reads it
-    return manifest
+    _parsed_once()
+    return project_manifest(database.stem)
 
 
 @contextmanager

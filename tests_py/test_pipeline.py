@@ -65,10 +65,16 @@ def test_refresh_twice_loads_once_and_publishes(small_demo: Path, tmp_path: Path
     assert accounts == 25
     assert loaded_files == delivered_files
 
+    published_bytes = published.read_bytes()
     second = run_cli("refresh", "--landing", str(small_demo), "--warehouse", str(warehouse))
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
     assert "No new landing files: 0 rows loaded." in second.stdout
     assert raw_counts(warehouse) == after_first
+    # Same raw batches, code and as-of day: nothing is rebuilt, re-checked or re-published
+    # (orchestration.build_inputs); the file BI tools read is the first run's, byte for byte.
+    assert "nothing new since run" in second.stdout
+    assert "[publish]" not in second.stdout and "Running with dbt" not in second.stdout
+    assert published.read_bytes() == published_bytes
 
 
 def test_bad_rows_demo_loses_nothing(published_demo: PublishedDemo) -> None:
