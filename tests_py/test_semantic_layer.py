@@ -414,8 +414,10 @@ def test_queries_work_while_a_refresh_runs(
     shutil.copytree(warehouse, copy)
     env = {**os.environ, "CXCS_WAREHOUSE_DIR": str(copy)}
     env.pop("CXCS_DUCKDB_PATH", None)
+    # --full-refresh: the landing holds nothing new, and a refresh with nothing new builds nothing.
+    command = ["refresh", "--landing", str(landing), "--warehouse", str(copy), "--full-refresh"]
     refresh = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", "refresh", "--landing", str(landing), "--warehouse", str(copy)],
+        [sys.executable, "-m", "orchestration.cli", *command],
         cwd=PROJECT_DIR,
         env=env,
         stdout=subprocess.PIPE,

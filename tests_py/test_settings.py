@@ -3,9 +3,10 @@ its folders to the run as resource config instead of writing the environment."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from orchestration.config import PROJECT_DIR, SETTINGS, resolve_settings
@@ -68,4 +69,12 @@ def test_cli_folders_become_run_config_not_environment(tmp_path: Path) -> None:
         "--vars",
         '{"as_of_date": "2026-11-30"}',
     ]
-    assert dbt_build_args(DbtBuildConfig()) == ["build", "--exclude-resource-type", "unit_test"]
+    # Without a date the build gets today's UTC date, explicitly: the date its inputs digest records.
+    today = datetime.now(UTC).date().isoformat()
+    assert dbt_build_args(DbtBuildConfig()) == [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--vars",
+        json.dumps({"as_of_date": today}),
+    ]
