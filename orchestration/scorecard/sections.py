@@ -49,49 +49,60 @@ def nps_section(wh: Warehouse) -> Card:
     )
 
 
-def csat_section(wh: Warehouse) -> Card:
-    wh.require("cx_csat_monthly")
+def _survey_score_card(
+    wh: Warehouse,
+    mart: str,
+    key: str,
+    title: str,
+    series: tuple[str, str, int, str],
+    columns: dict[str, list[str]],
+    caption: str = "",
+) -> Card:
+    """A monthly survey score (CSAT, CES) over every response: one line, its definition, its table.
+    ``series``: (label, column, palette index, unit); ``columns``: "table" and "definition"."""
+    wh.require(mart)
     rows = wh.rows(
-        f"select month, responses, satisfied, csat_pct, csat_mean from {MARTS_SCHEMA}.cx_csat_monthly "
-        "where dimension = 'overall' order by month"
+        f"select {', '.join(columns['table'])} from {MARTS_SCHEMA}.{mart} where dimension = 'overall' order by month"
     )
     if not rows:
-        raise NotAvailable("No CSAT responses yet.")
+        raise NotAvailable(f"No {key.upper()} responses yet.")
+    label, column, color, unit = series
     svg = charts.line_chart(
+        key,
+        title,
+        [month_label(r["month"]) for r in rows],
+        [charts.Series(label, [r[column] for r in rows], charts.PALETTE[color], unit)],
+        decimals=1 if unit else 2,
+    )
+    return Card(svg + caption + definition(wh, mart, columns["definition"]) + data_table(rows, columns["table"]), [key])
+
+
+def csat_section(wh: Warehouse) -> Card:
+    return _survey_score_card(
+        wh,
+        "cx_csat_monthly",
         "csat",
         "CSAT % by month",
-        [month_label(r["month"]) for r in rows],
-        [charts.Series("CSAT %", [r["csat_pct"] for r in rows], charts.PALETTE[2], "%")],
-    )
-    return Card(
-        svg
-        + definition(wh, "cx_csat_monthly", ["csat_pct", "csat_mean", "satisfied", "responses"])
-        + data_table(rows, ["month", "responses", "satisfied", "csat_pct", "csat_mean"]),
-        ["csat"],
+        ("CSAT %", "csat_pct", 2, "%"),
+        {
+            "table": ["month", "responses", "satisfied", "csat_pct", "csat_mean"],
+            "definition": ["csat_pct", "csat_mean", "satisfied", "responses"],
+        },
     )
 
 
 def ces_section(wh: Warehouse) -> Card:
-    wh.require("cx_ces_monthly")
-    rows = wh.rows(
-        f"select month, responses, high_effort, ces_mean, high_effort_pct from {MARTS_SCHEMA}.cx_ces_monthly "
-        "where dimension = 'overall' order by month"
-    )
-    if not rows:
-        raise NotAvailable("No CES responses yet.")
-    svg = charts.line_chart(
+    return _survey_score_card(
+        wh,
+        "cx_ces_monthly",
         "ces",
         "CES (mean effort, 1-7, lower is better) by month",
-        [month_label(r["month"]) for r in rows],
-        [charts.Series("CES mean", [r["ces_mean"] for r in rows], charts.PALETTE[1])],
-        decimals=2,
-    )
-    return Card(
-        svg
-        + '<p class="caption">Lower is better: 1 = very low effort, 7 = very high effort.</p>'
-        + definition(wh, "cx_ces_monthly", ["ces_mean", "high_effort_pct", "responses"])
-        + data_table(rows, ["month", "responses", "high_effort", "ces_mean", "high_effort_pct"]),
-        ["ces"],
+        ("CES mean", "ces_mean", 1, ""),
+        {
+            "table": ["month", "responses", "high_effort", "ces_mean", "high_effort_pct"],
+            "definition": ["ces_mean", "high_effort_pct", "responses"],
+        },
+        caption='<p class="caption">Lower is better: 1 = very low effort, 7 = very high effort.</p>',
     )
 
 
