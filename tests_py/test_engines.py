@@ -58,11 +58,10 @@ import pytest
 from orchestration.engines import CopySummary
 from orchestration.engines.query import Result, fetch
 from orchestration.engines.raw_copy import RawMismatch, raw_tables
-from orchestration.engines.run import dbt_environment
+from orchestration.engines.run import dbt_build_command, dbt_environment, dbt_working_dir
 from orchestration.loading import load_landing
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-DBT = str(Path(sys.executable).parent / "dbt")
 END_DATE = date(2025, 3, 31)
 DBT_VARS = {"as_of_date": END_DATE.isoformat()}
 FIRST_DELIVERY = (
@@ -111,22 +110,9 @@ def run_dbt_build(target: str, env: dict[str, str], tmp: Path) -> DbtBuild:
         "DBT_TARGET_PATH": str(target_path),
         "DBT_LOG_PATH": str(tmp / f"logs_{target}"),
     }
-    cwd = Path(env["CXCS_SPARK_DIR"]) if target == "spark" else PROJECT_DIR
-    cwd.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
-        [
-            DBT,
-            "build",
-            "--target",
-            target,
-            "--profiles-dir",
-            str(PROJECT_DIR),
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--vars",
-            json.dumps(DBT_VARS),
-        ],
-        cwd=cwd,
+        [*dbt_build_command(target), "--vars", json.dumps(DBT_VARS)],
+        cwd=dbt_working_dir(target, env),
         env=env,
         capture_output=True,
         text=True,

@@ -42,27 +42,28 @@ def dbt_environment(target: str, env: dict[str, str] | None = None) -> dict[str,
     return env
 
 
+def dbt_build_command(target: str) -> list[str]:
+    """``dbt build --target <target>`` of the project, as an argument list."""
+    project = str(PROJECT_DIR)
+    return [dbt_executable(), "build", "--target", target, "--profiles-dir", project, "--project-dir", project]
+
+
+def dbt_working_dir(target: str, env: dict[str, str]) -> Path:
+    """Where dbt runs: Spark leaves its scratch files in the working directory (its own folder)."""
+    if target != "spark":
+        return PROJECT_DIR
+    from orchestration.engines.spark import spark_dir
+
+    cwd = spark_dir(env)
+    cwd.mkdir(parents=True, exist_ok=True)
+    return cwd
+
+
 def dbt_build(target: str, dbt_args: Sequence[str] = (), env: dict[str, str] | None = None) -> int:
     """``dbt build --target <target>`` of the project; its own target folder per engine."""
     env = dbt_environment(target, env)
     env.setdefault("DBT_TARGET_PATH", str(PROJECT_DIR / "target" / target))
-    command = [
-        dbt_executable(),
-        "build",
-        "--target",
-        target,
-        "--profiles-dir",
-        str(PROJECT_DIR),
-        "--project-dir",
-        str(PROJECT_DIR),
-    ]
-    cwd = PROJECT_DIR
-    if target == "spark":
-        from orchestration.engines.spark import spark_dir
-
-        cwd = spark_dir(env)  # Spark leaves its scratch files in the working directory
-        cwd.mkdir(parents=True, exist_ok=True)
-    return subprocess.run([*command, *dbt_args], cwd=cwd, env=env).returncode
+    return subprocess.run([*dbt_build_command(target), *dbt_args], cwd=dbt_working_dir(target, env), env=env).returncode
 
 
 def copy_raw(target: str, build_path: Path, full_refresh: bool = False) -> str:
