@@ -139,3 +139,20 @@ def dbt_build(database: Path, tmp: Path, select: list[str], dbt_vars: dict[str, 
     parent is built (``--indirect-selection cautious``). Fails the test when dbt fails."""
     result = run_dbt(database, tmp, "build", "--select", *select, "--indirect-selection", "cautious", dbt_vars=dbt_vars)
     return Build(database, tmp / "target", result)
+
+
+def dbt_cli(tmp: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``dbt <args>`` as a user runs it (the CLI in a subprocess: what a test of a user-facing
+    command must exercise), with the test's own target/ and logs/ under ``tmp``. Fails the test
+    unless dbt succeeds."""
+    paths = ["--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs")]
+    result = subprocess.run(
+        [DBT, *args, "--profiles-dir", str(PROJECT_DIR), *paths],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_build import dbt_cli
 
 from orchestration import bench
 from orchestration.config import PROJECT_DIR
@@ -217,29 +218,6 @@ def test_memory_limit_reaches_loader_and_dbt(tmp_path: Path, monkeypatch: pytest
         # 1GB = 10^9 bytes, shown in binary units: 10^9 / 2^20 = 953.67 MiB
         assert conn.execute("select current_setting('memory_limit')").fetchone()[0] == "953.6 MiB"
     env = {**os.environ, "CXCS_DUCKDB_PATH": str(database), "CXCS_DUCKDB_MEMORY_LIMIT": "1GB"}
-    dbt = str(Path(sys.executable).with_name("dbt"))
-    shown = subprocess.run(
-        [
-            dbt,
-            "show",
-            "--inline",
-            "select current_setting('memory_limit') as memory_limit",
-            "--profiles-dir",
-            str(PROJECT_DIR),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-            "--output",
-            "json",
-            "--log-format",
-            "text",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_DIR,
-        env=env,
-        timeout=600,
-    )
-    assert shown.returncode == 0, shown.stdout[-3000:] + shown.stderr[-3000:]
+    query = "select current_setting('memory_limit') as memory_limit"
+    shown = dbt_cli(tmp_path, "show", "--inline", query, "--output", "json", "--log-format", "text", env=env)
     assert '"memory_limit": "953.6 MiB"' in shown.stdout

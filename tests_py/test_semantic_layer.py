@@ -31,6 +31,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from tests_py.dbt_build import dbt_cli
 from tests_py.demo_warehouse import PROJECT_DIR, published_demo
 
 MF = str(Path(sys.executable).with_name("mf"))
@@ -484,24 +485,7 @@ def test_dbt_docs_generate_reads_the_published_file_and_shows_the_consumers(ware
     # As `make docs`: parse, then generate without compiling (the published file has no
     # intermediate tables to compile against).
     for command in (["parse"], ["docs", "generate", "--no-compile"]):
-        result = subprocess.run(
-            [
-                str(Path(sys.executable).with_name("dbt")),
-                *command,
-                "--profiles-dir",
-                str(PROJECT_DIR),
-                "--target-path",
-                str(tmp_path / "target"),
-                "--log-path",
-                str(tmp_path / "logs"),
-            ],  # fmt: skip
-            cwd=PROJECT_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        dbt_cli(tmp_path, *command, env=env)
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
     catalog = json.loads((tmp_path / "target" / "catalog.json").read_text())
     assert (tmp_path / "target" / "index.html").exists()
