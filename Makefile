@@ -40,7 +40,7 @@ test-python: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint models macros tests
+	$(BIN)/sqlfluff lint --processes 2 models macros tests
 
 ## Benchmark (BENCHMARKS.md): make bench [SCALE=ci|demo|medium|large] [REPEAT=n] [DATA_DIR=landing folder].
 SCALE  ?= medium
