@@ -94,3 +94,7 @@ def prepare_dbt_manifest() -> bool:
         )
         stamp.write_text(f"{fingerprint} {manifest.stat().st_mtime_ns}")
     return True
+
+
+if __name__ == "__main__":  # `make setup`: the same parse (and stamp) the refresh and the tests use
+    prepare_dbt_manifest()

@@ -123,11 +123,9 @@ def _run_refresh_job(
     # The definitions, dbt's parsed project and the imported libraries live for the whole run:
     # out of the collector's sight, its full collections during the run stay short.
     gc.freeze()
-    from orchestration.quality import prewarm
     from orchestration.run_log import step_failures, write_failure_log
     from orchestration.summary import format_load_report, warehouse_summary
 
-    prewarm()  # the gate's Great Expectations import overlaps the load and dbt steps
     job = defs.resolve_job_def("refresh")
     # The warehouse resource releases the refresh lock when the run ends, whatever its outcome.
     result = job.execute_in_process(

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-GATE_END_DATE = date(2026, 6, 30)
+from tests_py.demo_warehouse import bad_rows_demo, run_cli
 
-
-def run_cxcs(*args: str, env: dict[str, str] | None = None, timeout: int = 1200) -> subprocess.CompletedProcess[str]:
-    """The real `cxcs` CLI in a subprocess (its own DuckDB, dbt and Dagster)."""
-    return subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=timeout,
-    )
+# The CLI as the gate, publish and trust tests call it (tests_py.demo_warehouse.run_cli).
+run_cxcs = run_cli
 
 
 @dataclass(frozen=True)
@@ -46,16 +34,10 @@ class PublishedDemo:
 
 @pytest.fixture(scope="session")
 def published_demo(tmp_path_factory: pytest.TempPathFactory) -> PublishedDemo:
-    from orchestration.demo_data import generate
-
-    root = tmp_path_factory.mktemp("published_demo")
-    landing, warehouse = root / "landing", root / "warehouse"
-    generate(out=landing, accounts=20, days=40, seed=11, end_date=GATE_END_DATE, bad_rows=True)
-    result = run_cxcs("refresh", "--landing", str(landing), "--warehouse", str(warehouse))
-    # 2: published, and the demo's unreadable files are listed as failed.
-    assert result.returncode == 2, result.stdout[-4000:] + result.stderr[-4000:]
-    assert (warehouse / "cxcs.duckdb").exists()
-    return PublishedDemo(landing=landing, warehouse=warehouse, stdout=result.stdout, stderr=result.stderr)
+    """The session's bad-rows demo (tests_py.demo_warehouse.bad_rows_demo), built once for every
+    worker; tests copy it before changing anything."""
+    landing, warehouse, outcome = bad_rows_demo(tmp_path_factory)
+    return PublishedDemo(landing=landing, warehouse=warehouse, stdout=outcome["stdout"], stderr=outcome["stderr"])
 
 
 # The loader tests' fixtures (test_loading*.py): a DuckDB file and an empty landing folder.

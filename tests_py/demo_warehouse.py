@@ -1,18 +1,25 @@
-"""One small demo warehouse per test session, built for real: generated landing files and the
-`cxcs refresh` CLI (the Dagster job: loaders, dbt build, publish, scorecard).
+"""The session's published demo warehouses, built for real (generated landing files and the
+`cxcs refresh` CLI: loaders, dbt build, gate, publish, scorecard) and built once per test
+session, whichever pytest-xdist worker asks first: the others wait for it and reuse it.
 
-The semantic-layer and scorecard tests both read it; the first caller builds it under
-pytest's session temp folder and later callers reuse it. 60 accounts over 430 days, so
-there are 12-month retention values, churn, reactivations and several cohorts.
+* ``published_demo``: 60 accounts over 430 days (12-month retention values, churn,
+  reactivations, several cohorts), read by the semantic-layer and scorecard tests.
+* ``bad_rows_demo`` (conftest's ``published_demo`` fixture): 20 accounts over 40 days with every
+  bad-input case of the contract, copied by the gate, publish and trust tests.
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +28,7 @@ END_DATE = date(2026, 6, 30)
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 1200) -> subprocess.CompletedProcess[str]:
+    """The real `cxcs` CLI in a subprocess (its own DuckDB, dbt and Dagster)."""
     return subprocess.run(
         [sys.executable, "-m", "orchestration.cli", *args],
         capture_output=True,
@@ -31,18 +39,57 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 1200) 
     )
 
 
-def published_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(landing folder, warehouse folder) of the session's demo, built on first use."""
+def build_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], dict[str, Any]]
+) -> tuple[Path, dict[str, Any]]:
+    """``build(folder)`` once per test session: the first caller builds under a file lock in the
+    session's temp folder (shared by the xdist workers), the others wait, then read what it
+    returned (kept as JSON beside the folder). A failed build is tried again by the next caller."""
+    root = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        root = root.parent  # each worker's basetemp is a folder of the session's
+    folder, record = root / name, root / f"{name}.json"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            record.write_text(json.dumps(build(folder)))
+    return folder, json.loads(record.read_text())
+
+
+def _refreshed(folder: Path, expect: int, **generate_args: Any) -> dict[str, Any]:
     from orchestration.demo_data import generate
 
-    root = tmp_path_factory.getbasetemp() / "published_demo"
-    landing, warehouse = root / "landing", root / "warehouse"
-    if (warehouse / "cxcs.duckdb").exists():
-        return landing, warehouse
-    generate(out=landing, accounts=60, days=430, seed=23, end_date=END_DATE)
+    landing, warehouse = folder / "landing", folder / "warehouse"
+    generate(out=landing, **generate_args)
     result = run_cli("refresh", "--landing", str(landing), "--warehouse", str(warehouse))
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    published = warehouse / "cxcs.duckdb"
-    assert f"published warehouse: {published}" in result.stdout
-    assert f"scorecard: {warehouse / 'scorecard.html'}" in result.stdout
-    return landing, warehouse
+    assert result.returncode == expect, result.stdout[-4000:] + result.stderr[-4000:]
+    return {"stdout": result.stdout, "stderr": result.stderr}
+
+
+def published_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(landing folder, warehouse folder) of the session's 60-account demo."""
+
+    def build(folder: Path) -> dict[str, Any]:
+        outcome = _refreshed(folder, 0, accounts=60, days=430, seed=23, end_date=END_DATE)
+        published = folder / "warehouse" / "cxcs.duckdb"
+        assert f"published warehouse: {published}" in outcome["stdout"]
+        assert f"scorecard: {folder / 'warehouse' / 'scorecard.html'}" in outcome["stdout"]
+        return outcome
+
+    folder, _ = build_once(tmp_path_factory, "published_demo", build)
+    return folder / "landing", folder / "warehouse"
+
+
+def bad_rows_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, Any]]:
+    """(landing, warehouse, the refresh's stdout and stderr) of the session's bad-rows demo:
+    exit 2, published, and the demo's unreadable files listed as failed."""
+
+    def build(folder: Path) -> dict[str, Any]:
+        outcome = _refreshed(folder, 2, accounts=20, days=40, seed=11, end_date=END_DATE, bad_rows=True)
+        assert (folder / "warehouse" / "cxcs.duckdb").exists()
+        return outcome
+
+    folder, outcome = build_once(tmp_path_factory, "bad_rows_demo", build)
+    return folder / "landing", folder / "warehouse", outcome

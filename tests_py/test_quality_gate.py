@@ -376,19 +376,23 @@ NOT_PROJECT = shutil.ignore_patterns(".venv", ".git", "target", "logs", "data", 
 def refresh_with_sql_after_dbt(tmp_path: Path, sql: str, *args: str) -> subprocess.CompletedProcess[str]:
     """`cxcs refresh` from a temporary copy of the project whose dbt_project.yml gains an
     on-run-end hook running ``sql``: dbt's own hook, after every model and dbt test of the
-    invocation and before the quality gate, so the shipped project carries no test hook."""
+    invocation and before the quality gate, so the shipped project carries no test hook.
+
+    The copy is made once per test: its hook reads the SQL from the environment, which dbt
+    renders when the hook runs (dbt_project.yml's hooks are not rendered at parse time), so
+    the copy is parsed once for every planted change."""
     project = tmp_path / "project"
-    shutil.rmtree(project, ignore_errors=True)
-    shutil.copytree(PROJECT_DIR, project, ignore=NOT_PROJECT)
-    with (project / "dbt_project.yml").open("a") as f:
-        f.write(f"\non-run-end:\n  - {json.dumps(sql)}\n")
+    if not project.exists():
+        shutil.copytree(PROJECT_DIR, project, ignore=NOT_PROJECT)
+        with (project / "dbt_project.yml").open("a") as f:
+            f.write("\non-run-end:\n  - \"{{ env_var('CXCS_TEST_SQL_AFTER_DBT') }}\"\n")
     # `-m` from the copy imports the copy's orchestration package, whose PROJECT_DIR is the copy.
     return subprocess.run(
         [sys.executable, "-m", "orchestration.cli", *args],
         cwd=project,
         capture_output=True,
         text=True,
-        env=dict(os.environ),
+        env={**os.environ, "CXCS_TEST_SQL_AFTER_DBT": sql},
         timeout=1200,
     )
 

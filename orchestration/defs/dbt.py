@@ -22,6 +22,7 @@ from orchestration.defs.progress import report
 from orchestration.defs.raw import raw_asset_key
 from orchestration.defs.resources import WarehouseResource, dbt_project, environment
 from orchestration.publish import read_state, write_state
+from orchestration.quality import prewarm
 
 
 class DbtBuildConfig(dg.Config):
@@ -103,6 +104,9 @@ def cxcs_dbt_models(
 ) -> Iterator[Any]:
     if nothing_new(context, config, warehouse):
         return  # no output: the gate, publish and scorecard steps downstream are skipped
+    # The gate's Great Expectations import (seconds) overlaps the build; a run with nothing new
+    # never needs it.
+    prewarm()
     # dbt runs in this process (orchestration.dbt_inprocess: why, and what it saves) and prints
     # its own per-node progress; dagster-dbt turns each result into asset events as it finishes.
     manifest, translator, _ = get_manifest_and_translator_from_dbt_assets([context.assets_def])
