@@ -12,7 +12,8 @@ The scenario, built once per module:
 2. The DuckDB loader loads it into a build file in two deliveries: billing and survey
    first (a copy of the file is kept: the "partial" build file), then product users and
    events (the "full" build file).
-3. The reference: ``dbt build --target duckdb`` of a copy of the full build file.
+3. The reference: ``dbt build --target duckdb`` of a copy of the full build file (in the test
+   process: tests_py/dbt_build.run_dbt).
 4. For each engine, in a database (PostgreSQL) or metastore and folder (Spark) of its own:
    copy raw from the partial build file, from the full one, from the full one again, and
    from a build file whose history differs (refused); then ``dbt build --target <engine>``
@@ -53,6 +54,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from dbt_build import project_manifest_json, run_dbt
 
 from orchestration.engines import CopySummary
 from orchestration.engines.query import Result, fetch
@@ -90,7 +92,8 @@ class DbtBuild:
         return {r["unique_id"]: r["status"] for r in data["results"]}
 
     def marts(self) -> list[str]:
-        manifest = json.loads((self.target_path / "manifest.json").read_text())
+        written = self.target_path / "manifest.json"  # an in-process build reuses the project's parse
+        manifest = json.loads(written.read_text()) if written.exists() else project_manifest_json()
         return sorted(
             node["alias"]
             for node in manifest["nodes"].values()
@@ -166,12 +169,15 @@ class Reference:
 
 @pytest.fixture(scope="module")
 def reference(build_files: BuildFiles, tmp_path_factory: pytest.TempPathFactory) -> Reference:
+    """``dbt build`` on DuckDB of a copy of the full build file: in this process, on the project
+    as the refresh parses it (tests_py/dbt_build.run_dbt), not a ``dbt`` process of its own."""
+
     tmp = tmp_path_factory.mktemp("reference")
     database = tmp / "cxcs.duckdb"
     shutil.copyfile(build_files.full, database)
-    build = run_dbt_build("duckdb", {**os.environ, "CXCS_DUCKDB_PATH": str(database)}, tmp)
-    assert build.result.returncode == 0, build.result.stdout[-5000:]
-    return Reference(database, build)
+    result = run_dbt(database, tmp, "build", dbt_vars=DBT_VARS, expect=None)
+    assert result.returncode == 0, result.stdout[-5000:]
+    return Reference(database, DbtBuild(tmp / "target", result))
 
 
 def raw_queries(build_file: Path) -> dict[str, str]:
