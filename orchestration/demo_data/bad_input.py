@@ -240,74 +240,49 @@ class BadInput:
             self.csv(table, "unknown_account", rows, 0)
 
     # ------------------------------------------------------------- entity-specific values
+    def plant_values(self, table: str, case: str, count: int, start: int, bad: dict[int, dict[str, str]]) -> None:
+        """One file of ``case``: ``count`` good rows of ``table`` from sample ``start``, with the
+        values of ``bad`` (row index -> column -> value) written over them; one bad row each."""
+        rows = self.good(table, count, start)
+        for index, values in bad.items():
+            for name, value in values.items():
+                rows[index][self.col(table, name)] = value
+        self.csv(table, case, rows, len(bad))
+
     def account_cases(self) -> None:
-        A = "billing_accounts"
-        rows = self.good(A, 3, 1)
-        rows[1][self.col(A, "segment")] = "startup"
-        rows[2][self.col(A, "segment")] = "Enterprise Plus"
-        self.csv(A, "unknown_segment", rows, 2)
+        bad = {1: {"segment": "startup"}, 2: {"segment": "Enterprise Plus"}}
+        self.plant_values("billing_accounts", "unknown_segment", 3, 1, bad)
 
     def subscription_cases(self) -> None:
-        S = "billing_subscriptions"
-        col = lambda name: self.col(S, name)  # noqa: E731
-        rows = self.good(S, 3)
-        rows[1][col("quantity")] = "ten"
-        rows[2][col("version")] = "1.5"
-        self.csv(S, "unparseable_integer", rows, 2)
-        rows = self.good(S, 3, 1)
-        rows[1][col("unit_amount")] = "12,50"
-        rows[2][col("discount_pct")] = "10%"
-        self.csv(S, "unparseable_decimal", rows, 2)
-        rows = self.good(S, 2, 2)
-        rows[1][col("billing_interval")] = "week"
-        self.csv(S, "unknown_interval", rows, 1)
-        rows = self.good(S, 2, 3)
-        rows[1][col("is_trial")] = "maybe"
-        self.csv(S, "unparseable_boolean", rows, 1)
-        rows = self.good(S, 3, 4)
-        rows[1][col("valid_from")] = "2025-02-30"
-        rows[2][col("contract_end")] = "next year"
-        self.csv(S, "unparseable_date", rows, 2)
-        rows = self.good(S, 4, 5)
-        rows[1][col("quantity")] = "-3"
-        rows[2][col("discount_pct")] = "150.00"
-        rows[3][col("version")] = "0"
-        self.csv(S, "value_out_of_range", rows, 3)
+        for case, count, start, bad in (
+            ("unparseable_integer", 3, 0, {1: {"quantity": "ten"}, 2: {"version": "1.5"}}),
+            ("unparseable_decimal", 3, 1, {1: {"unit_amount": "12,50"}, 2: {"discount_pct": "10%"}}),
+            ("unknown_interval", 2, 2, {1: {"billing_interval": "week"}}),
+            ("unparseable_boolean", 2, 3, {1: {"is_trial": "maybe"}}),
+            ("unparseable_date", 3, 4, {1: {"valid_from": "2025-02-30"}, 2: {"contract_end": "next year"}}),
+            ("value_out_of_range", 4, 5, {1: {"quantity": "-3"}, 2: {"discount_pct": "150.00"}, 3: {"version": "0"}}),
+        ):
+            self.plant_values("billing_subscriptions", case, count, start, bad)
 
     def invoice_cases(self) -> None:
-        I = "billing_invoices"  # noqa: E741
-        rows = self.good(I, 2)
-        rows[1][self.col(I, "status")] = "refunded"
-        self.csv(I, "unknown_status", rows, 1)
-        rows = self.good(I, 3, 1)
-        rows[1][self.col(I, "amount_due")] = "12,50"
-        rows[2][self.col(I, "amount_paid")] = "€10.00"
-        self.csv(I, "unparseable_decimal", rows, 2)
+        invoices = "billing_invoices"
+        self.plant_values(invoices, "unknown_status", 2, 0, {1: {"status": "refunded"}})
+        self.plant_values(
+            invoices, "unparseable_decimal", 3, 1, {1: {"amount_due": "12,50"}, 2: {"amount_paid": "€10.00"}}
+        )
 
     def survey_cases(self) -> None:
-        INV, R = "survey_invitations", "survey_responses"
-        for table in (INV, R):
-            rows = self.good(table, 2, 1)
-            rows[1][self.col(table, "survey_type")] = "pulse"
-            self.csv(table, "unknown_survey_type", rows, 1)
-            rows = self.good(table, 2, 2)
-            rows[1][self.col(table, "touchpoint")] = "checkout"
-            self.csv(table, "unknown_touchpoint", rows, 1)
-        rows = self.good(R, 4)
-        for r, (typ, score) in zip(rows[1:], (("nps", "11"), ("csat", "0"), ("ces", "8")), strict=True):
-            r[self.col(R, "survey_type")] = typ
-            r[self.col(R, "score")] = score
-        self.csv(R, "score_out_of_scale", rows, 3)
-        rows = self.good(R, 3, 5)
-        rows[1][self.col(R, "score")] = "seven"
-        rows[2][self.col(R, "score")] = "8.5"
-        self.csv(R, "unparseable_integer", rows, 2)
+        responses = "survey_responses"
+        for table in ("survey_invitations", responses):
+            self.plant_values(table, "unknown_survey_type", 2, 1, {1: {"survey_type": "pulse"}})
+            self.plant_values(table, "unknown_touchpoint", 2, 2, {1: {"touchpoint": "checkout"}})
+        out_of_scale = {1: ("nps", "11"), 2: ("csat", "0"), 3: ("ces", "8")}
+        bad = {i: {"survey_type": kind, "score": score} for i, (kind, score) in out_of_scale.items()}
+        self.plant_values(responses, "score_out_of_scale", 4, 0, bad)
+        self.plant_values(responses, "unparseable_integer", 3, 5, {1: {"score": "seven"}, 2: {"score": "8.5"}})
 
     def user_cases(self) -> None:
-        U = "product_users"
-        rows = self.good(U, 2, 1)
-        rows[1][self.col(U, "role")] = "owner"
-        self.csv(U, "unknown_role", rows, 1)
+        self.plant_values("product_users", "unknown_role", 2, 1, {1: {"role": "owner"}})
 
     # ------------------------------------------------------------- product/events
     def event_cases(self) -> None:
