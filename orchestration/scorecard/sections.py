@@ -22,13 +22,12 @@ from orchestration.scorecard.warehouse import (
 
 
 def nps_section(wh: Warehouse) -> Card:
-    wh.require("cx_nps_monthly")
-    rows = wh.rows(
+    rows = wh.mart_rows(
+        "cx_nps_monthly",
         f"select month, responses, promoters, passives, detractors, nps, nps_moe_95 "
-        f"from {MARTS_SCHEMA}.cx_nps_monthly where dimension = 'overall' order by month"
+        f"from {MARTS_SCHEMA}.cx_nps_monthly where dimension = 'overall' order by month",
+        "No NPS responses yet.",
     )
-    if not rows:
-        raise NotAvailable("No NPS responses yet.")
     nps = [r["nps"] for r in rows]
     lower = [None if r["nps"] is None else r["nps"] - r["nps_moe_95"] for r in rows]
     upper = [None if r["nps"] is None else r["nps"] + r["nps_moe_95"] for r in rows]
@@ -60,12 +59,11 @@ def _survey_score_card(
 ) -> Card:
     """A monthly survey score (CSAT, CES) over every response: one line, its definition, its table.
     ``series``: (label, column, palette index, unit); ``columns``: "table" and "definition"."""
-    wh.require(mart)
-    rows = wh.rows(
-        f"select {', '.join(columns['table'])} from {MARTS_SCHEMA}.{mart} where dimension = 'overall' order by month"
+    rows = wh.mart_rows(
+        mart,
+        f"select {', '.join(columns['table'])} from {MARTS_SCHEMA}.{mart} where dimension = 'overall' order by month",
+        f"No {key.upper()} responses yet.",
     )
-    if not rows:
-        raise NotAvailable(f"No {key.upper()} responses yet.")
     label, column, color, unit = series
     svg = charts.line_chart(
         key,
@@ -107,13 +105,12 @@ def ces_section(wh: Warehouse) -> Card:
 
 
 def response_rate_section(wh: Warehouse) -> Card:
-    wh.require("cx_response_rates_monthly")
-    rows = wh.rows(
+    rows = wh.mart_rows(
+        "cx_response_rates_monthly",
         f"select month, survey_type, invitations, responses_to_invitations, response_rate_pct "
-        f"from {MARTS_SCHEMA}.cx_response_rates_monthly order by month, survey_type"
+        f"from {MARTS_SCHEMA}.cx_response_rates_monthly order by month, survey_type",
+        "No invitations yet.",
     )
-    if not rows:
-        raise NotAvailable("No invitations yet.")
     months = sorted({r["month"] for r in rows})
     types = sorted({r["survey_type"] for r in rows})
     by_key = {(r["month"], r["survey_type"]): r["response_rate_pct"] for r in rows}
@@ -143,13 +140,11 @@ MOVEMENT_COLUMNS = ("new_mrr", "reactivation_mrr", "expansion_mrr", "contraction
 
 
 def revenue_rows(wh: Warehouse) -> list[dict[str, Any]]:
-    wh.require("cs_revenue_monthly")
-    rows = wh.rows(
-        f"select {', '.join(REVENUE_COLUMNS)} from {MARTS_SCHEMA}.cs_revenue_monthly where segment = 'all' order by month"
+    return wh.mart_rows(
+        "cs_revenue_monthly",
+        f"select {', '.join(REVENUE_COLUMNS)} from {MARTS_SCHEMA}.cs_revenue_monthly where segment = 'all' order by month",
+        "No subscription months yet.",
     )
-    if not rows:
-        raise NotAvailable("No subscription months yet.")
-    return rows
 
 
 def mrr_section(wh: Warehouse) -> Card:
@@ -228,13 +223,12 @@ def retention_section(wh: Warehouse) -> Card:
 
 
 def cohort_section(wh: Warehouse) -> Card:
-    wh.require("cs_cohort_retention")
-    rows = wh.rows(
+    rows = wh.mart_rows(
+        "cs_cohort_retention",
         f"select cohort_month, months_since_start, cohort_accounts, retained_accounts, logo_retention_pct, "
-        f"revenue_retention_pct from {MARTS_SCHEMA}.cs_cohort_retention order by cohort_month, months_since_start"
+        f"revenue_retention_pct from {MARTS_SCHEMA}.cs_cohort_retention order by cohort_month, months_since_start",
+        "No cohorts yet.",
     )
-    if not rows:
-        raise NotAvailable("No cohorts yet.")
     cohorts = sorted({r["cohort_month"] for r in rows})
     width = max(r["months_since_start"] for r in rows) + 1
     index = {c: i for i, c in enumerate(cohorts)}

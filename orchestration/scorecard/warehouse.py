@@ -55,6 +55,15 @@ class Warehouse:
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, (plain(v) for v in row), strict=True)) for row in cursor.fetchall()]
 
+    def mart_rows(self, mart: str, sql: str, when_empty: str) -> list[dict[str, Any]]:
+        """The rows of ``sql`` over ``mart``: a card with nothing to draw says ``when_empty``
+        (a published but empty mart) instead of an empty chart."""
+        self.require(mart)
+        rows = self.rows(sql)
+        if not rows:
+            raise NotAvailable(when_empty)
+        return rows
+
 
 def last_full_month(wh: Warehouse, rows: Sequence[dict[str, Any]], key: str = "month") -> dict[str, Any]:
     """The latest row of a month before the publication's month (else the latest row)."""
