@@ -31,6 +31,15 @@ def _columns(conn: duckdb.DuckDBPyConnection, db: str, table: str) -> list[tuple
     ).fetchall()
 
 
+def except_all_counts(conn: duckdb.DuckDBPyConnection, before: str, after: str) -> tuple[int, int]:
+    """(rows of query ``before`` not in ``after``, rows of ``after`` not in ``before``), a row
+    repeated n times counting n times (``except all``): two relations are row for row the
+    same when both are 0."""
+    only_before = conn.execute(f"select count(*) from ({before} except all {after})").fetchone()[0]
+    only_after = conn.execute(f"select count(*) from ({after} except all {before})").fetchone()[0]
+    return only_before, only_after
+
+
 def compare(before: str, after: str) -> int:
     conn = duckdb.connect()
     for alias, path in (("b", before), ("a", after)):
@@ -51,12 +60,7 @@ def compare(before: str, after: str) -> int:
             else ("select * from {}.marts." + table)
         )
         rows = conn.execute(f"select count(*) from ({select.format('b')})").fetchone()[0]
-        only_b = conn.execute(
-            f"select count(*) from ({select.format('b')} except all {select.format('a')})"
-        ).fetchone()[0]
-        only_a = conn.execute(
-            f"select count(*) from ({select.format('a')} except all {select.format('b')})"
-        ).fetchone()[0]
+        only_b, only_a = except_all_counts(conn, select.format("b"), select.format("a"))
         print(f"{table}: {rows} rows, only in before {only_b}, only in after {only_a}")
         total += rows
         differences += only_b + only_a

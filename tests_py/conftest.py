@@ -9,10 +9,42 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.contract import ENTITIES
 from tests_py.demo_warehouse import bad_rows_demo, run_cli
 
 # The CLI as the gate, publish and trust tests call it (tests_py.demo_warehouse.run_cli).
 run_cxcs = run_cli
+
+# The published marts of the marts spec (the BI interface), by area: the area tests check
+# theirs, the gate test that every one has a suite.
+CX_MARTS = (
+    "fct_survey_responses",
+    "cx_nps_monthly",
+    "cx_csat_monthly",
+    "cx_ces_monthly",
+    "cx_response_rates_monthly",
+    "cx_acquisition_monthly",
+)
+CS_REVENUE_MARTS = (
+    "fct_mrr_movements",
+    "cs_revenue_monthly",
+    "cs_cohort_retention",
+    "cs_clv",
+    "cs_clv_segments",
+    "cs_renewals",
+)
+SPEC_MARTS = {
+    "dim_accounts",
+    "customer_360",
+    *CX_MARTS,
+    *CS_REVENUE_MARTS,
+    "product_usage_daily",
+    "product_feature_adoption",
+    "cs_onboarding",
+    "cs_account_health_daily",
+    "cs_health_backtest",
+    "cs_playbook_alerts",
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +70,16 @@ def published_demo(tmp_path_factory: pytest.TempPathFactory) -> PublishedDemo:
     worker; tests copy it before changing anything."""
     landing, warehouse, outcome = bad_rows_demo(tmp_path_factory)
     return PublishedDemo(landing=landing, warehouse=warehouse, stdout=outcome["stdout"], stderr=outcome["stderr"])
+
+
+def raw_rows_by_batch(conn: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], int]:
+    """{(raw table, batch id): rows in raw} over every entity: what the loader kept of each file,
+    to compare with the load manifest and the quarantine."""
+    return {
+        (e.table, batch): n
+        for e in ENTITIES
+        for batch, n in conn.execute(f"select _batch_id, count(*) from raw.{e.table} group by 1").fetchall()
+    }
 
 
 # The loader tests' fixtures (test_loading*.py): a DuckDB file and an empty landing folder.

@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -66,6 +67,21 @@ def _refreshed(folder: Path, expect: int, **generate_args: Any) -> dict[str, Any
     result = run_cli("refresh", "--landing", str(landing), "--warehouse", str(warehouse))
     assert result.returncode == expect, result.stdout[-4000:] + result.stderr[-4000:]
     return {"stdout": result.stdout, "stderr": result.stderr}
+
+
+def loaded_demo(folder: Path, **generate_args: Any) -> tuple[Path, Path]:
+    """(landing folder, DuckDB file): a demo landing set generated under ``folder`` and loaded by
+    the real loader into schema ``raw`` of a new file ``folder/wh/cxcs.duckdb``, for a test
+    that runs dbt on it itself."""
+    from orchestration.demo_data import generate
+    from orchestration.loading import load_landing
+
+    landing, database = folder / "landing", folder / "wh" / "cxcs.duckdb"
+    generate(out=landing, **generate_args)
+    database.parent.mkdir()
+    with duckdb.connect(str(database)) as conn:
+        load_landing(conn, landing)
+    return landing, database
 
 
 def published_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:

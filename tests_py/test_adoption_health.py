@@ -35,6 +35,7 @@ from orchestration.contract import ENTITIES
 from orchestration.demo_data import generate
 from orchestration.loading import load_landing
 from orchestration.raw_schema import ensure_raw_schema
+from tests_py.demo_warehouse import loaded_demo
 
 END = date(2024, 3, 10)
 VARS = {"as_of_date": END.isoformat()}
@@ -281,12 +282,7 @@ def test_incremental_tests_read_the_rewritten_days(
 @pytest.fixture(scope="module")
 def demo_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("signals")
-    landing = tmp / "landing"
-    generate(landing, accounts=200, days=365, seed=42, end_date=END)
-    database = tmp / "wh" / "cxcs.duckdb"
-    database.parent.mkdir()
-    with duckdb.connect(str(database)) as conn:
-        load_landing(conn, landing)
+    _, database = loaded_demo(tmp, accounts=200, days=365, seed=42, end_date=END)
     dbt(database, tmp, "build")
     return database
 

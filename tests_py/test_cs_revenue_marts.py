@@ -58,6 +58,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import CS_REVENUE_MARTS
 from dbt_build import Build, dbt_build
 
 from orchestration.loading import load_landing
@@ -72,12 +73,7 @@ CS_REVENUE_MODELS = {
     "int_cs__fx_rates",
     "int_cs__account_mrr_monthly",
     "int_cs__account_mrr_retention",
-    "fct_mrr_movements",
-    "cs_revenue_monthly",
-    "cs_cohort_retention",
-    "cs_clv",
-    "cs_clv_segments",
-    "cs_renewals",
+    *CS_REVENUE_MARTS,
 }
 
 D = Decimal

@@ -43,6 +43,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import CX_MARTS
 from dbt_build import Build, dbt_build, run_dbt
 
 from orchestration.raw_schema import ensure_raw_schema
@@ -424,6 +425,9 @@ def test_account_sentiment_daily(build: Build) -> None:
         " or (account_id = 'A2' and as_of_date = '2024-03-02') or is_latest"
         " order by 1, 2"
     )
+    # A1's CSAT and CES over 180 days on 1 Apr to 30 Jun (from 3 Jan at the latest): CSAT C01 5, C04 4
+    # -> 2 responses, 2 satisfied, 100.0, 4.50; CES E01 4, E05 2 -> 2 responses, 0 high effort, 3.00, 0.0
+    a1_surveys_180d = (2, 2, D("100.0"), D("4.50"), 2, 0, D("3.00"), D("0.0"))
     assert rows == [
         # N01 (10): 1 promoter -> 100.0; no CSAT or CES yet -> null
         ("A1", date(2024, 1, 5), 1, 1, 0, 0, D("100.0"), 10, "promoter", 0, 0, None, None, 0, 0, None, None, False),
@@ -449,73 +453,14 @@ def test_account_sentiment_daily(build: Build) -> None:
             D("0.0"),
             False,
         ),
-        # 90 days to 1 Apr = from 3 Jan: N01 N02 N09 N12 -> P 3 D 1 = 100 * 2 / 4 = 50.0, latest N12 (9);
-        # CSAT C01 5, C04 4 -> 100.0, 4.50; CES E01 4, E05 2 -> 3.00, 0.0
-        (
-            "A1",
-            date(2024, 4, 1),
-            4,
-            3,
-            0,
-            1,
-            D("50.0"),
-            9,
-            "promoter",
-            2,
-            2,
-            D("100.0"),
-            D("4.50"),
-            2,
-            0,
-            D("3.00"),
-            D("0.0"),
-            False,
-        ),
+        # 90 days to 1 Apr = from 3 Jan: N01 N02 N09 N12 -> P 3 D 1 = 100 * 2 / 4 = 50.0, latest N12 (9)
+        ("A1", date(2024, 4, 1), 4, 3, 0, 1, D("50.0"), 9, "promoter", *a1_surveys_180d, False),
         # 90 days to 3 Apr = from 5 Jan: N01 still inside -> 50.0
-        (
-            "A1",
-            date(2024, 4, 3),
-            4,
-            3,
-            0,
-            1,
-            D("50.0"),
-            9,
-            "promoter",
-            2,
-            2,
-            D("100.0"),
-            D("4.50"),
-            2,
-            0,
-            D("3.00"),
-            D("0.0"),
-            False,
-        ),
+        ("A1", date(2024, 4, 3), 4, 3, 0, 1, D("50.0"), 9, "promoter", *a1_surveys_180d, False),
         # 90 days to 4 Apr = from 6 Jan: N01 out -> N02 P, N09 D, N12 P = 100 * 1 / 3 = 33.3
-        (
-            "A1",
-            date(2024, 4, 4),
-            3,
-            2,
-            0,
-            1,
-            D("33.3"),
-            9,
-            "promoter",
-            2,
-            2,
-            D("100.0"),
-            D("4.50"),
-            2,
-            0,
-            D("3.00"),
-            D("0.0"),
-            False,
-        ),
-        # 90 days to 30 Jun = from 2 Apr: no NPS (N12 on 1 Apr is out) -> null, latest class still promoter;
-        # 180 days = from 3 Jan: CSAT C01 5, C04 4 -> 100.0, 4.50; CES E01 4, E05 2 -> 3.00, 0.0
-        ("A1", end, 0, 0, 0, 0, None, 9, "promoter", 2, 2, D("100.0"), D("4.50"), 2, 0, D("3.00"), D("0.0"), True),
+        ("A1", date(2024, 4, 4), 3, 2, 0, 1, D("33.3"), 9, "promoter", *a1_surveys_180d, False),
+        # 90 days to 30 Jun = from 2 Apr: no NPS (N12 on 1 Apr is out) -> null, latest class still promoter
+        ("A1", end, 0, 0, 0, 0, None, 9, "promoter", *a1_surveys_180d, True),
         # To 2 Mar: N03 8, N04 7, N10 7 -> 3 passives = 0.0, latest N10 (7); CSAT C02 4, C07 2 -> 50.0, 3.00;
         # CES E02 5 -> 5.00, 100.0
         (
@@ -551,23 +496,9 @@ def test_account_sentiment_daily(build: Build) -> None:
 
 def test_marts_are_tables_with_enforced_types(build: Build) -> None:
     tables = dict(
-        build.query(
-            "select table_name, table_type from information_schema.tables where table_schema = 'marts'"
-            " and table_name in ('fct_survey_responses', 'cx_nps_monthly', 'cx_csat_monthly', 'cx_ces_monthly',"
-            " 'cx_response_rates_monthly', 'cx_acquisition_monthly')"
-        )
+        build.query("select table_name, table_type from information_schema.tables where table_schema = 'marts'")
     )
-    assert tables == {
-        name: "BASE TABLE"
-        for name in (
-            "fct_survey_responses",
-            "cx_nps_monthly",
-            "cx_csat_monthly",
-            "cx_ces_monthly",
-            "cx_response_rates_monthly",
-            "cx_acquisition_monthly",
-        )
-    }
+    assert {name: tables.get(name) for name in CX_MARTS} == dict.fromkeys(CX_MARTS, "BASE TABLE")
     types = dict(
         build.query(
             "select column_name, data_type from information_schema.columns"

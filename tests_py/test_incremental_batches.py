@@ -31,9 +31,8 @@ import duckdb
 import pytest
 from dbt_build import run_dbt
 
-from orchestration.demo_data import generate
 from orchestration.loading import load_landing
-from orchestration.raw_schema import ensure_raw_schema
+from tests_py.demo_warehouse import loaded_demo
 
 END = date(2024, 3, 10)
 LATER_DAY = END + timedelta(days=1)
@@ -106,13 +105,8 @@ def user_events(database: Path, day: date) -> int | None:
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     tmp = tmp_path_factory.mktemp("batches")
-    landing = tmp / "landing"
-    generate(landing, accounts=4, days=6, seed=3, end_date=END)
-    database = tmp / "incremental" / "cxcs.duckdb"
-    database.parent.mkdir()
-    with duckdb.connect(str(database)) as conn:
-        ensure_raw_schema(conn)
-        load_landing(conn, landing)
+    landing, database = loaded_demo(tmp, accounts=4, days=6, seed=3, end_date=END)
+    with duckdb.connect(str(database), read_only=True) as conn:
         account_id, user_id = conn.execute(
             "select account_id, min(user_id) from raw.product_users group by 1 order by 1 limit 1"
         ).fetchone()

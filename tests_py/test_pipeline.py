@@ -14,7 +14,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from conftest import PublishedDemo
+from conftest import PublishedDemo, raw_rows_by_batch
 
 from orchestration.contract import ENTITIES
 
@@ -93,11 +93,7 @@ def test_bad_rows_demo_loses_nothing(published_demo: PublishedDemo) -> None:
                 "select file_path, status, rows_delivered, rows_loaded, rows_quarantined, reason from raw.load_manifest"
             ).fetchall()
         }
-        in_raw = {
-            (e.table, batch): n
-            for e in ENTITIES
-            for batch, n in conn.execute(f"select _batch_id, count(*) from raw.{e.table} group by 1").fetchall()
-        }
+        in_raw = raw_rows_by_batch(conn)
         quarantined = dict(conn.execute("select file_path, count(*) from raw.load_quarantine group by 1").fetchall())
         batch_of = dict(conn.execute("select file_path, batch_id from raw.load_manifest").fetchall())
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PublishedDemo, run_cxcs
+from conftest import PublishedDemo, raw_rows_by_batch, run_cxcs
 
 from orchestration.contract import ENTITIES, ENTITY_BY_TABLE
 from orchestration.publish import (
@@ -40,6 +40,7 @@ from orchestration.publish import (
     release_build_lock,
     snapshot_path,
 )
+from scripts.compare_marts import except_all_counts
 
 
 def sha256(path: Path) -> str:
@@ -376,11 +377,7 @@ def test_bad_rows_never_reach_a_mart(published_demo: PublishedDemo, tmp_path: Pa
             "m.rows_delivered, m.rows_loaded from raw.load_quarantine as q "
             "join raw.load_manifest as m on m.batch_id = q.batch_id"
         ).fetchall()
-        in_raw = {
-            (e.table, b): n
-            for e in ENTITIES
-            for b, n in conn.execute(f"select _batch_id, count(*) from raw.{e.table} group by 1").fetchall()
-        }
+        in_raw = raw_rows_by_batch(conn)
     by_file: dict[str, list[tuple]] = defaultdict(list)
     for row in quarantine:
         by_file[row[0]].append(row)
@@ -433,12 +430,7 @@ def test_bad_rows_never_reach_a_mart(published_demo: PublishedDemo, tmp_path: Pa
         marts = marts_in(conn)
         assert {"cx_nps_monthly", "fct_survey_responses", "fct_mrr_movements", "cs_revenue_monthly"} <= set(marts)
         for mart in marts:
-            only_a = conn.execute(
-                f'select count(*) from (select * from a.marts."{mart}" except all select * from marts."{mart}")'
-            ).fetchone()[0]
-            only_b = conn.execute(
-                f'select count(*) from (select * from marts."{mart}" except all select * from a.marts."{mart}")'
-            ).fetchone()[0]
+            only_a, only_b = except_all_counts(conn, f'select * from a.marts."{mart}"', f'select * from marts."{mart}"')
             assert (only_a, only_b) == (0, 0), f"{mart}: {only_a} rows only with the bad rows, {only_b} only without"
         # Row-level check where the mart keeps rows: no quarantined response's score is published.
         bad_responses = [r for r in quarantine if r[6] == "survey_responses" and r[4]]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PublishedDemo, run_cxcs
+from conftest import SPEC_MARTS, PublishedDemo, run_cxcs
 
 from orchestration.quality import (
     CRITICAL,
@@ -34,30 +34,6 @@ from orchestration.quality import (
 from orchestration.quality.report import _plain_json
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-
-# The published marts of the marts spec (the BI interface): each has a suite.
-SPEC_MARTS = {
-    "dim_accounts",
-    "customer_360",
-    "fct_survey_responses",
-    "cx_nps_monthly",
-    "cx_csat_monthly",
-    "cx_ces_monthly",
-    "cx_response_rates_monthly",
-    "cx_acquisition_monthly",
-    "fct_mrr_movements",
-    "cs_revenue_monthly",
-    "cs_cohort_retention",
-    "cs_clv",
-    "cs_clv_segments",
-    "cs_renewals",
-    "product_usage_daily",
-    "product_feature_adoption",
-    "cs_onboarding",
-    "cs_account_health_daily",
-    "cs_health_backtest",
-    "cs_playbook_alerts",
-}
 
 
 # --------------------------------------------------------------------------- suite files
