@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +76,32 @@ def published_demo(tmp_path_factory: pytest.TempPathFactory) -> PublishedDemo:
     worker; tests copy it before changing anything."""
     landing, warehouse, outcome = bad_rows_demo(tmp_path_factory)
     return PublishedDemo(landing=landing, warehouse=warehouse, stdout=outcome["stdout"], stderr=outcome["stderr"])
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@contextmanager
+def held_by_another_process(take_lock: str) -> Iterator[None]:
+    """The with-block runs while another Python process holds a lock: it runs ``take_lock``
+    (statements that take it), says so, and sleeps until killed; the OS then drops the lock,
+    as for a refresh that died."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"{textwrap.dedent(take_lock)}\nprint('locked', flush=True)\nimport time\ntime.sleep(300)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def raw_rows_by_batch(conn: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], int]:

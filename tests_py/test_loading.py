@@ -783,20 +783,8 @@ def test_header_only_loads_zero_rows(conn, landing):
     put(landing, "billing/invoices/without_newline.csv", INVOICES.rstrip(b"\n"))
     summary = load(conn, landing)
 
-    assert counts(manifest(conn, "billing/accounts/with_newline.csv")) == (
-        "loaded",
-        0,
-        0,
-        0,
-        "header only: no data rows",
-    )
-    assert counts(manifest(conn, "billing/invoices/without_newline.csv")) == (
-        "loaded",
-        0,
-        0,
-        0,
-        "header only: no data rows",
-    )
+    for path in ("billing/accounts/with_newline.csv", "billing/invoices/without_newline.csv"):
+        assert counts(manifest(conn, path)) == ("loaded", 0, 0, 0, "header only: no data rows"), path
     assert summary.entities["billing_accounts"].files_loaded == 1
     assert not summary.has_failures
     assert conn.execute("select count(*) from raw.billing_accounts").fetchone()[0] == 0

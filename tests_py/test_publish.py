@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import hashlib
 import io
 import json
 import os
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PublishedDemo, raw_rows_by_batch, run_cxcs
+from conftest import PublishedDemo, held_by_another_process, raw_rows_by_batch, run_cxcs, sha256
 
 from orchestration.contract import ENTITIES, ENTITY_BY_TABLE
 from orchestration.publish import (
@@ -41,11 +40,6 @@ from orchestration.publish import (
     snapshot_path,
 )
 from scripts.compare_marts import except_all_counts
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
 
 # --------------------------------------------------------------------------- publish, unit
 
@@ -128,31 +122,16 @@ def test_begin_build_continues_after_a_publication_else_starts_from_it(tmp_path:
 
 def test_one_refresh_per_warehouse_at_a_time(tmp_path: Path) -> None:
     build = tmp_path / "wh" / "build" / "cxcs.duckdb"
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(f"""
-            import sys, time
-            from pathlib import Path
-            from orchestration.publish import begin_build
-            begin_build(Path({str(build)!r}), Path({str(build.parent.parent / "cxcs.duckdb")!r}), "other")
-            print("locked", flush=True)
-            time.sleep(120)
-        """),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(BuildLocked, match="another refresh is running"):
-            begin_build(build, build.parent.parent / "cxcs.duckdb", "mine")
-    finally:
-        holder.kill()
-        holder.wait()
+    published = build.parent.parent / "cxcs.duckdb"
+    take_lock = f"""
+        from pathlib import Path
+        from orchestration.publish import begin_build
+        begin_build(Path({str(build)!r}), Path({str(published)!r}), "other")
+    """
+    with held_by_another_process(take_lock), pytest.raises(BuildLocked, match="another refresh is running"):
+        begin_build(build, published, "mine")
     try:  # the OS drops the lock of a dead process
-        assert begin_build(build, build.parent.parent / "cxcs.duckdb", "mine") in ("new", "reset")
+        assert begin_build(build, published, "mine") in ("new", "reset")
     finally:
         release_build_lock()
 

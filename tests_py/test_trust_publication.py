@@ -12,27 +12,20 @@ shared with the gate and publish tests; two tests here run one more refresh each
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 import shutil
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import duckdb
-from conftest import PublishedDemo, run_cxcs
+from conftest import PublishedDemo, held_by_another_process, run_cxcs, sha256
 
 from orchestration.gate_rows import describe_rows
 from orchestration.public_copy import write_public_copy
 
 # North-American and international phone numbers as people write them, and E.164.
 PHONE = re.compile(r"(?<![\d-])(\+\d{1,3}[ .-]?)?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}(?!\d)|\+\d{8,15}")
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def stderr_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -73,28 +66,13 @@ def test_failed_run_prints_one_line_and_writes_the_trace_to_a_log(
     landing, warehouse = published_demo.copy(tmp_path)
     before = sha256(warehouse / "cxcs.duckdb")
     build = warehouse / "build" / "cxcs.duckdb"
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(f"""
-            import time
-            from pathlib import Path
-            from orchestration.publish import acquire_build_lock
-            acquire_build_lock(Path({str(build)!r}))
-            print("locked", flush=True)
-            time.sleep(300)
-        """),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    take_lock = f"""
+        from pathlib import Path
+        from orchestration.publish import acquire_build_lock
+        acquire_build_lock(Path({str(build)!r}))
+    """
+    with held_by_another_process(take_lock):
         result = run_cxcs("refresh", "--landing", str(landing), "--warehouse", str(warehouse))
-    finally:
-        holder.kill()
-        holder.wait()
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
     [line] = stderr_lines(result)  # not Dagster's ~100 lines of trace
     assert line.startswith("[refresh] FAILED in step raw_landing_files: BuildLocked: another refresh is running"), line

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from orchestration.contract import ENTITIES, ENTITY_BY_TABLE
 from orchestration.demo_data.formatting import csv_bytes
@@ -70,19 +71,12 @@ class Landing:
             }
         )
 
-    def write_bytes(
-        self,
-        table: str,
-        name: str,
-        payload: bytes,
-        data_rows: int | None,
-        bad_rows: int = 0,
-        fails: bool = False,
-        cases: tuple[str, ...] | list[str] = (),
-    ) -> None:
+    def write_bytes(self, table: str, name: str, payload: bytes, data_rows: int | None, **entry: Any) -> None:
+        """Write ``payload`` as the file ``name`` of ``table`` and record it; ``entry``: what it
+        plants (``record``'s bad_rows, fails, cases)."""
         path = self.path(table, name)
         path.write_bytes(payload)
-        self.record(table, path, data_rows, bad_rows, fails, cases)
+        self.record(table, path, data_rows, **entry)
 
     def write_csv(self, table: str, name: str, rows: list[list[str]], **kwargs) -> None:
         header = ENTITY_BY_TABLE[table].column_names

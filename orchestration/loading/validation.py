@@ -36,6 +36,12 @@ def reads_trimmed(column: Column) -> bool:
     return column.type != "text" or bool(column.allowed) or needs_trimmed(column)
 
 
+def _cast_if_shaped(value: str, pattern: str, sql_type: str) -> str:
+    """``value`` cast to ``sql_type`` only when the whole text matches ``pattern``, else null: the
+    contract's shape, narrower than what DuckDB's cast accepts."""
+    return f"case when regexp_full_match({value}, '{pattern}') then try_cast({value} as {sql_type}) end"
+
+
 def typed_expr(column: str, typ: str) -> str:
     """The typed value of ``column``; ``v_<column>`` is its text trimmed, null when empty."""
     value = f"v_{column}"
@@ -44,19 +50,16 @@ def typed_expr(column: str, typ: str) -> str:
     if typ == "int":
         # DuckDB's own cast rounds '7.5' to 8 and accepts '1e3', '0x10' and '1_000': only a
         # plain integer (an integral '7.0' included) is an integer here.
-        return f"case when regexp_full_match({value}, '[+-]?[0-9]+([.]0*)?') then try_cast({value} as bigint) end"
+        return _cast_if_shaped(value, "[+-]?[0-9]+([.]0*)?", "bigint")
     if typ == "decimal":
         # Decimal major units only: DuckDB's cast also takes '1e3', '1_0' and 'inf'.
-        return (
-            f"case when regexp_full_match({value}, '[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)') "
-            f"then try_cast({value} as {RAW_TYPES['decimal']}) end"
-        )
+        return _cast_if_shaped(value, "[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)", RAW_TYPES["decimal"])
     if typ == "boolean":
         # true/false (any case) or 1/0; DuckDB's cast also takes yes/no, y/n, t/f, on/off.
         return f"case lower({value}) when 'true' then true when '1' then true when 'false' then false when '0' then false end"
     if typ == "date":
         # A calendar date YYYY-MM-DD; DuckDB's cast also takes a timestamp and drops its time.
-        return f"case when regexp_full_match({value}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') then try_cast({value} as date) end"
+        return _cast_if_shaped(value, "[0-9]{4}-[0-9]{2}-[0-9]{2}", "date")
     if typ == "timestamp":
         # ISO-8601 (YYYY-MM-DD first; DuckDB's cast also takes 'epoch', 'infinity', 'now').
         # With TimeZone = UTC, an input without offset is read as UTC; stored as UTC wall
