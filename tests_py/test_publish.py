@@ -194,7 +194,9 @@ READER = textwrap.dedent('''
             iterations += 1
         except Exception as exc:  # any error is a failure of the design
             errors.append(f"{type(exc).__name__}: {exc}")
-        time.sleep(0.02)
+        # A tenth of a second between reads: a swap is one rename, so reading more often finds
+        # nothing more, and a busy reader only slows the refreshes it watches (two cores).
+        time.sleep(0.1)
     out.write_text(json.dumps({"iterations": iterations, "errors": errors[:20], "error_count": len(errors),
                                "mismatches": mismatches[:20], "runs": runs}))
 ''')

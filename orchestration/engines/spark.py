@@ -72,9 +72,11 @@ def spark_conf(env: Mapping[str, str] | None = None) -> dict[str, str]:
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.warehouse.dir": str(base / "warehouse"),
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={base}/metastore_db;create=true",
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={base}",
+        # Local mode, short queries on small data: C1 JIT only, no whole-stage codegen (profiles.yml).
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={base} -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m",
         "spark.sql.legacy.createHiveTableByDefault": "false",
         "spark.sql.shuffle.partitions": "4",
+        "spark.sql.codegen.wholeStage": "false",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
     }
