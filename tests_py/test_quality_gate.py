@@ -384,12 +384,15 @@ def test_refresh_with_a_wrong_mart_fails_the_gate_and_keeps_the_publication(
         movements_before = conn.execute("select count(*) from marts.fct_mrr_movements").fetchone()[0]
     args = ("refresh", "--landing", str(landing), "--warehouse", str(warehouse))
 
-    # 1. A planted NPS of 150, written after dbt (and its tests) and before the gate.
+    # 1. Two wrong marts in one run, written after dbt (and its tests) and before the gate: a
+    # planted NPS of 150, and half of the MRR movements gone (the row count drops against the
+    # previous publication). The gate names both.
     planted = refresh_with_sql_after_dbt(
         tmp_path,
         (
             "update marts.cx_nps_monthly set nps = 150 where dimension = 'overall' "
-            "and month = (select max(month) from marts.cx_nps_monthly where dimension = 'overall')"
+            "and month = (select max(month) from marts.cx_nps_monthly where dimension = 'overall'); "
+            "delete from marts.fct_mrr_movements where hash(account_id, month) % 2 = 0"
         ),
         *args,
     )
@@ -399,17 +402,6 @@ def test_refresh_with_a_wrong_mart_fails_the_gate_and_keeps_the_publication(
         r"\(column=nps_change_since_previous, max_value=0.1\)",
         planted.stderr,
     )
-    assert "nothing was published, the previous publication (if any) is still serving" in planted.stderr
-    assert sha256(published) == before
-
-    # 2. Half of the MRR movements gone: the row count drops against the previous publication.
-    halved = refresh_with_sql_after_dbt(
-        tmp_path, "delete from marts.fct_mrr_movements where hash(account_id, month) % 2 = 0", *args
-    )
-    assert halved.returncode == 3, halved.stdout[-3000:] + halved.stderr[-3000:]
-    # The run restored the last publication first, so the NPS plant of run 1 is gone.
-    assert "[build] the previous run" in halved.stdout and "starting again from the last publication" in halved.stdout
-    assert "cx_nps_monthly" not in halved.stderr
     minimum = -(-movements_before * 9 // 10)  # ceil(0.9 * rows of the previous publication)
     # The suite parameter min_row_count is resolved in the result: ceil(0.9 * previous rows).
     assert (
@@ -417,16 +409,18 @@ def test_refresh_with_a_wrong_mart_fails_the_gate_and_keeps_the_publication(
         f"expect_column_values_to_be_between(column=row_count, min_value={minimum}) — row count dropped by "
         f"at most 10% against the previous publication ({movements_before:,} rows, so at least {minimum:,}) "
         f"observed "
-    ) in halved.stderr
+    ) in planted.stderr
+    assert "nothing was published, the previous publication (if any) is still serving" in planted.stderr
     assert sha256(published) == before
 
-    # 3. The next plain refresh starts from the last publication and publishes.
+    # 2. The next plain refresh restores the last publication first (not the failed run's build
+    # file, which still holds both plants) and publishes.
     clean = run_cxcs(*args)
     # 2: published; the demo's unreadable landing files are reported again on every run
     # (DECISIONLOG "A failed file is reported on every run"), as in the published_demo fixture.
     assert clean.returncode == 2, clean.stdout[-3000:] + clean.stderr[-3000:]
     assert "landing file(s) failed to load" in clean.stderr
-    assert "starting again from the last publication" in clean.stdout
+    assert "[build] the previous run" in clean.stdout and "starting again from the last publication" in clean.stdout
     assert "Gate PASSED" in clean.stdout and "Data Docs: " in clean.stdout
     with duckdb.connect(str(published), read_only=True) as conn:
         runs = conn.execute(
@@ -437,5 +431,5 @@ def test_refresh_with_a_wrong_mart_fails_the_gate_and_keeps_the_publication(
             conn.execute("select mart, row_count from marts.publication where run_id = ?", [runs[-1][0]]).fetchall()
         )
         movements = conn.execute("select count(*) from marts.fct_mrr_movements").fetchone()[0]
-    assert [r[0] for r in runs][0] == run_before and len(runs) == 2  # the two failed runs never published
+    assert [r[0] for r in runs][0] == run_before and len(runs) == 2  # the failed run never published
     assert nps_max <= 100 and movements == movements_before == latest["fct_mrr_movements"]
