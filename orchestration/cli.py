@@ -75,6 +75,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         Path(args.warehouse) if args.warehouse else None,
         full_refresh=args.full_refresh,
         as_of_date=args.as_of_date,
+        full_refresh_select=args.full_refresh_select or "",
     )
 
 
@@ -119,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--warehouse", help="warehouse folder (default $CXCS_WAREHOUSE_DIR or data/warehouse)")
     refresh.add_argument(
         "--full-refresh", action="store_true", help="rebuild incremental models from scratch (dbt --full-refresh)"
+    )
+    refresh.add_argument(
+        "--full-refresh-select",
+        metavar="SELECTION",
+        help="rebuild the incremental models of this dbt selection from scratch (e.g. 'product_usage_daily+'), "
+        "every other model as usual",
     )
     refresh.add_argument(
         "--as-of-date",

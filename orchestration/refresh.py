@@ -35,7 +35,9 @@ def _no_mark(name: str) -> None:
     return None
 
 
-def run_config(settings: Settings, full_refresh: bool = False, as_of_date: date | None = None) -> dict[str, object]:
+def run_config(
+    settings: Settings, full_refresh: bool = False, as_of_date: date | None = None, full_refresh_select: str = ""
+) -> dict[str, object]:
     """The ``refresh`` job's run config: the folders as the ``warehouse`` resource's config, what
     this run varies as the dbt step's config (orchestration.defs.dbt.DbtBuildConfig)."""
     return {
@@ -53,6 +55,7 @@ def run_config(settings: Settings, full_refresh: bool = False, as_of_date: date 
             "cxcs_dbt_models": {
                 "config": {
                     "full_refresh": full_refresh,
+                    "full_refresh_select": full_refresh_select,
                     "as_of_date": as_of_date.isoformat() if as_of_date else "",
                 }
             }
@@ -70,6 +73,7 @@ def run_refresh(
     on_mark: MarkHook = _no_mark,
     full_refresh: bool = False,
     as_of_date: date | None = None,
+    full_refresh_select: str = "",
 ) -> int:
     """Run the ``refresh`` job; ``instance`` (a DagsterInstance, default ephemeral) keeps its events;
     ``on_mark`` is told when each phase outside the job's steps starts and ends. ``landing`` and
@@ -91,7 +95,9 @@ def run_refresh(
     print(f"[refresh] build file:     {settings.build_path}")
     started = time.monotonic()
     try:
-        return _run_refresh_job(settings, started, instance, on_mark, run_config(settings, full_refresh, as_of_date))
+        return _run_refresh_job(
+            settings, started, instance, on_mark, run_config(settings, full_refresh, as_of_date, full_refresh_select)
+        )
     except Exception:  # anything outside the job's steps (dbt parse, Dagster start-up)
         from orchestration.run_log import exception_line, write_failure_log
 

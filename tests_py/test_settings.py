@@ -53,7 +53,7 @@ def test_cli_folders_become_run_config_not_environment(tmp_path: Path) -> None:
     assert settings.build_path == tmp_path / "warehouse" / "build" / "cxcs.duckdb"
     assert settings.dbt_env()["CXCS_DUCKDB_PATH"] == str(tmp_path / "warehouse" / "build" / "cxcs.duckdb")
 
-    config = run_config(settings, full_refresh=True, as_of_date=date(2026, 11, 30))
+    config = run_config(settings, full_refresh=True, as_of_date=date(2026, 11, 30), full_refresh_select="")
     assert config["resources"]["warehouse"]["config"]["landing_dir"] == str(tmp_path / "landing")
     # The refresh job accepts it as it is (Dagster validates resource and op config).
     from dagster._config import validate_config
@@ -78,3 +78,7 @@ def test_cli_folders_become_run_config_not_environment(tmp_path: Path) -> None:
         "--vars",
         json.dumps({"as_of_date": today}),
     ]
+    # A selection's models are rebuilt from scratch through the var the should_full_refresh macro reads.
+    assert dbt_build_args(DbtBuildConfig(as_of_date="2026-11-30"), ["product_usage_daily"])[-1] == json.dumps(
+        {"as_of_date": "2026-11-30", "full_refresh_models": ["product_usage_daily"]}
+    )

@@ -15,6 +15,7 @@ from dagster_dbt.asset_utils import (
     get_subset_selection_for_context,
 )
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+from dagster_dbt.utils import select_unique_ids
 
 from orchestration.build_inputs import inputs_digest
 from orchestration.dbt_inprocess import project_manifest, run_target_path, stream_build_events
@@ -29,6 +30,9 @@ class DbtBuildConfig(dg.Config):
     """What a run of the dbt step varies (run config ``ops.cxcs_dbt_models.config``)."""
 
     full_refresh: bool = False  # rebuild incremental models from scratch (dbt --full-refresh)
+    # A dbt selection (e.g. "product_usage_daily+", "tag:x"): its incremental models rebuilt from
+    # scratch in this build, every other model built as usual (dbt var full_refresh_models).
+    full_refresh_select: str = ""
     as_of_date: str = ""  # YYYY-MM-DD: the day the marts report as "today" (dbt var as_of_date); "" = today
 
 
@@ -38,25 +42,44 @@ def as_of(config: DbtBuildConfig) -> date:
     return date.fromisoformat(config.as_of_date) if config.as_of_date else datetime.now(UTC).date()
 
 
-def dbt_build_args(config: DbtBuildConfig) -> list[str]:
+def full_refresh_models(config: DbtBuildConfig, manifest: Mapping[str, Any]) -> list[str]:
+    """The models of the run config's ``full_refresh_select``, resolved by dbt's own selector
+    (through dagster-dbt, on the parsed manifest); a selection that names no model is an error."""
+    if not config.full_refresh_select.strip():
+        return []
+    ids = select_unique_ids(
+        select=config.full_refresh_select, exclude="", selector="", project=dbt_project, manifest_json=manifest
+    )
+    names = sorted(manifest["nodes"][i]["name"] for i in ids if i.startswith("model."))
+    if not names:
+        raise dg.Failure(f"full_refresh_select {config.full_refresh_select!r} selects no dbt model")
+    return names
+
+
+def dbt_build_args(config: DbtBuildConfig, rebuild: list[str] | None = None) -> list[str]:
     # Unit tests check SQL logic on fixed inputs: they run in development and CI (pytest runs
     # `dbt build` with them), not again on every scheduled refresh of unchanged code.
     args = ["build", "--exclude-resource-type", "unit_test"]
     if config.full_refresh:
         args.append("--full-refresh")
     # Always explicit: the build uses exactly the date its inputs digest records.
-    return [*args, "--vars", json.dumps({"as_of_date": as_of(config).isoformat()})]
+    dbt_vars: dict[str, Any] = {"as_of_date": as_of(config).isoformat()}
+    if rebuild:
+        dbt_vars["full_refresh_models"] = rebuild
+    return [*args, "--vars", json.dumps(dbt_vars)]
 
 
 def nothing_new(context: dg.AssetExecutionContext, config: DbtBuildConfig, warehouse: WarehouseResource) -> bool:
     """Whether this run's inputs are those the current publication was built from (then the
     build, the gate and the publish step would only reproduce it: orchestration.build_inputs).
-    Records the inputs in the build state either way; a full refresh always builds."""
+    Records the inputs in the build state either way; a full refresh (of all or a selection)
+    always builds."""
     settings = warehouse.settings
     inputs = inputs_digest(settings.build_path, as_of(config))
     state = read_state(settings.build_path) or {}
     unchanged = (
         not config.full_refresh
+        and not config.full_refresh_select.strip()
         and state.get("run_id") == context.run_id
         and state.get("published_inputs") == inputs
         and settings.published_path.exists()
@@ -121,7 +144,10 @@ def cxcs_dbt_models(
         dagster_dbt_translator=translator,
         current_dbt_indirect_selection_env=None,
     )
-    args = [*dbt_build_args(config), *selection, *(["--indirect-selection", indirect] if indirect else [])]
+    rebuild = full_refresh_models(config, manifest)
+    if rebuild:
+        report(context, "build", f"rebuilt from scratch in this build: {', '.join(rebuild)}")
+    args = [*dbt_build_args(config, rebuild), *selection, *(["--indirect-selection", indirect] if indirect else [])]
     target_path = run_target_path(context.run.run_id)
     # profiles.yml reads the build path and the memory limit from the environment: the warehouse's.
     with environment(warehouse.settings.dbt_env()):
