@@ -22,6 +22,7 @@ Run alone: ``.venv/bin/python -m pytest tests_py/test_adoption_health.py``.
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import subprocess
 from datetime import date, timedelta
@@ -386,3 +387,17 @@ def test_a_parameter_missing_from_the_seed_stops_the_build(demo_build: Path, tmp
     assert "NOT NULL constraint failed" in result.stdout and "band_yellow_min" in result.stdout, result.stdout[-2000:]
     with duckdb.connect(str(database), read_only=True) as conn:
         assert conn.execute("select band_yellow_min from intermediate.int_health__parameters").fetchall() == before
+
+
+# The clock's functions, in any engine's spelling: with the as-of date set, no model or test may
+# read the clock (the one default lives in macros/as_of_date.sql and applies only when it is unset).
+CLOCK = re.compile(r"\b(now\s*\(|current_date|current_timestamp|getdate\s*\(|sysdate|localtimestamp)", re.IGNORECASE)
+
+
+def test_no_model_or_test_reads_the_clock_when_the_as_of_date_is_set(demo_build: Path) -> None:
+    # demo_build ran `dbt build` with VARS (as_of_date set): dbt kept every node's compiled SQL.
+    compiled = demo_build.parent.parent / "target" / "compiled"
+    files = sorted(compiled.rglob("*.sql"))
+    assert len(files) > 150, compiled  # every model and data test of the project
+    found = {str(f.relative_to(compiled)): CLOCK.findall(f.read_text()) for f in files}
+    assert {name: hits for name, hits in found.items() if hits} == {}
