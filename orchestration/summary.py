@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from orchestration import latest_month
 
 LOAD_COLUMNS = ("files_loaded", "files_skipped", "files_failed", "rows_loaded", "rows_quarantined")
 
@@ -53,26 +56,6 @@ KEY_NUMBERS: tuple[tuple[str, str], ...] = (
         "product events (distinct)",
         "select coalesce(sum(events), 0) from intermediate.int_product__activity_daily where rollup_level = 'user'",
     ),
-    (
-        "NPS, latest month",
-        "select nps from marts.cx_nps_monthly where dimension = 'overall' order by month desc limit 1",
-    ),
-    (
-        "CSAT %, latest month",
-        "select csat_pct from marts.cx_csat_monthly where dimension = 'overall' order by month desc limit 1",
-    ),
-    (
-        "CES mean, latest month",
-        "select ces_mean from marts.cx_ces_monthly where dimension = 'overall' order by month desc limit 1",
-    ),
-    (
-        "MRR (USD), latest month",
-        "select ending_mrr from marts.cs_revenue_monthly where segment = 'all' order by month desc limit 1",
-    ),
-    (
-        "NRR 12m %, latest month",
-        "select nrr_12m_pct from marts.cs_revenue_monthly where segment = 'all' order by month desc limit 1",
-    ),
     ("accounts in red health", "select count(*) from marts.customer_360 where health_band = 'red'"),
     (
         "90d churn %, red band",
@@ -87,6 +70,40 @@ KEY_NUMBERS: tuple[tuple[str, str], ...] = (
     ("rows in quarantine", "select count(*) from raw.load_quarantine"),
     ("failed files", "select count(*) from raw.load_manifest where status = 'failed'"),
 )
+
+
+# Monthly key numbers: label, mart, column, filter. Each is shown for the latest complete month
+# with a value (orchestration/latest_month.py: the scorecard headline's rule and label).
+MONTHLY_NUMBERS: tuple[tuple[str, str, str, str], ...] = (
+    ("NPS", "cx_nps_monthly", "nps", "dimension = 'overall'"),
+    ("CSAT %", "cx_csat_monthly", "csat_pct", "dimension = 'overall'"),
+    ("CES mean", "cx_ces_monthly", "ces_mean", "dimension = 'overall'"),
+    ("MRR (USD)", "cs_revenue_monthly", "ending_mrr", "segment = 'all'"),
+    ("NRR 12m %", "cs_revenue_monthly", "nrr_12m_pct", "segment = 'all'"),
+)
+LABEL_WIDTH = 46
+
+
+def _monthly_lines(conn: duckdb.DuckDBPyConnection, as_of: Any) -> list[str]:
+    lines = []
+    for name, mart, column, where in MONTHLY_NUMBERS:
+        try:
+            values = dict(
+                conn.execute(
+                    f"select month, {column} from marts.{mart} where {where} and {column} is not null"
+                ).fetchall()
+            )
+        except (duckdb.CatalogException, duckdb.BinderException):
+            continue  # that model is not built in this project version
+        month = latest_month.latest_complete_month(values, as_of)
+        label = f"{name}, {latest_month.label(month) if month else latest_month.LATEST_LABEL}"
+        lines.append(_line(label, values[month] if month else None))
+    return lines
+
+
+def _line(label: str, value: Any) -> str:
+    shown = "n/a" if value is None else f"{value:,}" if isinstance(value, int) else f"{float(value):,.2f}"
+    return f"  {label:<{LABEL_WIDTH}}{shown:>14}"
 
 
 def _open_for_summary(published_path: Path, build_path: Path | None) -> duckdb.DuckDBPyConnection:
@@ -105,13 +122,13 @@ def warehouse_summary(published_path: Path, build_path: Path | None = None) -> s
     if not published_path.exists():
         return f"No published warehouse at {published_path} yet."
     lines = [f"Published warehouse {published_path}"]
+    published_on = datetime.fromtimestamp(published_path.stat().st_mtime, tz=UTC).date()
     with _open_for_summary(published_path, build_path) as conn:
         for label, sql in KEY_NUMBERS:
             try:
                 row = conn.execute(sql).fetchone()
             except (duckdb.CatalogException, duckdb.BinderException):
                 continue  # that model is not built in this project version
-            value = row[0] if row else None
-            shown = "n/a" if value is None else f"{value:,}" if isinstance(value, int) else f"{float(value):,.2f}"
-            lines.append(f"  {label:<28}{shown:>14}")
+            lines.append(_line(label, row[0] if row else None))
+        lines += _monthly_lines(conn, latest_month.publication_as_of(conn, published_on))
     return "\n".join(lines)

@@ -77,11 +77,12 @@ def test_every_test_passes(build: Build) -> None:
     statuses = build.statuses()
     failing = {uid: s for uid, s in statuses.items() if s in ("fail", "error")}
     assert not failing
-    # One unit test per CX model (formulas and boundaries; see the models' _unit_tests.yml).
+    # The CX models' unit tests (formulas and boundaries; see the models' _unit_tests.yml): 11, plus
+    # cx_acquisition_monthly's open-cohort test.
     cx_unit = {
         uid: s for uid, s in statuses.items() if uid.startswith(("unit_test.cxcs.cx_", "unit_test.cxcs.int_cx__"))
     }
-    assert len(cx_unit) == 11 and set(cx_unit.values()) == {"pass"}, cx_unit
+    assert len(cx_unit) == 12 and set(cx_unit.values()) == {"pass"}, cx_unit
     for singular in (
         "assert_cx_nps_counts_add_up",
         "assert_cx_scores_null_only_without_responses",
@@ -381,22 +382,26 @@ def test_cx_response_rates_monthly(build: Build) -> None:
 
 def test_cx_acquisition_monthly(build: Build) -> None:
     rows = build.query(
-        "select month, new_accounts, trials_started, trials_converted, trial_conversion_pct"
-        " from marts.cx_acquisition_monthly order by 1"
+        "select month, new_accounts, trials_started, trials_converted, trial_conversion_pct,"
+        " is_trial_cohort_closed from marts.cx_acquisition_monthly order by 1"
     )
     assert rows == [
         # New: A1 (trial 1 Jan), A2 (trial 10 Jan), A9 (paid 20 Jan), A7 (trial 20 Jan) = 4.
         # Trials: S1 (paid S1 v2 on its end, 15 Jan: converted), S2 (ends 24 Jan, paid S3 on 23 Feb =
-        # day 30: converted), S11 (ends 3 Feb, paid S12 on 10 Mar = day 36: not) -> 100 * 2 / 3 = 66.7
-        (date(2024, 1, 1), 4, 3, 2, D("66.7")),
+        # day 30: converted), S11 (ends 3 Feb, paid S12 on 10 Mar = day 36: not) -> 100 * 2 / 3 = 66.7.
+        # January to March: every trial ended by 2 April, its window (+30 days) by 2 May < 30 June:
+        # closed cohorts, final rates.
+        (date(2024, 1, 1), 4, 3, 2, D("66.7"), True),
         # New: A3 (trial 1 Feb), A4 (paid 10 Feb) = 2. Trial S4 ends 15 Feb, paid S5 17 Mar = day 31: 0.0
-        (date(2024, 2, 1), 2, 1, 0, D("0.0")),
+        (date(2024, 2, 1), 2, 1, 0, D("0.0"), True),
         # New: A5. Trial S7 = versions 1 and 2 (extension), ends 2 Apr; paid S8 20 Apr = day 18: 100.0
-        (date(2024, 3, 1), 1, 1, 1, D("100.0")),
-        # New: A6. Trial S10 still open, no paid version: 0.0
-        (date(2024, 4, 1), 1, 1, 0, D("0.0")),
-        # Only S6 version 2 (a seat change) starts in May: no new account, no trial, conversion null.
-        (date(2024, 5, 1), 0, 0, 0, None),
+        (date(2024, 3, 1), 1, 1, 1, D("100.0"), True),
+        # New: A6. Trial S10 still open (no end), no paid version: the cohort is open, its rate
+        # not yet final: null (it was 0.0 before the rule).
+        (date(2024, 4, 1), 1, 1, 0, None, False),
+        # Only S6 version 2 (a seat change) starts in May: no new account, no trial, conversion
+        # null; May is over by 30 June with nothing pending: closed.
+        (date(2024, 5, 1), 0, 0, 0, None, True),
     ]
 
 

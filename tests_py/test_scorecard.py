@@ -226,6 +226,9 @@ def test_scorecard_renders_every_chart_in_chromium(warehouse: Path, browser: str
     assert marks["ces"]["points"] == ces_months >= 12
     rates = marts_rows(warehouse, "select count(response_rate_pct) from marts.cx_response_rates_monthly")[0][0]
     assert marks["response_rate"]["points"] == rates
+    # Trial conversion: one point per closed cohort with a rate (open cohorts have none).
+    conversions = marts_rows(warehouse, "select count(trial_conversion_pct) from marts.cx_acquisition_monthly")[0][0]
+    assert marks["trial_conversion"]["points"] == conversions
     # MRR bridge: starting and ending totals and the five movements of the latest month.
     assert marks["mrr_bridge"]["totals"] == 2 and marks["mrr_bridge"]["steps"] == 5
     revenue_months = marts_rows(warehouse, "select count(*) from marts.cs_revenue_monthly where segment = 'all'")[0][0]
@@ -343,3 +346,27 @@ def test_scorecard_asset_follows_the_publication() -> None:
     graph = defs.get_repository_def().asset_graph
     assert graph.get(dg.AssetKey("scorecard")).parent_keys == {dg.AssetKey("published_warehouse")}
     assert dg.AssetKey("scorecard") in defs.resolve_job_def("refresh").asset_layer.asset_graph.get_all_asset_keys()
+
+
+def test_trial_conversion_shows_open_cohorts_as_such(tmp_path: Path) -> None:
+    """A dbt-free file with cx_acquisition_monthly only (no demo build, no browser: the page's
+    HTML is enough). October's cohort is closed (rate 50.0); November's (14 trials, 8 converted
+    so far) and December's (5 trials running) are open: no rate, so no point for them, and the
+    caption names both months as not final."""
+    published = tmp_path / "cxcs.duckdb"
+    with duckdb.connect(str(published)) as conn:
+        conn.execute("create schema marts")
+        conn.execute(
+            "create table marts.cx_acquisition_monthly (month date, new_accounts bigint, trials_started bigint,"
+            " trials_converted bigint, trial_conversion_pct decimal(5, 1), is_trial_cohort_closed boolean)"
+        )
+        conn.execute(
+            "insert into marts.cx_acquisition_monthly values ('2026-10-01', 12, 10, 5, 50.0, true),"
+            " ('2026-11-01', 15, 14, 8, null, false), ('2026-12-01', 6, 5, 0, null, false)"
+        )
+    result = build_scorecard(published, tmp_path / "out" / SCORECARD_FILE_NAME)
+    assert result.charts == ("trial_conversion",)
+    html = result.path.read_text()
+    section = html[html.index('data-section="trial_conversion"') :].split("</section>")[0]
+    assert section.count('<circle class="point"') == 1
+    assert "Trial cohort still open, rate not final yet: Nov 26, Dec 26." in section

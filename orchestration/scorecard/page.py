@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 import orchestration.scorecard.charts as charts
+from orchestration import latest_month
 from orchestration.scorecard.sections import SECTIONS
 from orchestration.scorecard.warehouse import MARTS_SCHEMA, NotAvailable, Warehouse, last_full_month, load_docs
 
@@ -69,10 +70,12 @@ def kpi_tiles(wh: Warehouse) -> str:
         if not rows:
             continue
         row = last_full_month(wh, rows)
+        complete = latest_month.is_complete(row["month"], wh.as_of)
+        when = latest_month.label(row["month"], long=True) if complete else f"{row['month']:%B %Y} (month to date)"
         tiles.append(
             f'<div class="kpi" data-kpi="{escape(column)}"><div class="kpi-label">{escape(label)}</div>'
             f'<div class="kpi-value">{escape(charts.fmt(row["value"], decimals, unit))}</div>'
-            f'<div class="kpi-when">{row["month"]:%B %Y}</div></div>'
+            f'<div class="kpi-when">{escape(when)}</div></div>'
         )
     return f'<section class="kpis" aria-label="Headline numbers">{"".join(tiles)}</section>' if tiles else ""
 
@@ -167,8 +170,8 @@ def render(wh: Warehouse, title: str, subtitle: str) -> tuple[str, tuple[Section
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
         f"<header><h1>{escape(title)}</h1><p>{escape(subtitle)}</p>{publication_note(wh)}</header>"
         f"<main>{kpi_tiles(wh)}{''.join(cards)}</main>"
-        "<footer>Every number is read from the published marts. Headline numbers are those of the last full "
-        "month (the month of publication is still running; the charts include it). Open “Definition” under a "
+        "<footer>Every number is read from the published marts. Headline numbers are those of the latest "
+        "complete month by the publication's as-of date (the as-of month is still running; the charts include it). Open “Definition” under a "
         "chart for its meaning and “Numbers” for the values drawn; hover a point or bar for its value.</footer>"
         "</body></html>\n"
     )
@@ -183,7 +186,7 @@ def build_scorecard(published_path: Path, out_path: Path, manifest_path: Path | 
     docs = load_docs(manifest_path)
     with duckdb.connect(str(published_path), read_only=True) as conn:
         page, sections = render(
-            Warehouse(conn, docs, published_at.date().replace(day=1)),
+            Warehouse(conn, docs, latest_month.publication_as_of(conn, published_at.date())),
             "CX / CS scorecard",
             f"Published warehouse {published_path.name}, published {published_at:%Y-%m-%d %H:%M} UTC. "
             "Customer Experience (NPS, CSAT, CES) and Customer Success (MRR, retention, health, adoption).",

@@ -129,6 +129,50 @@ def response_rate_section(wh: Warehouse) -> Card:
     )
 
 
+def trial_conversion_section(wh: Warehouse) -> Card:
+    """Trial conversion per trial-start month; a month whose trial cohort is still open (a
+    trial running or inside its 30-day conversion window) has no rate yet: a gap, named in the
+    caption, instead of a provisional rate that could only rise."""
+    rows = wh.mart_rows(
+        "cx_acquisition_monthly",
+        f"select month, new_accounts, trials_started, trials_converted, trial_conversion_pct, is_trial_cohort_closed "
+        f"from {MARTS_SCHEMA}.cx_acquisition_monthly order by month",
+        "No subscriptions yet.",
+    )
+    open_months = [month_label(r["month"]) for r in rows if not r["is_trial_cohort_closed"] and r["trials_started"]]
+    svg = charts.line_chart(
+        "trial_conversion",
+        "Trial conversion % by month of trial start (closed cohorts)",
+        [month_label(r["month"]) for r in rows],
+        [charts.Series("Trial conversion", [r["trial_conversion_pct"] for r in rows], unit="%")],
+        include_zero=True,
+    )
+    still_open = (
+        f"Trial cohort still open, rate not final yet: {', '.join(open_months)}."
+        if open_months
+        else "Every cohort is closed."
+    )
+    return Card(
+        svg + f'<p class="caption">A month\'s rate is published once every trial started in it has converted or '
+        f"ended more than 30 days ago. {escape(still_open)} Months without trials are gaps.</p>"
+        + definition(
+            wh, "cx_acquisition_monthly", ["trial_conversion_pct", "is_trial_cohort_closed", "trials_converted"]
+        )
+        + data_table(
+            rows,
+            [
+                "month",
+                "new_accounts",
+                "trials_started",
+                "trials_converted",
+                "trial_conversion_pct",
+                "is_trial_cohort_closed",
+            ],
+        ),
+        ["trial_conversion"],
+    )
+
+
 REVENUE_COLUMNS = [
     "month", "starting_mrr", "new_mrr", "reactivation_mrr", "expansion_mrr", "contraction_mrr",
     "churned_mrr", "ending_mrr", "ending_arr", "logo_churn_pct", "nrr_1m_pct", "grr_1m_pct",
@@ -418,6 +462,7 @@ SECTIONS: tuple[tuple[str, str, Callable[[Warehouse], Card]], ...] = (
     ("csat", "Customer satisfaction (CSAT)", csat_section),
     ("ces", "Customer effort (CES)", ces_section),
     ("response_rate", "Survey response rates", response_rate_section),
+    ("trial_conversion", "Trial conversion", trial_conversion_section),
     ("mrr", "MRR bridge and trend", mrr_section),
     ("retention", "Net and gross revenue retention", retention_section),
     ("cohorts", "Cohort retention", cohort_section),

@@ -14,6 +14,8 @@ from typing import Any
 
 import duckdb
 
+from orchestration import latest_month
+
 MARTS_SCHEMA = "marts"
 
 
@@ -25,11 +27,12 @@ class NotAvailable(Exception):
 class Warehouse:
     """Read-only access to the published marts, and the dbt docs of what is drawn."""
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, docs: dict[str, dict[str, Any]], current_month: date) -> None:
+    def __init__(self, conn: duckdb.DuckDBPyConnection, docs: dict[str, dict[str, Any]], as_of: date) -> None:
         self.conn = conn
         self.docs = docs
-        # The month of the publication: still running, so headline numbers use the month before.
-        self.current_month = current_month
+        # The publication's as-of date: headline numbers are those of the latest month complete
+        # by then (orchestration/latest_month.py, the run summary's rule too).
+        self.as_of = as_of
         self.tables = {
             row[0]
             for row in conn.execute(
@@ -66,9 +69,10 @@ class Warehouse:
 
 
 def last_full_month(wh: Warehouse, rows: Sequence[dict[str, Any]], key: str = "month") -> dict[str, Any]:
-    """The latest row of a month before the publication's month (else the latest row)."""
-    full = [r for r in rows if r[key] < wh.current_month]
-    return full[-1] if full else rows[-1]
+    """The row of the latest complete month (latest_month.latest_complete_month; rows in month
+    order), else the latest row (a history shorter than one complete month)."""
+    month = latest_month.latest_complete_month((r[key] for r in rows), wh.as_of)
+    return next((r for r in rows if r[key] == month), rows[-1])
 
 
 def plain(value: Any) -> Any:

@@ -90,7 +90,10 @@ violations as (
         acquisition.month as period_start,
         acquisition.trials_started as denominator
     from acquisition
-    where (acquisition.trials_started = 0) = (acquisition.trial_conversion_pct is not null)
+    -- the rate is published exactly for closed cohorts with trials (an open cohort's is null)
+    where
+        (acquisition.trials_started > 0 and acquisition.is_trial_cohort_closed)
+        <> (acquisition.trial_conversion_pct is not null)
 
     union all
 

@@ -6,14 +6,19 @@ revenue as (
 
 ),
 
--- The trailing 12 months: the latest month of cs_revenue_monthly (the as-of month) and the
--- 11 before it (fewer while the history is shorter).
+-- The trailing 12 COMPLETE months: the last month that has ended by the as-of date and the 11
+-- before it (fewer while the history is shorter). The as-of month itself counts only when the
+-- as-of date is its last day: a partial month adds a whole month of starting accounts but only
+-- a few days of churn, which would understate the churn rate and overstate CLV.
 window_bounds as (
 
     select
-        cast({{ dbt.dateadd('month', -11, 'max(revenue.month)') }} as date) as window_start_month,
-        max(revenue.month) as window_end_month
-    from revenue
+        cast({{ dbt.dateadd(
+            'month', -12, dbt.date_trunc('month', dbt.dateadd('day', 1, as_of_date()))
+        ) }} as date) as window_start_month,
+        cast({{ dbt.dateadd(
+            'month', -1, dbt.date_trunc('month', dbt.dateadd('day', 1, as_of_date()))
+        ) }} as date) as window_end_month
 
 ),
 
@@ -29,7 +34,9 @@ trailing_totals as (
         sum(revenue.churned_accounts) as churned_accounts
     from revenue
     inner join window_bounds
-        on revenue.month >= window_bounds.window_start_month
+        on
+            revenue.month >= window_bounds.window_start_month
+            and revenue.month <= window_bounds.window_end_month
     group by 1, 2, 3
 
 ),

@@ -33,12 +33,23 @@ new_accounts as (
 
 ),
 
+-- A trial is resolved once it converted, or once its conversion window (trial end + 30 days,
+-- that day included; int_cx__trials) has ended by the as-of date. A trial without an end
+-- date is still running: unresolved.
 trial_starts as (
 
     select
         trial_start_month,
         count(*) as trials_started,
-        sum(case when is_converted then 1 else 0 end) as trials_converted
+        sum(case when is_converted then 1 else 0 end) as trials_converted,
+        sum(case
+            when is_converted then 0
+            when
+                trial_end_date is not null
+                and cast({{ dbt.dateadd('day', 30, 'trial_end_date') }} as date) <= {{ as_of_date() }}
+                then 0
+            else 1
+        end) as trials_unresolved
     from trials
     group by 1
 
@@ -60,20 +71,42 @@ months as (
 
 ),
 
-final as (
+-- A month's trial cohort is closed when the month has ended by the as-of date (no trial can
+-- still start in it) and none of its trials is unresolved: only then is its conversion rate
+-- final. An open cohort's rate would only rise (a 0.0% for a month whose trials are all still
+-- running), so it is not published.
+cohorts as (
 
     select
         months.period_start as acquisition_month,
-        cast(coalesce(new_accounts.new_accounts, 0) as {{ dbt.type_bigint() }}) as new_accounts,
-        cast(coalesce(trial_starts.trials_started, 0) as {{ dbt.type_bigint() }}) as trials_started,
-        cast(coalesce(trial_starts.trials_converted, 0) as {{ dbt.type_bigint() }}) as trials_converted,
-        {{ cx_pct('trial_starts.trials_converted', 'trial_starts.trials_started') }} as trial_conversion_pct
-
+        coalesce(trial_starts.trials_started, 0) as trials_started,
+        coalesce(trial_starts.trials_converted, 0) as trials_converted,
+        (
+            {{ dbt.last_day('months.period_start', 'month') }} <= {{ as_of_date() }}
+            and coalesce(trial_starts.trials_unresolved, 0) = 0
+        ) as is_trial_cohort_closed
     from months
-    left join new_accounts
-        on months.period_start = new_accounts.start_month
     left join trial_starts
         on months.period_start = trial_starts.trial_start_month
+
+),
+
+final as (
+
+    select
+        cohorts.acquisition_month,
+        cast(coalesce(new_accounts.new_accounts, 0) as {{ dbt.type_bigint() }}) as new_accounts,
+        cast(cohorts.trials_started as {{ dbt.type_bigint() }}) as trials_started,
+        cast(cohorts.trials_converted as {{ dbt.type_bigint() }}) as trials_converted,
+        case
+            when cohorts.is_trial_cohort_closed
+                then {{ cx_pct('cohorts.trials_converted', 'cohorts.trials_started') }}
+        end as trial_conversion_pct,
+        cohorts.is_trial_cohort_closed
+
+    from cohorts
+    left join new_accounts
+        on cohorts.acquisition_month = new_accounts.start_month
 
 )
 
@@ -83,5 +116,6 @@ select
     new_accounts,
     trials_started,
     trials_converted,
-    trial_conversion_pct
+    trial_conversion_pct,
+    is_trial_cohort_closed
 from final

@@ -34,6 +34,12 @@ versions as (
 
 ),
 
+fx_rates as (
+
+    select * from {{ ref('int_cs__fx_rates') }}
+
+),
+
 -- Survey answers that call for a playbook: an NPS detractor (0-6), a CSAT of 1-2, a CES of 5-7.
 survey_signals as (
 
@@ -74,21 +80,27 @@ survey_signals as (
 
 -- An invoice still open 14 days after its due date: triggered at due_at + 14 days. It stopped
 -- being open when paid (paid_at) or voided / written off (updated_at); drafts never count.
+-- amount_due_usd: marts report money in the reporting currency (USD), converted at the one
+-- seed rate of the invoice's currency like MRR and lifetime revenue (DECISIONLOG "Pricing a
+-- version in USD"); null when the currency has no rate, never an amount in another currency.
 sent_invoices as (
 
     select
-        invoice_id,
-        account_id,
-        amount_due,
-        currency,
-        due_at,
-        {{ dbt.dateadd('day', 14, 'due_at') }} as overdue_14d_at,
+        invoices.invoice_id,
+        invoices.account_id,
+        invoices.amount_due,
+        invoices.currency,
+        invoices.due_at,
+        {{ round_decimal('invoices.amount_due * fx_rates.rate_to_reporting', 2, 18) }} as amount_due_usd,
+        {{ dbt.dateadd('day', 14, 'invoices.due_at') }} as overdue_14d_at,
         case
-            when status = 'paid' then coalesce(paid_at, updated_at)
-            when status in ('void', 'uncollectible') then updated_at
+            when invoices.status = 'paid' then coalesce(invoices.paid_at, invoices.updated_at)
+            when invoices.status in ('void', 'uncollectible') then invoices.updated_at
         end as closed_at
     from invoices
-    where status <> 'draft'
+    left join fx_rates
+        on invoices.currency = fx_rates.currency
+    where invoices.status <> 'draft'
 
 ),
 
@@ -106,7 +118,7 @@ billing_signals as (
         'invoice' as source_type,
         invoice_id as source_id,
         cast(due_at as date) as source_date,
-        cast(amount_due as {{ dbt.type_numeric() }}) as signal_value
+        cast(amount_due_usd as {{ dbt.type_numeric() }}) as signal_value
     from sent_invoices
     where
         (closed_at is null or closed_at > overdue_14d_at)
