@@ -29,11 +29,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
+import pytest
 from conftest import sha256
 from test_code_location import LOCATION, _free_port, _path_without, _wait_until_loaded
 
 from orchestration.config import PROJECT_DIR
 from orchestration.defs.alerts import ALERTS_FILE
+from orchestration.defs.automation import landing_fingerprint
 from orchestration.demo_data import generate
 
 RUN_TIMEOUT_SECONDS = 150  # one small refresh takes about 30 s here; CI hosts are up to 3x slower
@@ -147,7 +150,9 @@ def _runs(port: int) -> dict[str, str]:
     return {r["runId"]: r["status"] for r in _graphql(port, RUNS)["runsOrError"]["results"]}
 
 
-def test_the_daemon_runs_the_sensor_publishes_and_reports_a_failed_gate(tmp_path: Path) -> None:
+def test_the_daemon_runs_the_sensor_publishes_and_reports_a_failed_gate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     staged, landing, warehouse, home = (tmp_path / n for n in ("staged", "landing", "warehouse", "dagster_home"))
     generate(staged, accounts=10, days=20, seed=5, end_date=date(2026, 6, 30))
     published = warehouse / "cxcs.duckdb"
@@ -202,3 +207,12 @@ def test_the_daemon_runs_the_sensor_publishes_and_reports_a_failed_gate(tmp_path
     ), files
     assert [p["json"] for p in posts] == [{"text": line} for line in lines]
     assert {p["content_type"] for p in posts} == {"application/json"}
+
+    # What a restart reads: the instance's SQLite files in DAGSTER_HOME hold the run history, the
+    # sensor turned on and its cursor (the fingerprint of the landing folder as the last run saw it).
+    assert (home / "history" / "runs.db").is_file() and (home / "schedules" / "schedules.db").is_file()
+    monkeypatch.setenv("CXCS_LANDING_DIR", str(landing))
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert {r.run_id: r.status.value for r in instance.get_runs()} == runs
+        [sensor] = [s for s in instance.all_instigator_state() if s.name == "landing_files_sensor"]
+        assert sensor.status.value == "RUNNING" and sensor.instigator_data.cursor == landing_fingerprint()
