@@ -3,6 +3,7 @@
 * the landing sensor skips, with the reason, while a refresh holds the warehouse (another
   process's lock) or a run of ``refresh`` is going (queued, starting, started), and keeps its cursor; it skips an empty
   landing folder; otherwise it requests a run keyed by the landing fingerprint;
+* the alert's first error line of a failed step is the user's error, not Dagster's wrapper;
 * the transient failure (the warehouse locked by another refresh) is retried once inside the
   run, bad input (a missing landing folder) is not retried at all.
 
@@ -20,6 +21,7 @@ from conftest import held_by_another_process
 
 from orchestration.config import resolve_settings
 from orchestration.definitions import defs
+from orchestration.defs.alerts import first_error_line
 from orchestration.defs.automation import landing_files_sensor, landing_fingerprint
 from orchestration.refresh import run_config
 
@@ -94,7 +96,10 @@ def test_a_locked_warehouse_is_retried_once_bad_input_never(
     events = _run(folders, monkeypatch)
     assert not [e for e in events if e.event_type == dg.DagsterEventType.STEP_UP_FOR_RETRY]
     [failure] = [e for e in events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
-    assert f"landing folder {landing} does not exist" in failure.step_failure_data.error.message
+    # The alert's "first error line": the user's error without Dagster's step wrapper.
+    assert first_error_line(failure.step_failure_data.error) == (
+        f"Failure: landing folder {landing} does not exist (or is not a folder)"
+    )
 
     # Transient: another refresh holds the warehouse for both attempts. One retry, then the failure.
     landing.mkdir()

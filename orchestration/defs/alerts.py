@@ -105,7 +105,7 @@ def alert(context: dg.RunStatusSensorContext, warehouse_dir: Path, line: str) ->
     if url:
         try:
             post_webhook(url, stamped)
-        except (urllib.error.URLError, OSError) as error:
+        except (urllib.error.URLError, OSError, ValueError) as error:  # ValueError: a malformed URL
             # Not raised: a failing sensor tick would retry and write the log line twice.
             context.log.warning(f"alert not posted to the webhook: {error}")
     context.log.info(f"alert: {stamped}")
