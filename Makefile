@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 UV_VERSION := 0.13.9
 
-.PHONY: setup demo test test-python lint dev docs clean postgres-start test-postgres test-spark test-engines bench
+.PHONY: setup demo test test-python lint dev serve docs clean postgres-start test-postgres test-spark test-engines bench
 .DEFAULT_GOAL := demo
 
 # The locked environment in .venv (uv.lock): re-synced when the lock, pyproject.toml or
@@ -55,6 +55,11 @@ bench: setup
 ## (orchestration/config.py dbt_executable; tests_py/test_code_location.py checks it).
 dev: setup
 	$(BIN)/dagster dev -m orchestration.definitions
+
+## Production-style: the Dagster daemon and webserver on the persistent instance data/dagster
+## (dagster.yaml: SQLite, a one-run queue, run retries); docs/operate.md runs it as a service.
+serve: setup
+	DAGSTER_HOME=$(CURDIR)/data/dagster bash orchestration/serve.sh
 
 ## dbt docs with the lineage down to the exposures, catalog read from the published file (read-only).
 ## parse, then generate with --no-compile: compiling some models queries intermediate tables, and

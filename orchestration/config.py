@@ -50,6 +50,21 @@ SETTINGS: tuple[Setting, ...] = (
         "`4GB`; default DuckDB's, 80% of RAM); beyond it DuckDB spills to `<build file>.tmp/`",
     ),
     Setting("CXCS_REFRESH_CRON", "0 5 * * *", "the daily schedule (UTC)"),
+    Setting(
+        "CXCS_SENSOR_INTERVAL_SECONDS",
+        "60",
+        "how often the daemon evaluates the landing sensor and the alert sensors",
+    ),
+    Setting(
+        "CXCS_ALERT_WEBHOOK_URL",
+        "",
+        'Slack-compatible incoming webhook the alerts are posted to (`{"text": ...}`); unset = `alerts.log` only',
+    ),
+    Setting(
+        "CXCS_LOCK_RETRY_SECONDS",
+        "60",
+        "a run that finds the warehouse locked by another refresh retries its load once after this many seconds",
+    ),
     Setting("CXCS_EARLIEST_PLAUSIBLE", "2000-01-01", "a timestamp or date before it is quarantined"),
     Setting(
         "CXCS_MAX_FUTURE_HOURS",

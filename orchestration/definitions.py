@@ -6,7 +6,8 @@ models (staging → intermediate → marts, through dagster-dbt) → ``published
 (starting from the last publication when the previous run did not publish); dbt's tests and
 the ``quality_gate`` (Great Expectations suites, blocking asset checks on every mart) audit
 it; ``published_warehouse`` swaps it in only when every blocking check passed.
-A ``refresh`` job covers everything; a daily schedule and a landing-folder sensor start it.
+A ``refresh`` job covers everything; a daily schedule and a landing-folder sensor start it;
+run-status sensors report failed runs and failed landing files (orchestration.defs.alerts).
 Each concern is a module of ``orchestration.defs``; this module only puts them together.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.defs.alerts import alert_sensors
 from orchestration.defs.automation import daily_refresh, landing_files_sensor, refresh_job
 from orchestration.defs.dbt import cxcs_dbt_models
 from orchestration.defs.publish import published_warehouse
@@ -27,7 +29,7 @@ defs = dg.Definitions(
     asset_checks=[quality_gate],
     jobs=[refresh_job],
     schedules=[daily_refresh],
-    sensors=[landing_files_sensor],
+    sensors=[landing_files_sensor, *alert_sensors],
     resources=resources,
 )
 

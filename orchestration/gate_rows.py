@@ -14,7 +14,7 @@ and is named by its values only.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +123,59 @@ def open_build(build_path: Path) -> duckdb.DuckDBPyConnection | None:
         return duckdb.connect(str(build_path), read_only=True)
     except duckdb.Error:
         return None
+
+
+def failed_blocking_checks(
+    events: Sequence[object], build_path: Path | None = None, run_id: str | None = None
+) -> list[str]:
+    """Each blocking asset check (dbt test or GX suite) that failed, with the expectations it names.
+
+    With the build file and the run id, each failure also names its first offending rows and
+    the landing file (and row) each came from (orchestration.gate_rows)."""
+    # The CLI's exit 3 and the deployment's alert (orchestration.defs.alerts) both name the gate's
+    # failures with this one function. Dagster imported here: the module serves without it too.
+    import dagster as dg
+
+    from orchestration.config import PROJECT_DIR
+
+    failed = []
+    for event in events:
+        if getattr(event, "event_type", None) != dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            continue
+        evaluation = event.event_specific_data
+        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+            failed.append(evaluation)
+    if not failed:
+        return []
+    conn = open_build(build_path) if build_path is not None and build_path.exists() else None
+    compiled = compiled_tests(PROJECT_DIR, run_id) if run_id and conn is not None else {}
+    lines = []
+    try:
+        for evaluation in failed:
+            name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            details = evaluation.metadata.get("failed_expectations")
+            if details is not None and details.value:
+                results = evaluation.metadata.get("results")
+                unexpected = {
+                    r["expectation"]: r.get("unexpected") or []
+                    for r in (results.value if results is not None else [])
+                    if not r.get("success")
+                }
+                for item in details.value:
+                    rows = next((u for label, u in unexpected.items() if item.startswith(label)), [])
+                    # Only rows with a natural key add anything to GX's own "e.g." values.
+                    traced = (
+                        describe_rows(conn, rows)
+                        if any(isinstance(r, dict) and set(r) & set(KEY_TABLES) for r in rows)
+                        else []
+                    )
+                    lines.append(f"{name}: {item}" + (f"; rows: {'; '.join(traced)}" if traced else ""))
+                continue
+            unique_id = evaluation.metadata.get("unique_id")
+            sql = compiled.get(unique_id.value) if unique_id is not None else None
+            rows = failing_test_rows(conn, sql) if sql and conn is not None else []
+            lines.append(name + (f"; rows: {'; '.join(describe_rows(conn, rows))}" if rows else ""))
+    finally:
+        if conn is not None:
+            conn.close()
+    return lines

@@ -149,6 +149,27 @@ def acquire_build_lock(build_path: Path) -> None:
     _lock = (path, fd)
 
 
+def build_lock_held(build_path: Path) -> bool:
+    """Whether some process holds the warehouse's refresh lock now (the landing sensor asks, from
+    the daemon). A probe: takes the lock without waiting and drops it at once."""
+    path = build_path.with_name(LOCK_FILE)
+    if _lock is not None and _lock[0] == path:
+        return True
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
 def release_build_lock() -> None:
     global _lock
     if _lock is not None:

@@ -1,10 +1,24 @@
-"""The ``refresh`` job and what starts it: a daily schedule and a landing-folder sensor."""
+"""The ``refresh`` job and what starts it: a daily schedule and a landing-folder sensor.
+
+Both are off when a deployment first starts (``make serve``): the operator turns them on in the
+UI (or the GraphQL API) once the landing folder and warehouse settings are right; the instance
+(DAGSTER_HOME) remembers the choice across restarts (docs/operate.md)."""
 
 import hashlib
 
 import dagster as dg
 
 from orchestration.config import get_settings, setting
+from orchestration.publish import build_lock_held
+
+# A run of ``refresh`` in one of these states is going or about to go.
+ACTIVE_STATUSES = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
 
 refresh_job = dg.define_asset_job(
     "refresh",
@@ -21,7 +35,7 @@ daily_refresh = dg.ScheduleDefinition(
     job=refresh_job,
     cron_schedule=setting("CXCS_REFRESH_CRON"),
     execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
+    default_status=dg.DefaultScheduleStatus.STOPPED,
 )
 
 
@@ -39,14 +53,38 @@ def landing_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def refresh_in_progress(instance: dg.DagsterInstance) -> str | None:
+    """Why a refresh counts as going on now (a run of this instance, or the warehouse's lock held
+    by any process, e.g. `cxcs refresh` by hand), or None."""
+    runs = instance.get_runs(dg.RunsFilter(job_name=refresh_job.name, statuses=ACTIVE_STATUSES), limit=1)
+    if runs:
+        return f"run {runs[0].run_id} of {refresh_job.name} is {runs[0].status.value.lower()}"
+    build_path = get_settings().build_path
+    if build_lock_held(build_path):
+        return f"another refresh holds the warehouse lock ({build_path.parent})"
+    return None
+
+
+EMPTY_FINGERPRINT = hashlib.sha256().hexdigest()
+
+
 @dg.sensor(
     job=refresh_job,
-    minimum_interval_seconds=60,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Starts a refresh when files appear or change in the landing folder.",
+    minimum_interval_seconds=int(setting("CXCS_SENSOR_INTERVAL_SECONDS")),
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description=(
+        "Starts a refresh when files appear or change in the landing folder; skips (cursor kept, so "
+        "the files start the next refresh) while a refresh is going."
+    ),
 )
 def landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+    busy = refresh_in_progress(context.instance)
+    if busy is not None:
+        return dg.SensorResult(skip_reason=f"a refresh is in progress: {busy}")
     fingerprint = landing_fingerprint()
+    if fingerprint == EMPTY_FINGERPRINT:
+        # Nothing to load (a fresh deployment, an unmounted share): no run that publishes nothing.
+        return dg.SensorResult(skip_reason=f"no files in the landing folder {get_settings().landing_dir}")
     if fingerprint == context.cursor:
         return dg.SensorResult(skip_reason="no new or changed landing files")
     return dg.SensorResult(

@@ -6,11 +6,12 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from orchestration.config import apply_duckdb_settings
+from orchestration.config import apply_duckdb_settings, setting
 from orchestration.contract import ENTITIES
 from orchestration.defs.progress import report
 from orchestration.defs.resources import WarehouseResource
 from orchestration.loading import load_landing
+from orchestration.publish import BuildLocked
 from orchestration.raw_schema import MANIFEST_TABLE, QUARANTINE_TABLE, ensure_raw_schema
 
 RAW_PREFIX = "raw"
@@ -63,7 +64,13 @@ def raw_landing_files(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         # Checked before the build is touched: a run of the schedule or the sensor against a
         # missing folder fails and leaves the build and the publication as they were.
         raise dg.Failure(f"landing folder {settings.landing_dir} does not exist (or is not a folder)")
-    warehouse.begin_build(context.run_id, lambda m: report(context, "build", m))
+    try:
+        warehouse.begin_build(context.run_id, lambda m: report(context, "build", m))
+    except BuildLocked as locked:
+        # The one transient failure: another refresh (`cxcs refresh` by hand, a run of another
+        # deployment) holds the warehouse. Retried once, in this run; bad input raises dg.Failure
+        # or a loader error instead and is never retried (dagster.yaml: no retry on step failure).
+        raise dg.RetryRequested(max_retries=1, seconds_to_wait=float(setting("CXCS_LOCK_RETRY_SECONDS"))) from locked
     with duckdb.connect(str(settings.build_path)) as conn:
         apply_duckdb_settings(conn, settings.duckdb_memory_limit)
         ensure_raw_schema(conn)

@@ -1,0 +1,218 @@
+"""Issue 15 §1: the deployment runs by itself, and its failures reach a person.
+
+The Dagster daemon and webserver start as ``make serve`` starts them (orchestration/serve.sh,
+the repo's dagster.yaml copied into a temporary DAGSTER_HOME), with a PATH that does not contain
+``.venv/bin``. The test turns the landing sensor on through the webserver's GraphQL API
+(``startSensor``), moves a small demo landing folder into place and waits until the sensor's
+run has published. Then it drops two files into the landing folder: a survey response of an
+account that does not exist (the gate's blocking check "accounts missing from dim_accounts"
+fails: exit 3 in ``cxcs refresh``) and an invoices file without the invoice columns (a failed
+file). The run-failure sensor writes the line to ``<warehouse>/alerts.log`` and POSTs it to an
+HTTP server of the test's own; the publication stays byte for byte. Everything is bounded; the
+daemon and webserver are stopped (their process group) at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pytest
+from conftest import sha256
+from test_code_location import LOCATION, _free_port, _path_without, _wait_until_loaded
+
+from orchestration.config import PROJECT_DIR
+from orchestration.defs.alerts import ALERTS_FILE
+from orchestration.defs.automation import landing_fingerprint
+from orchestration.demo_data import generate
+
+RUN_TIMEOUT_SECONDS = 150  # one small refresh takes about 30 s here; CI hosts are up to 3x slower
+SENSOR_INTERVAL_SECONDS = "2"  # the daemon's sensor loop still ticks at most every 5 s
+
+START_SENSOR = """
+mutation($selector: SensorSelector!) {
+  startSensor(sensorSelector: $selector) {
+    __typename
+    ... on Sensor { name sensorState { status } }
+    ... on PythonError { message }
+  }
+}
+"""
+RUNS = """
+query {
+  runsOrError(filter: {pipelineName: "refresh"}) {
+    ... on Runs { results { runId status } }
+  }
+}
+"""
+# An account no billing file knows: the response loads (the loader does not join entities) and
+# the gate's blocking "accounts missing from dim_accounts" expectation fails. The demo below has
+# one survey response (account acc_000006): with this one the mart has 2 accounts, 1 unknown,
+# share 1/2 = 0.5 > the suite's 0.1.
+PLANTED_RESPONSE = (
+    "response_id,invitation_id,survey_id,survey_type,touchpoint,account_id,contact_id,score,comment,responded_at\n"
+    "resp_99999999,sinv_99999999,csat_billing,csat,billing,acc_999999,usr_9999999,4,,2026-06-29T10:00:00Z\n"
+)
+BROKEN_INVOICES = "not,an,invoice\n1,2,3\n"
+
+
+def _graphql(port: int, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        body = json.load(response)
+    assert "errors" not in body, body
+    return body["data"]
+
+
+class _Webhook(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append({"content_type": self.headers["Content-Type"], "json": json.loads(body)})
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def webhook_server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    handler = type("Webhook", (_Webhook,), {"received": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hooks/alerts", handler.received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def serving(tmp_path: Path, env_extra: dict[str, str]) -> Iterator[tuple[int, subprocess.Popen[bytes], Path]]:
+    """orchestration/serve.sh (what `make serve` runs) in its own process group, stopped at the end."""
+    bin_dir = Path(sys.executable).parent
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CXCS_", "DAGSTER_")) and k != "VIRTUAL_ENV"}
+    env.update(PATH=_path_without(bin_dir), DAGSTER_WEBSERVER_PORT=str(port), **env_extra)
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            ["bash", str(PROJECT_DIR / "orchestration" / "serve.sh")],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield port, process, log
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _wait_for(what: str, check: Any, log: Path, timeout: float = RUN_TIMEOUT_SECONDS) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(1)  # a poll interval, not a wait for something to be done
+    raise AssertionError(f"{what}: not within {timeout}s\n{log.read_text(errors='replace')[-6000:]}")
+
+
+def _runs(port: int) -> dict[str, str]:
+    return {r["runId"]: r["status"] for r in _graphql(port, RUNS)["runsOrError"]["results"]}
+
+
+def test_the_daemon_runs_the_sensor_publishes_and_reports_a_failed_gate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staged, landing, warehouse, home = (tmp_path / n for n in ("staged", "landing", "warehouse", "dagster_home"))
+    generate(staged, accounts=10, days=20, seed=5, end_date=date(2026, 6, 30))
+    published = warehouse / "cxcs.duckdb"
+    with webhook_server() as (url, posts):
+        settings = {
+            "DAGSTER_HOME": str(home),
+            "CXCS_LANDING_DIR": str(landing),
+            "CXCS_WAREHOUSE_DIR": str(warehouse),
+            "CXCS_SENSOR_INTERVAL_SECONDS": SENSOR_INTERVAL_SECONDS,
+            "CXCS_ALERT_WEBHOOK_URL": url,
+        }
+        with serving(tmp_path, settings) as (port, process, log):
+            _wait_until_loaded(process, port, log)
+            assert (home / "dagster.yaml").read_text() == (PROJECT_DIR / "dagster.yaml").read_text()
+            selector = {"repositoryLocationName": LOCATION, "repositoryName": "__repository__"}
+            started = _graphql(port, START_SENSOR, {"selector": {**selector, "sensorName": "landing_files_sensor"}})
+            assert started["startSensor"]["sensorState"]["status"] == "RUNNING", started
+
+            # The files arrive at once (a rename), as a mover that writes elsewhere first delivers them.
+            staged.rename(landing)
+            first = _wait_for(
+                "a successful run of refresh", lambda: [k for k, s in _runs(port).items() if s == "SUCCESS"], log
+            )
+            assert published.exists()
+            before = sha256(published)
+            assert not (warehouse / ALERTS_FILE).exists() and not posts
+
+            (landing / "survey" / "responses" / "responses_planted.csv").write_text(PLANTED_RESPONSE)
+            (landing / "billing" / "invoices" / "invoices_broken.csv").write_text(BROKEN_INVOICES)
+            failed = _wait_for("a failed run", lambda: [k for k, s in _runs(port).items() if s == "FAILURE"], log)
+            lines = _wait_for(
+                "two alert lines",
+                lambda: len(posts) >= 2 and (warehouse / ALERTS_FILE).read_text().splitlines(),
+                log,
+                timeout=60,
+            )
+            runs = _runs(port)
+    (run_id,) = failed
+    assert runs == {first[0]: "SUCCESS", run_id: "FAILURE"}, "one run per delivery, the failed one not retried"
+    assert sha256(published) == before, "the failed run left the publication serving"
+    assert len(lines) == 2
+    gate, files = (line.split(" ", 1)[1] for line in lines)  # after the UTC timestamp
+    assert gate.startswith(
+        f"FAILED run {run_id} job refresh step quality_gate: quality gate failed (1 blocking check(s), exit 3 in "
+        "`cxcs refresh`): marts/fct_survey_responses:gx_expectations"
+    ), gate
+    assert "accounts_missing_share" in gate and "observed 0.5" in gate, gate
+    assert files == (
+        f"FAILED FILES run {run_id} job refresh: 1 landing file(s) failed: billing/invoices/invoices_broken.csv: "
+        "missing_required_columns: invoice_id, account_id, status, currency, amount_due, amount_paid, issued_at, "
+        "due_at, updated_at"
+    ), files
+    assert [p["json"] for p in posts] == [{"text": line} for line in lines]
+    assert {p["content_type"] for p in posts} == {"application/json"}
+
+    # What a restart reads: the instance's SQLite files in DAGSTER_HOME hold the run history, the
+    # sensor turned on and its cursor (the fingerprint of the landing folder as the last run saw it).
+    assert (home / "history" / "runs.db").is_file() and (home / "schedules" / "schedules.db").is_file()
+    monkeypatch.setenv("CXCS_LANDING_DIR", str(landing))
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert {r.run_id: r.status.value for r in instance.get_runs()} == runs
+        [sensor] = [s for s in instance.all_instigator_state() if s.name == "landing_files_sensor"]
+        assert sensor.status.value == "RUNNING" and sensor.instigator_data.cursor == landing_fingerprint()
