@@ -146,14 +146,16 @@ def test_sensor_requests_a_run_only_when_landing_files_change(tmp_path: Path, mo
     monkeypatch.setenv("CXCS_LANDING_DIR", str(landing))
     (landing / "billing" / "accounts" / "a.csv").write_text("account_id\n")
 
-    with dg.build_sensor_context() as context:
+    # The sensor asks the instance whether a refresh is running (none in this empty one).
+    instance = dg.DagsterInstance.ephemeral()
+    with dg.build_sensor_context(instance=instance) as context:
         first = landing_files_sensor(context)
     assert len(first.run_requests) == 1
-    with dg.build_sensor_context(cursor=first.cursor) as context:
+    with dg.build_sensor_context(instance=instance, cursor=first.cursor) as context:
         again = landing_files_sensor(context)
     assert not again.run_requests
     (landing / "billing" / "accounts" / "b.csv").write_text("account_id\n")
-    with dg.build_sensor_context(cursor=first.cursor) as context:
+    with dg.build_sensor_context(instance=instance, cursor=first.cursor) as context:
         changed = landing_files_sensor(context)
     assert len(changed.run_requests) == 1 and changed.cursor != first.cursor
 

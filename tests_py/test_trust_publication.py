@@ -72,7 +72,10 @@ def test_failed_run_prints_one_line_and_writes_the_trace_to_a_log(
         acquire_build_lock(Path({str(build)!r}))
     """
     with held_by_another_process(take_lock):
-        result = run_cxcs("refresh", "--landing", str(landing), "--warehouse", str(warehouse))
+        # The load step retries a locked warehouse once (orchestration/defs/raw.py): after 1 s here.
+        result = run_cxcs(
+            "refresh", "--landing", str(landing), "--warehouse", str(warehouse), env={"CXCS_LOCK_RETRY_SECONDS": "1"}
+        )
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
     [line] = stderr_lines(result)  # not Dagster's ~100 lines of trace
     assert line.startswith("[refresh] FAILED in step raw_landing_files: BuildLocked: another refresh is running"), line
