@@ -19,6 +19,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +89,23 @@ def _wait_until_loaded(process: subprocess.Popen[bytes], port: int, log: Path) -
     raise AssertionError(f"{LOCATION} did not load within {LOAD_TIMEOUT_SECONDS}s:\n{log.read_text()[-4000:]}")
 
 
+@contextmanager
+def process_group(args: list[str], *, cwd: Path, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``args`` in a session of its own, output to ``log``; at the end the whole process group (a
+    webserver and its code server, a daemon and its run workers) gets SIGTERM, SIGKILL after 30 s."""
+    with open(log, "wb") as out:
+        process = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 def test_make_dev_loads_the_code_location_without_venv_bin_on_path(tmp_path: Path) -> None:
     bin_dir = Path(sys.executable).parent
     home = tmp_path / "dagster_home"
@@ -103,25 +122,9 @@ def test_make_dev_loads_the_code_location_without_venv_bin_on_path(tmp_path: Pat
     }
     env.pop("VIRTUAL_ENV", None)
     log = tmp_path / "webserver.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [str(bin_dir / "dagster-webserver"), "-m", LOCATION, "-h", "127.0.0.1", "-p", str(port)],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
+    args = [str(bin_dir / "dagster-webserver"), "-m", LOCATION, "-h", "127.0.0.1", "-p", str(port)]
+    with process_group(args, cwd=PROJECT_DIR, env=env, log=log) as process:
         entry = _wait_until_loaded(process, port, log)
-    finally:
-        # The webserver and its code server: the whole process group.
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
     location = entry["locationOrLoadError"]
     assert location["__typename"] == "RepositoryLocation", json.dumps(location, indent=1)
     (repository,) = location["repositories"]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -32,7 +31,7 @@ from typing import Any
 import dagster as dg
 import pytest
 from conftest import sha256
-from test_code_location import LOCATION, _free_port, _path_without, _wait_until_loaded
+from test_code_location import LOCATION, _free_port, _path_without, _wait_until_loaded, process_group
 
 from orchestration.config import PROJECT_DIR
 from orchestration.defs.alerts import ALERTS_FILE
@@ -116,24 +115,8 @@ def serving(tmp_path: Path, env_extra: dict[str, str]) -> Iterator[tuple[int, su
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CXCS_", "DAGSTER_")) and k != "VIRTUAL_ENV"}
     env.update(PATH=_path_without(bin_dir), DAGSTER_WEBSERVER_PORT=str(port), **env_extra)
     log = tmp_path / "serve.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            ["bash", str(PROJECT_DIR / "orchestration" / "serve.sh")],
-            cwd=tmp_path,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield port, process, log
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    with process_group(["bash", str(PROJECT_DIR / "orchestration" / "serve.sh")], cwd=tmp_path, env=env, log=log) as p:
+        yield port, p, log
 
 
 def _wait_for(what: str, check: Any, log: Path, timeout: float = RUN_TIMEOUT_SECONDS) -> Any:
