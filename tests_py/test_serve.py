@@ -91,7 +91,7 @@ class _Webhook(BaseHTTPRequestHandler):
         self.wfile.write(b"ok")
 
     def log_message(self, *args: Any) -> None:
-        pass
+        """Silent: http.server would print a line per request into the test's output."""
 
 
 @contextmanager
