@@ -13,3 +13,13 @@
         cast({{ dbt.current_timestamp() }} as date)
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    True for a row recorded by the end of the as-of date: `column` (a timestamp in UTC, or a
+    date) before midnight UTC that starts the next day, so an event at D 23:59:59 is in and one
+    at D+1 00:00:00 is out. The staging views apply it once per entity to its business date
+    (DECISIONLOG "What as-of D means"), so no model downstream sees a row recorded after D.
+-#}
+{% macro recorded_by_as_of(column) -%}
+    {{ column }} < cast({{ dbt.dateadd('day', 1, as_of_date()) }} as {{ dbt.type_timestamp() }})
+{%- endmacro %}

@@ -46,8 +46,10 @@
         upgrade, Spark where the post-hook cannot mark runs), no raw events, or a mark
         above today's highest batch (raw was rebuilt): none, every day;
       - events in batches above the last mark (up to batch_mark): the earliest day they
-        occurred on;
-      - no new events: the day after the rollup's last day, so nothing is rewritten.
+        occurred on, or the day after the rollup's last day when that is earlier;
+      - no new events: the day after the rollup's last day, so nothing is rewritten (and
+        events already loaded but after an earlier as-of date come in when it moves on);
+      - a rollup holding days after the as-of date (built at a later one): none, every day.
     Returned as a literal, queried once before the model runs: a literal bound on
     occurred_at is pushed through the staging view's dedupe window (partitioned by
     occurred_at, event_id) into the raw scan, which then skips every older row group; the
@@ -68,12 +70,25 @@
     {%- if last_mark is none or (last_mark | int) > (batch_mark | int) -%}
         {{- return(none) -}}
     {%- endif -%}
+    {#- A rollup built at a later as-of date holds days this build must not show: delete+insert
+        only replaces the days it writes, so those are removed by rebuilding every day. -#}
+    {%- set beyond_as_of = run_query(
+        'select coalesce(max(activity_date) > ' ~ as_of_date() ~ ', false) from ' ~ this_relation
+    ).columns[0].values()[0] -%}
+    {%- if beyond_as_of -%}
+        {{- return(none) -}}
+    {%- endif -%}
     {%- set events = bookkeeping_relation('product', 'events') -%}
+    {#- The earlier of the two: events loaded before but after an earlier as-of date (the
+        staging view left them out) lie after the rollup's last day, and must come in even
+        when the new batches' events start later still. -#}
     {%- set cutoff = run_query(
-        'select coalesce('
-        ~ ' (select cast(min(occurred_at) as date) from ' ~ events
-        ~ ' where _batch_id > ' ~ (last_mark | int) ~ ' and _batch_id <= ' ~ (batch_mark | int) ~ '),'
-        ~ ' (select cast(' ~ dbt.dateadd('day', 1, 'max(activity_date)') ~ ' as date) from ' ~ this_relation ~ '))'
+        'select min(cutoff) from ('
+        ~ ' select cast(min(occurred_at) as date) as cutoff from ' ~ events
+        ~ ' where _batch_id > ' ~ (last_mark | int) ~ ' and _batch_id <= ' ~ (batch_mark | int)
+        ~ ' union all'
+        ~ ' select cast(' ~ dbt.dateadd('day', 1, 'max(activity_date)') ~ ' as date) from ' ~ this_relation
+        ~ ') as cutoffs'
     ).columns[0].values()[0] -%}
     {%- if cutoff is none -%}
         {{- return(none) -}}

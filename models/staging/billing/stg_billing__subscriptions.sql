@@ -26,14 +26,21 @@ renamed as (
         cast(coalesce(discount_pct, 0) as decimal(18, 4)) as discount_pct,
         cast(upper(trim(currency)) as {{ dbt.type_string() }}) as currency,
         cast(valid_from as date) as valid_from,
-        cast(valid_to as date) as valid_to,
+        -- A version still open at the end of the as-of date is open: when it closes later
+        -- (valid_to after D) or is canceled later (canceled_at after D) is not known at D.
+        cast(case when valid_to > {{ as_of_date() }} then null else valid_to end as date) as valid_to,
         cast(contract_end as date) as contract_end,
-        cast(canceled_at as {{ dbt.type_timestamp() }}) as canceled_at,
+        cast(
+            case when {{ recorded_by_as_of('canceled_at') }} then canceled_at end
+            as {{ dbt.type_timestamp() }}
+        ) as canceled_at,
         cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
         _batch_id,
         _loaded_at
 
     from latest
+    -- The as-of cut (macros/as_of_date.sql): a version exists from the day it starts to hold.
+    where valid_from <= {{ as_of_date() }}
 
 )
 

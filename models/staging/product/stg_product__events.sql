@@ -42,6 +42,8 @@ renamed as (
         _loaded_at
 
     from latest
+    -- The as-of cut (macros/as_of_date.sql): an event counts on the day it occurred, whenever it arrived.
+    where {{ recorded_by_as_of('occurred_at') }}
 
 )
 

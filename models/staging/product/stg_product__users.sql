@@ -37,6 +37,8 @@ renamed as (
         _loaded_at
 
     from latest
+    -- The as-of cut (macros/as_of_date.sql): a user exists from its creation.
+    where {{ recorded_by_as_of('created_at') }}
 
 )
 

@@ -26,6 +26,8 @@ renamed as (
         _loaded_at
 
     from latest
+    -- The as-of cut (macros/as_of_date.sql): an invitation exists from the moment it was sent.
+    where {{ recorded_by_as_of('sent_at') }}
 
 )
 

@@ -29,6 +29,8 @@ renamed as (
         _loaded_at
 
     from latest
+    -- The as-of cut (macros/as_of_date.sql): a response counts from the moment it was given.
+    where {{ recorded_by_as_of('responded_at') }}
 
 )
 
