@@ -52,9 +52,8 @@ ranked_paid_versions as (
             order by versions.valid_from desc, versions.mrr desc, versions.plan_id asc
         ) as version_rank
     from versions
-    where
-        not versions.is_trial
-        and versions.valid_from <= {{ as_of_date() }}
+    -- Only versions started by the as-of date reach here (stg_billing__subscriptions).
+    where not versions.is_trial
 
 ),
 

@@ -6,15 +6,14 @@ subscriptions as (
 
 ),
 
--- From the month of the first subscription version (trial or paid) that has started by the
--- as-of date, to the month of the as-of date.
+-- From the month of the first subscription version (trial or paid), to the month of the
+-- as-of date (staging holds only the versions started by then).
 bounds as (
 
     select
         cast({{ dbt.date_trunc('month', 'min(subscriptions.valid_from)') }} as date) as first_month,
         cast({{ dbt.date_trunc('month', as_of_date()) }} as date) as last_month
     from subscriptions
-    where subscriptions.valid_from <= {{ as_of_date() }}
 
 ),
 

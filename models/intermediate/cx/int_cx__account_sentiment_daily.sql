@@ -14,7 +14,8 @@ as_of as (
 
 ),
 
--- Responses up to the as-of date (a response after it is not known yet "as of" that day).
+-- Responses up to the as-of date: stg_survey__responses holds no later one (a response after
+-- it is not known yet "as of" that day).
 scored_responses as (
 
     select
@@ -28,8 +29,6 @@ scored_responses as (
         responses.responded_at,
         responses.response_date
     from responses
-    cross join as_of
-    where responses.response_date <= as_of.as_of_date
 
 ),
 

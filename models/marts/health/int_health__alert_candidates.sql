@@ -68,13 +68,11 @@ survey_signals as (
         response_date as source_date,
         cast(score as {{ dbt.type_numeric() }}) as signal_value
     from responses
+    -- Responses up to the as-of date only (stg_survey__responses).
     where
-        response_date <= {{ as_of_date() }}
-        and (
-            (survey_type = 'nps' and score <= 6)
-            or (survey_type = 'csat' and score <= 2)
-            or (survey_type = 'ces' and score >= 5)
-        )
+        (survey_type = 'nps' and score <= 6)
+        or (survey_type = 'csat' and score <= 2)
+        or (survey_type = 'ces' and score >= 5)
 
 ),
 

@@ -26,7 +26,8 @@ renamed as (
         _loaded_at
 
     from latest
-    -- The as-of cut (macros/as_of_date.sql): an account exists from its creation; a correction written later is still its latest version (DECISIONLOG).
+    -- The as-of cut (macros/as_of_date.sql): an account exists from its creation (a correction
+    -- written later is still its latest version: DECISIONLOG "What as-of D means").
     where {{ recorded_by_as_of('created_at') }}
 
 )

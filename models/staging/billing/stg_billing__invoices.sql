@@ -30,7 +30,8 @@ renamed as (
         _loaded_at
 
     from latest
-    -- The as-of cut (macros/as_of_date.sql): an invoice exists from the day it was issued; its later payment or write-off is judged by date downstream.
+    -- The as-of cut (macros/as_of_date.sql): an invoice exists from the instant it was issued;
+    -- a payment or write-off after D is judged by its date downstream.
     where {{ recorded_by_as_of('issued_at') }}
 
 )
