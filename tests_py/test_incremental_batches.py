@@ -7,8 +7,9 @@ delivery at a time, each followed by an incremental run:
 
 (a) a clock-skewed event dated 2027-06-01 in a batch of its own, written straight into
     ``raw.product_events`` with its manifest row (the loader may quarantine such a timestamp;
-    the rollup must be right without that guard), then 20 events on 2024-03-11, a day after
-    the last loaded day, in a landing file: the rollup and the usage mart count the 20;
+    the rollup must be right without that guard; it occurred after the as-of date, so the
+    build leaves it out), then 20 events on 2024-03-11, a day after the last loaded day, in a
+    landing file: the rollup and the usage mart count the 20;
 (b) 10 events dated 2024-02-19, 20 days before the last day (before the product history
     started), in a landing file: the rollup counts the 10.
 
@@ -145,7 +146,9 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 
 def test_future_dated_event_does_not_hide_later_events(builds: dict[str, object]) -> None:
     seen = builds["seen"]
-    assert seen["skew"] == 1  # the skewed event is counted on its (future) day
+    # The skewed event occurred after the as-of date: the staging cut leaves it out of the
+    # rollup (DECISIONLOG "What as-of D means"), and its batch must still not move the cutoff.
+    assert seen["skew"] is None
     assert seen["later"] == 20  # the 20 events delivered after it, on the day after the last one
     assert seen["usage_later"] == (20,)
 
