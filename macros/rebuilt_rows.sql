@@ -80,11 +80,20 @@
     or after the first day this invocation rewrites (all rows when it rewrites everything),
     so no stale day survives (e.g. days after an as-of date moved back). -#}
 {% macro delete_rebuilt_rows(day_column) -%}
+    {{ return(adapter.dispatch('delete_rebuilt_rows', 'cxcs')(day_column)) }}
+{%- endmacro %}
+
+{% macro default__delete_rebuilt_rows(day_column) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
         where {{ day_column }} >= {{ rebuilt_from_day(this) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- Spark: parquet tables have no DELETE. The marts are tables there (rebuilt whole); the events
+    rollup overwrites the partitions it writes, so a day after an as-of date moved back stays
+    (DECISIONLOG "What as-of D means"). -#}
+{% macro spark__delete_rebuilt_rows(day_column) -%}{%- endmacro %}
 
 {#- Post-hook: the rebuild recorded for this model in this invocation is written. -#}
 {% macro mark_rebuild_completed() -%}

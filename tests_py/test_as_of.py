@@ -100,8 +100,10 @@ def _rows(conn: duckdb.DuckDBPyConnection, source: Path) -> int:
     return conn.execute(f"select count(*) from {read}").fetchone()[0]
 
 
-def _built(folder: Path, landing: Path) -> Path:
-    """Load ``landing`` with the real loader into ``folder/cxcs.duckdb`` and dbt build it at D."""
+def _built(folder: Path, landing: Path, *as_of_dates: date) -> Path:
+    """Load ``landing`` with the real loader into ``folder/cxcs.duckdb`` and dbt build it at
+    each of ``as_of_dates`` in turn, into the same file (incremental models build on what the
+    previous build left)."""
     database = folder / "cxcs.duckdb"
     folder.mkdir(parents=True)
     with duckdb.connect(str(database)) as conn:
@@ -113,10 +115,9 @@ def _built(folder: Path, landing: Path) -> Path:
         # The only rows set aside are the demo's SDK retries (one copy of each event loads).
         reasons = conn.execute(f"select distinct split_part(reason, ':', 1) from {QUARANTINE_TABLE}").fetchall()
         assert set(reasons) <= {("duplicate_key_in_file",)}, reasons
-    # The unit tests run in the project's own dbt test; this build is about the data.
-    run_dbt(
-        database, folder, "build", "--exclude-resource-type", "unit_test", dbt_vars={"as_of_date": AS_OF.isoformat()}
-    )
+    for as_of in as_of_dates:
+        # The unit tests run in the project's own dbt test; these builds are about the data.
+        run_dbt(database, folder, "build", "--exclude-resource-type", "unit_test", dbt_vars={"as_of_date": str(as_of)})
     return database
 
 
@@ -126,7 +127,11 @@ def full_and_cut(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
     landing = tmp / "landing"
     generate(out=landing, **DEMO)
     counts = cut_landing(landing, tmp / "landing_cut")
-    return landing, _built(tmp / "full", landing), _built(tmp / "cut", tmp / "landing_cut"), counts
+    # The full landing set is built at its last day first, then at D into the same file: the
+    # incremental models (events rollup, usage, health) then hold days after D that the build
+    # at D must remove, the case a rebuild of a past date meets in production.
+    full = _built(tmp / "full", landing, END, AS_OF)
+    return landing, full, _built(tmp / "cut", tmp / "landing_cut", AS_OF), counts
 
 
 def test_the_demo_holds_what_could_leak(full_and_cut: tuple[Path, Path, Path, dict[str, tuple[int, int]]]) -> None:

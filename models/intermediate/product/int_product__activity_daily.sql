@@ -4,6 +4,8 @@
     product_events_cutoff (the earliest day an event of a batch loaded since the last
     completed run occurred on, whatever its age) — with delete+insert on activity_date, so
     a late event lands on the day it occurred and a day is never half old, half new. The
+    pre-hook first deletes every day from the cutoff on (all days when there is none), so a
+    day no longer produced (after an as-of date moved back) does not survive. The
     highest raw batch read is recorded with the run (input_state of its rebuild record) and
     marked completed by the post-hook once the rows are written. Portable strategy
     (macros/engines/incremental.sql): delete+insert on the day key on DuckDB and PostgreSQL,
@@ -14,6 +16,7 @@
     config(
         materialized='incremental',
         on_schema_change='fail',
+        pre_hook="{{ delete_rebuilt_rows('activity_date') }}",
         post_hook="{{ mark_rebuild_completed() }}",
         **replace_periods_config('activity_date'),
     )
