@@ -51,6 +51,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("CXCS_REFRESH_CRON", "0 5 * * *", "the daily schedule (UTC)"),
     Setting(
+        "CXCS_HISTORY_START", "2020-01-01", "first month the month-end history offers as a partition (`cxcs backfill`)"
+    ),
+    Setting(
         "CXCS_SENSOR_INTERVAL_SECONDS",
         "60",
         "how often the daemon evaluates the landing sensor and the alert sensors",
