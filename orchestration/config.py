@@ -68,6 +68,13 @@ SETTINGS: tuple[Setting, ...] = (
         "60",
         "a run that finds the warehouse locked by another refresh retries its load once after this many seconds",
     ),
+    Setting(
+        "CXCS_FRESHNESS_HOURS_BILLING",
+        "26",
+        "billing is stale when an entity's newest loaded file is older than this (a daily feed plus 2 h)",
+    ),
+    Setting("CXCS_FRESHNESS_HOURS_SURVEY", "26", "the same for the survey entities"),
+    Setting("CXCS_FRESHNESS_HOURS_PRODUCT", "26", "the same for the product entities"),
     Setting("CXCS_EARLIEST_PLAUSIBLE", "2000-01-01", "a timestamp or date before it is quarantined"),
     Setting(
         "CXCS_MAX_FUTURE_HOURS",
