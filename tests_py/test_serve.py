@@ -50,6 +50,8 @@ mutation($selector: SensorSelector!) {
     __typename
     ... on Sensor { name sensorState { status } }
     ... on PythonError { message }
+    ... on SensorNotFoundError { message }
+    ... on UnauthorizedError { message }
   }
 }
 """
@@ -189,8 +191,21 @@ def test_the_daemon_runs_the_sensor_publishes_and_reports_a_failed_gate(
             _wait_until_loaded(process, port, log)
             assert (home / "dagster.yaml").read_text() == (PROJECT_DIR / "dagster.yaml").read_text()
             selector = {"repositoryLocationName": LOCATION, "repositoryName": "__repository__"}
-            started = _graphql(port, START_SENSOR, {"selector": {**selector, "sensorName": "landing_files_sensor"}})
-            assert started["startSensor"]["sensorState"]["status"] == "RUNNING", started
+            replies: list[dict[str, Any]] = []
+
+            def start_sensor() -> bool:
+                # Retried: a webserver under load has answered with an error (a PythonError, e.g.
+                # SQLite busy while the daemon writes) before the mutation went through.
+                replies.append(
+                    _graphql(port, START_SENSOR, {"selector": {**selector, "sensorName": "landing_files_sensor"}})
+                )
+                return replies[-1]["startSensor"]["__typename"] == "Sensor"
+
+            try:
+                _wait_for("the sensor turned on", start_sensor, log, timeout=60)
+            except AssertionError as error:
+                raise AssertionError(f"startSensor replies: {replies[-3:]}") from error
+            assert replies[-1]["startSensor"]["sensorState"]["status"] == "RUNNING", replies[-1]
 
             # The files arrive at once (a rename), as a mover that writes elsewhere first delivers them.
             staged.rename(landing)
