@@ -79,6 +79,12 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_backfill(args: argparse.Namespace) -> int:
+    from orchestration.backfill import run_backfill
+
+    return run_backfill(Path(args.warehouse) if args.warehouse else None, args.months, args.through)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate the default demo into the landing folder (once) and refresh."""
     landing = Path(args.landing) if args.landing else None
@@ -134,6 +140,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="the day the marts report as today, YYYY-MM-DD (dbt var as_of_date; default today)",
     )
     refresh.set_defaults(func=cmd_refresh)
+
+    backfill = sub.add_parser(
+        "backfill", help="Rebuild every mart as of each of the last N month-ends into <warehouse>/history/."
+    )
+    backfill.add_argument("--warehouse", help="warehouse folder (default $CXCS_WAREHOUSE_DIR or data/warehouse)")
+    backfill.add_argument("--months", type=int, default=12, help="how many month-ends (default 12)")
+    backfill.add_argument(
+        "--through",
+        type=_parse_date,
+        default=None,
+        help="a day of the last month to build, YYYY-MM-DD (default: the latest month complete at the "
+        "publication's as-of date)",
+    )
+    backfill.set_defaults(func=cmd_backfill)
 
     gate = sub.add_parser("gate", help="Audit the current build file with the Great Expectations suites (no publish).")
     gate.add_argument("--warehouse", help="warehouse folder (default $CXCS_WAREHOUSE_DIR or data/warehouse)")

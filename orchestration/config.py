@@ -51,6 +51,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("CXCS_REFRESH_CRON", "0 5 * * *", "the daily schedule (UTC)"),
     Setting(
+        "CXCS_HISTORY_START", "2020-01-01", "first month the month-end history offers as a partition (`cxcs backfill`)"
+    ),
+    Setting(
         "CXCS_SENSOR_INTERVAL_SECONDS",
         "60",
         "how often the daemon evaluates the landing sensor and the alert sensors",
@@ -65,6 +68,13 @@ SETTINGS: tuple[Setting, ...] = (
         "60",
         "a run that finds the warehouse locked by another refresh retries its load once after this many seconds",
     ),
+    Setting(
+        "CXCS_FRESHNESS_HOURS_BILLING",
+        "26",
+        "billing is stale when an entity's newest loaded file is older than this (a daily feed plus 2 h)",
+    ),
+    Setting("CXCS_FRESHNESS_HOURS_SURVEY", "26", "the same for the survey entities"),
+    Setting("CXCS_FRESHNESS_HOURS_PRODUCT", "26", "the same for the product entities"),
     Setting("CXCS_EARLIEST_PLAUSIBLE", "2000-01-01", "a timestamp or date before it is quarantined"),
     Setting(
         "CXCS_MAX_FUTURE_HOURS",

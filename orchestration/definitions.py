@@ -8,6 +8,7 @@ the ``quality_gate`` (Great Expectations suites, blocking asset checks on every 
 it; ``published_warehouse`` swaps it in only when every blocking check passed.
 A ``refresh`` job covers everything; a daily schedule and a landing-folder sensor start it;
 run-status sensors report failed runs and failed landing files (orchestration.defs.alerts).
+A ``history`` job rebuilds the marts as of past month-ends (``marts_history``, monthly partitions).
 Each concern is a module of ``orchestration.defs``; this module only puts them together.
 """
 
@@ -18,6 +19,7 @@ import dagster as dg
 from orchestration.defs.alerts import alert_sensors
 from orchestration.defs.automation import daily_refresh, landing_files_sensor, refresh_job
 from orchestration.defs.dbt import cxcs_dbt_models
+from orchestration.defs.history import history_job, marts_history, monthly_history
 from orchestration.defs.publish import published_warehouse
 from orchestration.defs.quality import quality_gate
 from orchestration.defs.raw import raw_landing_files
@@ -25,10 +27,10 @@ from orchestration.defs.resources import resources
 from orchestration.defs.scorecard import scorecard
 
 defs = dg.Definitions(
-    assets=[raw_landing_files, cxcs_dbt_models, published_warehouse, scorecard],
+    assets=[raw_landing_files, cxcs_dbt_models, published_warehouse, scorecard, marts_history],
     asset_checks=[quality_gate],
-    jobs=[refresh_job],
-    schedules=[daily_refresh],
+    jobs=[refresh_job, history_job],
+    schedules=[daily_refresh, monthly_history],
     sensors=[landing_files_sensor, *alert_sensors],
     resources=resources,
 )

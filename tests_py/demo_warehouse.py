@@ -13,9 +13,13 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import select
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -28,16 +32,50 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 END_DATE = date(2026, 6, 30)
 
 
+class _Zygote:
+    """This test process's pre-imported CLI parent (tests_py/cli_zygote.py), started on first use."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[str] | None = None
+        self.lock = threading.Lock()
+
+    def run(self, argv: list[str], env: dict[str, str], timeout: float) -> tuple[int, str, str]:
+        with self.lock:
+            if self.process is None or self.process.poll() is not None:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "tests_py.cli_zygote"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                    cwd=PROJECT_DIR,
+                    env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+                )
+            assert self.process.stdin is not None and self.process.stdout is not None
+            with tempfile.TemporaryDirectory() as folder:
+                out, err = Path(folder, "stdout"), Path(folder, "stderr")
+                request = {"argv": argv, "env": env, "cwd": str(PROJECT_DIR), "stdout": str(out), "stderr": str(err)}
+                self.process.stdin.write(json.dumps(request) + "\n")
+                self.process.stdin.flush()
+                pid = json.loads(self.process.stdout.readline())["pid"]
+                ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+                if not ready:
+                    os.killpg(pid, signal.SIGKILL)
+                    self.process.stdout.readline()
+                    raise subprocess.TimeoutExpired(argv, timeout, out.read_text(), err.read_text())
+                code = json.loads(self.process.stdout.readline())["returncode"]
+                return code, out.read_text(), err.read_text()
+
+
+_zygote = _Zygote()
+
+
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 1200) -> subprocess.CompletedProcess[str]:
-    """The real `cxcs` CLI in a subprocess (its own DuckDB, dbt and Dagster)."""
-    return subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_DIR,
-        env={**os.environ, **(env or {})},
-        timeout=timeout,
-    )
+    """The real `cxcs` CLI in a new process of its own (its own DuckDB, dbt and Dagster): forked
+    from a parent that imported the third-party libraries once (tests_py/cli_zygote.py says why
+    the run is the same as ``python -m orchestration.cli``)."""
+    argv = list(args)
+    code, out, err = _zygote.run(argv, {**os.environ, **(env or {})}, timeout)
+    return subprocess.CompletedProcess([sys.executable, "-m", "orchestration.cli", *argv], code, out, err)
 
 
 def build_once(

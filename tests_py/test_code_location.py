@@ -128,8 +128,8 @@ def test_make_dev_loads_the_code_location_without_venv_bin_on_path(tmp_path: Pat
     location = entry["locationOrLoadError"]
     assert location["__typename"] == "RepositoryLocation", json.dumps(location, indent=1)
     (repository,) = location["repositories"]
-    assert "refresh" in {job["name"] for job in repository["jobs"]}
-    assert {s["name"] for s in repository["schedules"]} == {"daily_refresh"}
+    assert {"refresh", "history"} <= {job["name"] for job in repository["jobs"]}
+    assert {s["name"] for s in repository["schedules"]} == {"daily_refresh", "monthly_history"}
     assert {s["name"] for s in repository["sensors"]} == {
         "landing_files_sensor",
         "alert_on_run_failure",

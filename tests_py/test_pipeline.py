@@ -4,7 +4,6 @@ over generated demo data, into real DuckDB files in a temp folder."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections import defaultdict
@@ -15,20 +14,11 @@ import dagster as dg
 import duckdb
 import pytest
 from conftest import PublishedDemo, raw_rows_by_batch
+from conftest import run_cxcs as run_cli
 
 from orchestration.contract import ENTITIES
 
 END_DATE = date(2026, 6, 30)
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=900,
-    )
 
 
 def raw_counts(warehouse: Path) -> dict[str, int]:

@@ -27,6 +27,7 @@ import duckdb
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
+from orchestration.raw_schema import MANIFEST_DDL, MANIFEST_TABLE
 from orchestration.scorecard import SCORECARD_FILE_NAME, SECTIONS, build_scorecard
 from tests_py.demo_warehouse import PROJECT_DIR, published_demo
 
@@ -207,8 +208,12 @@ def test_scorecard_renders_every_chart_in_chromium(warehouse: Path, browser: str
             "Object.fromEntries([...document.querySelectorAll('section[data-section]')]"
             ".map(s => [s.dataset.section, [s.dataset.available, s.innerText]]))"
         )
+        stale = page.evaluate("document.querySelectorAll('header ul.stale').length")
 
     assert problems == []
+    # The demo delivered every entity in the run that published: no stale-source line.
+    delivered = marts_rows(warehouse, "select count(distinct entity) from loader.load_manifest where status = 'loaded'")
+    assert delivered == [(7,)] and stale == 0
     for chart, box in marks.items():
         assert box["width"] > 300 and box["height"] > 60, (chart, box)
 
@@ -315,15 +320,38 @@ def test_sections_without_their_marts_are_not_available_not_failing(
             "('r2', '2026-06-01 05:00', 'cx_nps_monthly', 20, 5, 7, 1), "
             "('r2', '2026-06-01 05:00', 'fct_survey_responses', 90, 3, 4, 0)"
         )
+        # The published load manifest, ages against the latest publication (2026-06-01 05:00):
+        # billing's newest load 05-29 00:00 = 77 h > 26 h; survey 05-31 10:00 = 19 h, fresh;
+        # product only a failed file: never delivered.
+        conn.execute("create schema loader")
+        conn.execute(MANIFEST_DDL.replace(MANIFEST_TABLE, "loader.load_manifest"))
+        loads = [
+            ("billing_accounts", "loaded", "2026-05-29 00:00"),
+            ("billing_subscriptions", "loaded", "2026-05-28 12:00"),
+            ("billing_invoices", "loaded", "2026-05-28 00:00"),
+            ("survey_invitations", "loaded", "2026-05-31 10:00"),
+            ("survey_responses", "loaded", "2026-05-31 10:00"),
+            ("product_users", "failed", "2026-05-31 10:00"),
+        ]
+        for batch, (entity, status, at) in enumerate(loads, start=1):
+            conn.execute(
+                "insert into loader.load_manifest values (?, ?, 'f', 'sha', 1, 1, ?, 1, 1, 0, null, ?, ?)",
+                [batch, entity, status, at, at],
+            )
     result = build_scorecard(published, tmp_path / "out" / SCORECARD_FILE_NAME)
     assert result.charts == ("nps",)
     assert set(result.unavailable) == {key for key, _, _ in SECTIONS} - {"nps"}
     with open_page(browser, result.path.as_uri()) as page:
         marks = page.evaluate(COUNT_MARKS)
         texts = page.evaluate("[...document.querySelectorAll('section[data-available=false]')].map(s => s.innerText)")
+        stale = page.evaluate("[...document.querySelectorAll('header ul.stale li')].map(li => li.innerText)")
         screenshot(page, tmp_path / "scorecard-partial.png")
         problems = page.problems()
     assert problems == []
+    assert stale == [
+        "Billing data is stale: last file loaded 2026-05-29 00:00 UTC, 77 h ago, limit 26 h",
+        "Product data never delivered",
+    ]
     assert list(marks) == ["nps"] and marks["nps"]["points"] >= 12
     assert len(texts) == len(SECTIONS) - 1
     assert all("Not available in this warehouse" in t for t in texts)

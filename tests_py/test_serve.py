@@ -4,11 +4,14 @@ The Dagster daemon and webserver start as ``make serve`` starts them (orchestrat
 the repo's dagster.yaml copied into a temporary DAGSTER_HOME), with a PATH that does not contain
 ``.venv/bin``. The test turns the landing sensor on through the webserver's GraphQL API
 (``startSensor``), moves a small demo landing folder into place and waits until the sensor's
-run has published. Then it drops two files into the landing folder: a survey response of an
-account that does not exist (the gate's blocking check "accounts missing from dim_accounts"
+run's worker has finished its load step; it SIGKILLs that worker (as the OOM killer would):
+the daemon retries the run once (dagster.yaml run_retries) and the retry publishes. Then it
+drops two files into the landing folder: a survey response of an account that does not exist (the gate's blocking check "accounts missing from dim_accounts"
 fails: exit 3 in ``cxcs refresh``) and an invoices file without the invoice columns (a failed
 file). The run-failure sensor writes the line to ``<warehouse>/alerts.log`` and POSTs it to an
-HTTP server of the test's own; the publication stays byte for byte. Everything is bounded; the
+HTTP server of the test's own; the publication stays byte for byte; that run is not retried.
+Last, the deployment is stopped and started again on the same DAGSTER_HOME: the sensor is still
+on with its cursor and the run history is all there (GraphQL). Everything is bounded; the
 daemon and webserver are stopped (their process group) at the end.
 """
 
@@ -26,9 +29,9 @@ from contextlib import contextmanager
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from signal import SIGKILL
 from typing import Any
 
-import dagster as dg
 import pytest
 from conftest import sha256
 from test_code_location import LOCATION, _free_port, _path_without, _wait_until_loaded, process_group
@@ -47,6 +50,25 @@ mutation($selector: SensorSelector!) {
     __typename
     ... on Sensor { name sensorState { status } }
     ... on PythonError { message }
+    ... on SensorNotFoundError { message }
+    ... on UnauthorizedError { message }
+  }
+}
+"""
+SENSOR = """
+query($selector: SensorSelector!) {
+  sensorOrError(sensorSelector: $selector) {
+    ... on Sensor { sensorState { status typeSpecificData { ... on SensorData { lastCursor } } } }
+  }
+}
+"""
+RUN = """
+query($runId: ID!) {
+  runOrError(runId: $runId) {
+    ... on Run {
+      tags { key value }
+      eventConnection { events { __typename ... on MessageEvent { message stepKey } } }
+    }
   }
 }
 """
@@ -108,13 +130,15 @@ def webhook_server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 
 
 @contextmanager
-def serving(tmp_path: Path, env_extra: dict[str, str]) -> Iterator[tuple[int, subprocess.Popen[bytes], Path]]:
+def serving(
+    tmp_path: Path, env_extra: dict[str, str], log_name: str = "serve.log"
+) -> Iterator[tuple[int, subprocess.Popen[bytes], Path]]:
     """orchestration/serve.sh (what `make serve` runs) in its own process group, stopped at the end."""
     bin_dir = Path(sys.executable).parent
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CXCS_", "DAGSTER_")) and k != "VIRTUAL_ENV"}
     env.update(PATH=_path_without(bin_dir), DAGSTER_WEBSERVER_PORT=str(port), **env_extra)
-    log = tmp_path / "serve.log"
+    log = tmp_path / log_name
     with process_group(["bash", str(PROJECT_DIR / "orchestration" / "serve.sh")], cwd=tmp_path, env=env, log=log) as p:
         yield port, p, log
 
@@ -133,6 +157,21 @@ def _runs(port: int) -> dict[str, str]:
     return {r["runId"]: r["status"] for r in _graphql(port, RUNS)["runsOrError"]["results"]}
 
 
+def _run(port: int, run_id: str) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """(tags, events) of one run."""
+    run = _graphql(port, RUN, {"runId": run_id})["runOrError"]
+    return {t["key"]: t["value"] for t in run["tags"]}, run["eventConnection"]["events"]
+
+
+def _worker_past_load(port: int, run_id: str) -> int | None:
+    """The pid of the run's worker once its load step succeeded (Dagster's engine event
+    "Started process for run (pid: N)."), else None: killed then, the build is half made."""
+    _, events = _run(port, run_id)
+    loaded = any(e["__typename"] == "ExecutionStepSuccessEvent" and e["stepKey"] == "raw_landing_files" for e in events)
+    started = [e["message"] for e in events if e.get("message", "").startswith("Started process for run (pid: ")]
+    return int(started[0].split("pid: ")[1].rstrip(").")) if loaded and started else None
+
+
 def test_the_daemon_runs_the_sensor_publishes_and_reports_a_failed_gate(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -147,37 +186,80 @@ def test_the_daemon_runs_the_sensor_publishes_and_reports_a_failed_gate(
             "CXCS_SENSOR_INTERVAL_SECONDS": SENSOR_INTERVAL_SECONDS,
             "CXCS_ALERT_WEBHOOK_URL": url,
         }
+        started_at = time.monotonic()
         with serving(tmp_path, settings) as (port, process, log):
             _wait_until_loaded(process, port, log)
             assert (home / "dagster.yaml").read_text() == (PROJECT_DIR / "dagster.yaml").read_text()
             selector = {"repositoryLocationName": LOCATION, "repositoryName": "__repository__"}
-            started = _graphql(port, START_SENSOR, {"selector": {**selector, "sensorName": "landing_files_sensor"}})
-            assert started["startSensor"]["sensorState"]["status"] == "RUNNING", started
+            replies: list[dict[str, Any]] = []
+
+            def start_sensor() -> bool:
+                # Retried: a webserver under load has answered with an error (a PythonError, e.g.
+                # SQLite busy while the daemon writes) before the mutation went through.
+                replies.append(
+                    _graphql(port, START_SENSOR, {"selector": {**selector, "sensorName": "landing_files_sensor"}})
+                )
+                return replies[-1]["startSensor"]["__typename"] == "Sensor"
+
+            try:
+                _wait_for("the sensor turned on", start_sensor, log, timeout=60)
+            except AssertionError as error:
+                raise AssertionError(f"startSensor replies: {replies[-3:]}") from error
+            assert replies[-1]["startSensor"]["sensorState"]["status"] == "RUNNING", replies[-1]
 
             # The files arrive at once (a rename), as a mover that writes elsewhere first delivers them.
             staged.rename(landing)
-            first = _wait_for(
-                "a successful run of refresh", lambda: [k for k, s in _runs(port).items() if s == "SUCCESS"], log
-            )
+            # The sensor's run is killed (SIGKILL, as the OOM killer does) once its load is done and
+            # dbt is building: the daemon retries it once (run_retries) and the retry, finding the
+            # killed run's half-made build, starts over from an empty one (begin_build) and publishes.
+            (crashed,) = _wait_for("the sensor's run", lambda: list(_runs(port)), log)
+            os.kill(_wait_for("the run past its load step", lambda: _worker_past_load(port, crashed), log), SIGKILL)
+            first = _wait_for("a successful retry", lambda: [k for k, s in _runs(port).items() if s == "SUCCESS"], log)
             assert published.exists()
             before = sha256(published)
-            assert not (warehouse / ALERTS_FILE).exists() and not posts
 
             (landing / "survey" / "responses" / "responses_planted.csv").write_text(PLANTED_RESPONSE)
             (landing / "billing" / "invoices" / "invoices_broken.csv").write_text(BROKEN_INVOICES)
-            failed = _wait_for("a failed run", lambda: [k for k, s in _runs(port).items() if s == "FAILURE"], log)
+            failed = _wait_for(
+                "a failed run", lambda: [k for k, s in _runs(port).items() if s == "FAILURE" and k != crashed], log
+            )
             lines = _wait_for(
-                "two alert lines",
-                lambda: len(posts) >= 2 and (warehouse / ALERTS_FILE).read_text().splitlines(),
+                "three alert lines",
+                lambda: len(posts) >= 3 and (warehouse / ALERTS_FILE).read_text().splitlines(),
                 log,
                 timeout=60,
             )
             runs = _runs(port)
+            crashed_tags, crashed_events = _run(port, crashed)
+            retry_tags, _ = _run(port, first[0])
+            failed_tags, _ = _run(port, failed[0])
+        serve_seconds = time.monotonic() - started_at
+
+        # Restart on the same DAGSTER_HOME: the sensor is still on with its cursor (the landing
+        # folder's fingerprint as the last run request saw it), the run history is all there.
+        restart_at = time.monotonic()
+        with serving(tmp_path, settings, "serve-restarted.log") as (port, process, log):
+            _wait_until_loaded(process, port, log)
+            sensor = _graphql(port, SENSOR, {"selector": {**selector, "sensorName": "landing_files_sensor"}})
+            runs_after_restart = _runs(port)
+        restart_seconds = time.monotonic() - restart_at
+    print(f"serve session {serve_seconds:.1f}s, restart {restart_seconds:.1f}s")
     (run_id,) = failed
-    assert runs == {first[0]: "SUCCESS", run_id: "FAILURE"}, "one run per delivery, the failed one not retried"
+    assert runs == {crashed: "FAILURE", first[0]: "SUCCESS", run_id: "FAILURE"}, runs
+    # The crash: detected (the code server reports its run process killed), retried once.
+    killed = f"Run execution process for {crashed} was terminated by signal 9 (SIGKILL)."
+    assert any(killed in (e.get("message") or "") for e in crashed_events), crashed_events[-5:]
+    assert crashed_tags["dagster/will_retry"] == "true" and crashed_tags["dagster/auto_retry_run_id"] == first[0]
+    assert retry_tags["dagster/parent_run_id"] == crashed and retry_tags["dagster/retry_number"] == "1"
+    # Bad input: failed in a step, not retried.
+    assert failed_tags["dagster/will_retry"] == "false" and "dagster/auto_retry_run_id" not in failed_tags
     assert sha256(published) == before, "the failed run left the publication serving"
-    assert len(lines) == 2
-    gate, files = (line.split(" ", 1)[1] for line in lines)  # after the UTC timestamp
+    assert len(lines) == 3
+    crash, gate, files = (line.split(" ", 1)[1] for line in lines)  # after the UTC timestamp
+    assert (
+        crash
+        == f"FAILED run {crashed} job refresh step -: {killed} Retried once automatically (dagster.yaml run_retries)."
+    ), crash
     assert gate.startswith(
         f"FAILED run {run_id} job refresh step quality_gate: quality gate failed (1 blocking check(s), exit 3 in "
         "`cxcs refresh`): marts/fct_survey_responses:gx_expectations"
@@ -191,11 +273,8 @@ def test_the_daemon_runs_the_sensor_publishes_and_reports_a_failed_gate(
     assert [p["json"] for p in posts] == [{"text": line} for line in lines]
     assert {p["content_type"] for p in posts} == {"application/json"}
 
-    # What a restart reads: the instance's SQLite files in DAGSTER_HOME hold the run history, the
-    # sensor turned on and its cursor (the fingerprint of the landing folder as the last run saw it).
-    assert (home / "history" / "runs.db").is_file() and (home / "schedules" / "schedules.db").is_file()
     monkeypatch.setenv("CXCS_LANDING_DIR", str(landing))
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        assert {r.run_id: r.status.value for r in instance.get_runs()} == runs
-        [sensor] = [s for s in instance.all_instigator_state() if s.name == "landing_files_sensor"]
-        assert sensor.status.value == "RUNNING" and sensor.instigator_data.cursor == landing_fingerprint()
+    state = sensor["sensorOrError"]["sensorState"]
+    assert state["status"] == "RUNNING"
+    assert state["typeSpecificData"]["lastCursor"] == landing_fingerprint()
+    assert runs_after_restart == runs

@@ -24,6 +24,9 @@ from orchestration.config import get_settings, setting
 from orchestration.gate_rows import failed_blocking_checks
 
 ALERTS_FILE = "alerts.log"
+# Dagster's run tag (dagster._core.storage.tags.WILL_RETRY_TAG, not exported): set on a failed run
+# when the daemon's run retries will re-execute it.
+WILL_RETRY_TAG = "dagster/will_retry"
 WEBHOOK_TIMEOUT_SECONDS = 10
 
 
@@ -65,8 +68,26 @@ def failure_line(context: dg.RunFailureSensorContext) -> str:
     elif steps:
         what = first_error_line(steps[0].step_failure_data.error)
     else:  # the run failed outside any step (run worker crashed, launch failed)
-        what = (context.failure_event.message or "run failed").splitlines()[0]
-    return f"FAILED run {run.run_id} job {run.job_name} step {step}: {what}"
+        what = (
+            crash_explanation(context.instance, run.run_id)
+            or ((context.failure_event.message or "run failed").splitlines()[0])
+        )
+    line = f"FAILED run {run.run_id} job {run.job_name} step {step}: {what}"
+    latest = context.instance.get_run_by_id(run.run_id) or run  # the tag is added with the failure
+    if latest.tags.get(WILL_RETRY_TAG) == "true":
+        line += " Retried once automatically (dagster.yaml run_retries)."
+    return line
+
+
+def crash_explanation(instance: dg.DagsterInstance, run_id: str) -> str | None:
+    """The code server's first sentence about a dead run worker ("Run execution process for <id>
+    was terminated by signal 9 (SIGKILL).") rather than the failure event's generic "marked as
+    failed from outside the execution context"."""
+    for event in reversed(_run_events(instance, run_id, dg.DagsterEventType.ENGINE_EVENT)):
+        message = (event.message or "").removeprefix("[DagsterApiServer] ")
+        if message.startswith("Run execution process for "):
+            return message.split(". ")[0].rstrip(".") + "."
+    return None
 
 
 def failed_files_line(instance: dg.DagsterInstance, run: dg.DagsterRun) -> str | None:

@@ -1,16 +1,19 @@
 """Raw assets: the loaders write each landing entity to its table in schema ``raw``."""
 
 from collections.abc import Iterator
+from datetime import UTC
 from typing import Any
 
 import dagster as dg
 import duckdb
 
+from orchestration import freshness
 from orchestration.config import apply_duckdb_settings, setting
 from orchestration.contract import ENTITIES
 from orchestration.defs.progress import report
 from orchestration.defs.resources import WarehouseResource
 from orchestration.loading import load_landing
+from orchestration.loading.files import utcnow
 from orchestration.publish import BuildLocked
 from orchestration.raw_schema import MANIFEST_TABLE, QUARANTINE_TABLE, ensure_raw_schema
 
@@ -43,6 +46,19 @@ raw_check_specs = [
         "no_failed_files",
         asset=raw_asset_key(entity.table),
         description="Warns when a landing file of this entity could not be read as a whole.",
+        blocking=False,
+    )
+    for entity in ENTITIES
+] + [
+    dg.AssetCheckSpec(
+        freshness.check_name(entity.source),
+        asset=raw_asset_key(entity.table),
+        description=(
+            f"Warns when the newest landing file of this entity the loader loaded is older than "
+            f"{freshness.hours_label(freshness.max_age_hours(entity.source))} h "
+            f"({freshness.SETTING_OF_SOURCE[entity.source]}), or none ever was. Non-blocking: a stale "
+            "source does not stop the publication of what was delivered."
+        ),
         blocking=False,
     )
     for entity in ENTITIES
@@ -80,19 +96,30 @@ def raw_landing_files(context: dg.AssetExecutionContext, warehouse: WarehouseRes
             entities=tables,
             progress=lambda message: report(context, "load", message),
         )
+        # The manifest's own clock (the loader stamps finished_at with it): the run's clock.
+        fresh = {
+            f.entity.table: f
+            for f in freshness.entity_freshness(freshness.last_loaded(conn, MANIFEST_TABLE), utcnow(conn))
+        }
     context.log.info("\n" + summary.format())
     for table in tables:
-        yield from _entity_results(context, table, summary.entities[table])
+        yield from _entity_results(context, table, summary.entities[table], fresh[table])
     for table in LOADER_TABLES:
         if table in selected:
             yield dg.MaterializeResult(asset_key=raw_asset_key(table))
 
 
-def _entity_results(context: dg.AssetExecutionContext, table: str, stats: Any) -> Iterator[Any]:
+def _entity_results(
+    context: dg.AssetExecutionContext, table: str, stats: Any, fresh: freshness.EntityFreshness
+) -> Iterator[Any]:
     failed_files = dg.MetadataValue.json([list(f) for f in stats.files_failed])
+    loaded_at = fresh.last_loaded_at.replace(tzinfo=UTC) if fresh.last_loaded_at else None
     yield dg.MaterializeResult(
         asset_key=raw_asset_key(table),
         metadata={
+            # Dagster's own notion of "last updated" (its freshness checks read this key before
+            # the materialization time, which here is every run's, new files or not).
+            **({"dagster/last_updated_timestamp": dg.MetadataValue.timestamp(loaded_at)} if loaded_at else {}),
             "files_loaded": stats.files_loaded,
             "files_skipped": stats.files_skipped,
             "files_failed": len(stats.files_failed),
@@ -108,4 +135,22 @@ def _entity_results(context: dg.AssetExecutionContext, table: str, stats: Any) -
             passed=not stats.files_failed,
             severity=dg.AssetCheckSeverity.WARN,
             metadata={"failed_files": failed_files},
+        )
+    name = freshness.check_name(fresh.entity.source)
+    if dg.AssetCheckKey(raw_asset_key(table), name) in context.selected_asset_check_keys:
+        yield dg.AssetCheckResult(
+            asset_key=raw_asset_key(table),
+            check_name=name,
+            passed=not fresh.stale,
+            severity=dg.AssetCheckSeverity.WARN,
+            description="never delivered" if loaded_at is None else None,
+            metadata={
+                "last_loaded_at": dg.MetadataValue.text(loaded_at.isoformat() if loaded_at else "never"),
+                "age_hours": (
+                    dg.MetadataValue.null()
+                    if fresh.age_hours is None
+                    else dg.MetadataValue.float(round(fresh.age_hours, 2))
+                ),
+                "max_age_hours": dg.MetadataValue.float(fresh.max_age_hours),
+            },
         )

@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from orchestration.latest_month import publication_as_of
 from orchestration.quality.suites import (
     ACCOUNTS_DIMENSION,
     CRITICAL,
@@ -111,16 +112,17 @@ def _as_date(value: Any) -> date | None:
 
 
 def _reference_date(conn: duckdb.DuckDBPyConnection, sql: str, cache: dict[str, date | None]) -> date | None:
-    """The latest input date a freshness reference finds, never later than today (UTC).
+    """The latest input date a freshness reference finds, never later than the build's as-of date.
 
-    Capped at today because the marts are built up to the as-of date (today by default): an
-    input stamped in the future (a client clock ahead) is not a stale mart. Cached per query
-    for the run (several marts share a reference, e.g. the raw events).
+    Capped at the as-of date (the day the marts report as today: the build's own, read from the
+    build, else today in UTC) because the marts are built up to it: an input stamped later (a
+    client clock ahead, or a rebuild of a past month-end, orchestration.history) is not a stale
+    mart. Cached per query for the run (several marts share a reference, e.g. the raw events).
     """
     if sql not in cache:
         found = _as_date(conn.execute(sql).fetchone()[0])
-        today = datetime.now(UTC).date()
-        cache[sql] = None if found is None else min(found, today)
+        as_of = publication_as_of(conn, datetime.now(UTC).date())
+        cache[sql] = None if found is None else min(found, as_of)
     return cache[sql]
 
 

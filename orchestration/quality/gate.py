@@ -99,13 +99,14 @@ def _exception_message(info: Mapping[str, Any]) -> str | None:
 
 def _read_all(
     build_path: Path,
-    published_path: Path,
+    published_path: Path | None,
     declarations: list[SuiteDeclaration],
     results: dict[str, MartResult],
     take: Callable[[MartFrames], None],
 ) -> None:
     """Hand ``take`` the frames of every declared mart in the build (a mart not built yet is skipped)."""
-    _, previous_counts = current_publication(published_path) or (None, {})
+    # None: no previous publication to compare with (the month-end history, orchestration.history).
+    _, previous_counts = (current_publication(published_path) if published_path else None) or (None, {})
     references: dict[str, date | None] = {}
     with duckdb.connect(str(build_path), read_only=True) as conn:
         columns = {m: c for m, c in mart_columns(conn).items() if m != "publication"}
@@ -139,7 +140,7 @@ def _read_all(
 
 def _start_reading(
     build_path: Path,
-    published_path: Path,
+    published_path: Path | None,
     declarations: list[SuiteDeclaration],
     results: dict[str, MartResult],
     timings: dict[str, float],
@@ -257,7 +258,7 @@ def _validate(batch_definition: Any, frame: MartFrames, validated: list[tuple[An
 
 def run_gate(
     build_path: Path,
-    published_path: Path,
+    published_path: Path | None,
     docs_dir: Path,
     run_id: str,
     marts: Iterable[str] | None = None,

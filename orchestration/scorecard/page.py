@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 import orchestration.scorecard.charts as charts
-from orchestration import latest_month
+from orchestration import freshness, latest_month
 from orchestration.scorecard.sections import SECTIONS
 from orchestration.scorecard.warehouse import MARTS_SCHEMA, NotAvailable, Warehouse, last_full_month, load_docs
 
@@ -104,6 +104,24 @@ def publication_note(wh: Warehouse) -> str:
     )
 
 
+def freshness_note(wh: Warehouse) -> str:
+    """A line per stale raw source (orchestration/freshness.py), from the published load manifest.
+
+    The clock is the latest publication's time, so the page says how old the data was when it
+    was published (what its header states) and stays the same when reopened later. A warehouse
+    without the manifest (published before the loader's bookkeeping was) says nothing: it
+    cannot tell."""
+    try:
+        last = freshness.last_loaded(wh.conn, "loader.load_manifest")
+        published = wh.conn.execute(f"select max(published_at) from {MARTS_SCHEMA}.publication").fetchone()[0]
+    except (duckdb.CatalogException, duckdb.BinderException):
+        return ""
+    now = published or datetime.now(UTC).replace(tzinfo=None)
+    lines = freshness.stale_source_lines(freshness.entity_freshness(last, now))
+    items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+    return f'<ul class="stale" aria-label="Stale sources">{items}</ul>' if lines else ""
+
+
 # --------------------------------------------------------------------------- page
 CSS = """
 :root { --ink:#1b1b1b; --muted:#5b6470; --line:#e3e6ea; --card:#fff; --bg:#f4f6f8; --accent:#0072B2; }
@@ -113,6 +131,7 @@ header { padding:20px 28px 8px; }
 header h1 { margin:0 0 4px; font-size:24px; }
 header p { margin:0; color:var(--muted); }
 header p.publication { font-size:13px; margin-top:2px; }
+header ul.stale { margin:6px 0 0; padding:6px 12px 6px 28px; background:#fff4e5; border:1px solid #f0b45a; border-radius:8px; color:#7a4100; font-size:13px; }
 main { padding:8px 28px 32px; display:grid; grid-template-columns:repeat(auto-fit,minmax(560px,1fr)); gap:18px; }
 .kpis { grid-column:1/-1; display:flex; flex-wrap:wrap; gap:12px; }
 .kpi { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:10px 16px; min-width:130px; }
@@ -168,7 +187,7 @@ def render(wh: Warehouse, title: str, subtitle: str) -> tuple[str, tuple[Section
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<link rel="icon" href="data:,">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
-        f"<header><h1>{escape(title)}</h1><p>{escape(subtitle)}</p>{publication_note(wh)}</header>"
+        f"<header><h1>{escape(title)}</h1><p>{escape(subtitle)}</p>{publication_note(wh)}{freshness_note(wh)}</header>"
         f"<main>{kpi_tiles(wh)}{''.join(cards)}</main>"
         "<footer>Every number is read from the published marts. Headline numbers are those of the latest "
         "complete month by the publication's as-of date (the as-of month is still running; the charts include it). Open “Definition” under a "
