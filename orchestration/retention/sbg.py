@@ -27,10 +27,10 @@ from scipy import optimize, special
 MIN_ACCOUNTS = 20
 MIN_CHURNED = 5
 MIN_PERIODS = 2
-# Upper bound of alpha and beta. Without heterogeneity (every account with about the same churn
+# Upper bound of alpha + beta. Without heterogeneity (every account with about the same churn
 # probability, or churn rising with tenure, which the sBG cannot express) the likelihood keeps
 # rising as alpha, beta -> infinity at a fixed alpha / (alpha + beta): the geometric limit. At
-# alpha + beta >= 1e4 the Beta's spread is negligible, so the fit stops there and says so.
+# alpha + beta = 1e4 the Beta's spread is negligible, so the fit stops there and says so.
 MAX_PARAMETER = 1e4
 
 
@@ -102,22 +102,43 @@ def fit(cohorts: Iterable[Cohort]) -> Fit:
     reason = _too_little(accounts, churned, periods)
     if reason:
         return Fit(None, None, None, False, note=reason, **shape)
-    bound = np.log(MAX_PARAMETER)
+    # Searched as (logit of the mean churn m = alpha / (alpha + beta), log of the precision
+    # k = alpha + beta): the likelihood's ridge runs along k at a fixed m, so this search
+    # follows it to the bound instead of stalling on it; started at the pooled churn rate.
+    lost, exposure = counts[1].sum(), _exposure(*counts)
+    start_mean = min(max(lost / exposure, 1e-6), 1 - 1e-6)
     result = optimize.minimize(
-        lambda p: -_log_likelihood(np.exp(p[0]), np.exp(p[1]), *counts),
-        x0=np.zeros(2),
+        lambda p: -_log_likelihood(*_alpha_beta(p), *counts),
+        x0=np.array([np.log(start_mean / (1 - start_mean)), 0.0]),
         method="L-BFGS-B",
-        bounds=[(-bound, bound)] * 2,
-        options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 1000},
+        bounds=[(-30.0, 30.0), (np.log(1e-4), np.log(MAX_PARAMETER))],
+        options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000},
     )
-    alpha, beta = (float(v) for v in np.exp(result.x))
+    # Near the limit the likelihood is so flat in k that the search stops short of the bound;
+    # the geometric limit's own maximum (m = lost / exposure, k at the bound) decides.
+    limit = np.array([np.log(start_mean / (1 - start_mean)), np.log(MAX_PARAMETER)])
+    limit_fun = -_log_likelihood(*_alpha_beta(limit), *counts)
+    at_limit = limit_fun <= result.fun or result.x[1] >= limit[1] - 1e-6
+    if at_limit and limit_fun <= result.fun:
+        result.x, result.fun, result.success = limit, limit_fun, True
+    alpha, beta = _alpha_beta(result.x)
     note = None
-    if max(result.x) >= bound - 1e-6:
+    if at_limit:
         note = (
-            "no heterogeneity in churn probability: alpha, beta at their bound "
+            "no heterogeneity in churn probability: alpha + beta at its bound "
             f"{MAX_PARAMETER:g} (the geometric limit; alpha / (alpha + beta) is the monthly churn)"
         )
     return Fit(alpha, beta, float(-result.fun), bool(result.success), note=note, **shape)
+
+
+def _alpha_beta(p: np.ndarray) -> tuple[float, float]:
+    mean, precision = 1.0 / (1.0 + np.exp(-p[0])), np.exp(p[1])
+    return float(mean * precision), float((1.0 - mean) * precision)
+
+
+def _exposure(lost_t, lost_n, cens_t, cens_n) -> float:
+    """Account-periods at risk: a loss in period t was at risk t periods, a survivor T."""
+    return float(np.dot(lost_t, lost_n) + np.dot(cens_t, cens_n))
 
 
 def _too_little(accounts: int, churned: int, periods: int) -> str | None:

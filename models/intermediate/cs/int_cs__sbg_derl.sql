@@ -19,6 +19,7 @@ select
     cast(null as {{ dbt.type_string() }}) as segment,
     cast(null as {{ dbt.type_bigint() }}) as tenure_months,
     cast(null as {{ dbt.type_float() }}) as derl_months
+from (select 1 as one) as no_model  -- Spark has no FROM-less WHERE
 where 1 = 0
 
 {% endif %}

@@ -24,5 +24,19 @@ def model(dbt, session):
     for segment, frame in frames:
         result = fit(_cohorts(frame))
         rows.append({"segment": segment, **result.__dict__})
-    columns = ["segment", "alpha", "beta", "log_likelihood", "converged", "accounts", "cohorts"]
-    return pd.DataFrame(rows, columns=[*columns, "periods_observed", "note"])
+    # Explicit dtypes: a segment without a fit has None parameters, and an all-None column would
+    # otherwise reach DuckDB untyped.
+    return pd.DataFrame(rows).astype(DTYPES)[list(DTYPES)]
+
+
+DTYPES = {
+    "segment": "string",
+    "alpha": "float64",
+    "beta": "float64",
+    "log_likelihood": "float64",
+    "converged": "bool",
+    "accounts": "int64",
+    "cohorts": "int64",
+    "periods_observed": "int64",
+    "note": "string",
+}

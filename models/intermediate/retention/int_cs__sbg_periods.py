@@ -36,5 +36,13 @@ def model(dbt, session):
                 }
             )
         )
-    columns = ["segment", "period", "projected_survival", "derl_months", "monthly_discount_rate"]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    # Typed also when no segment is fitted (an empty frame would reach DuckDB untyped).
+    dtypes = {
+        "segment": "string",
+        "period": "int64",
+        "projected_survival": "float64",
+        "derl_months": "float64",
+        "monthly_discount_rate": "float64",
+    }
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(dtypes))
+    return frame.astype(dtypes)

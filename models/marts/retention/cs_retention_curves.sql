@@ -99,8 +99,8 @@ select
     cast(segment as {{ dbt.type_string() }}) as segment,
     {{ as_of_date() }} as as_of_date,
     cast(period as {{ dbt.type_bigint() }}) as period,
-    cast(observed_retention as {{ dbt.type_float() }}) as observed_retention,
-    cast(projected_retention as {{ dbt.type_float() }}) as projected_retention,
+    cast(round(observed_retention, 6) as {{ dbt.type_float() }}) as observed_retention,
+    cast(round(projected_retention, 6) as {{ dbt.type_float() }}) as projected_retention,
     cast(at_risk as {{ dbt.type_bigint() }}) as accounts_at_risk,
     cast(lost as {{ dbt.type_bigint() }}) as accounts_lost
 from final
