@@ -164,6 +164,8 @@ select
     predicted_clv,
     retention_model_segment,
     cast(tenure_months as {{ dbt.type_bigint() }}) as tenure_months,
-    cast(derl_months as {{ dbt.type_float() }}) as derl_months,
+    -- A decimal, as every published number of the portable marts (a float has no type name
+    -- common to DuckDB, PostgreSQL and Spark contracts).
+    {{ round_decimal('derl_months', 6) }} as derl_months,
     cast(model_clv as decimal(38, 2)) as model_clv
 from final
