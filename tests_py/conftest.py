@@ -50,6 +50,10 @@ SPEC_MARTS = {
     "cs_account_health_daily",
     "cs_health_backtest",
     "cs_playbook_alerts",
+    # Issue #18: the sBG retention model (DuckDB only) and the Kaplan-Meier curves.
+    "cs_retention_model",
+    "cs_retention_curves",
+    "cs_survival_curves",
 }
 
 
