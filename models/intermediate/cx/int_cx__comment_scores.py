@@ -16,6 +16,7 @@ no Python models; DECISIONLOG "Comment scoring runs as a dbt Python model on Duc
 
 import hashlib
 import re
+from datetime import UTC, datetime
 
 # Bump when the code below changes what it computes (the taxonomy is hashed in by itself).
 METHOD = "py3langid-0.4.0|vaderSentiment-3.3.2|thresholds-0.05|phrase-prefix-v1"
@@ -52,8 +53,12 @@ def score(comments, matchers, version):
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     analyzer = SentimentIntensityAnalyzer()
+    # When this build scored the rows: audit of "scored once per method version" (not a score).
+    scored_at = datetime.now(UTC).replace(tzinfo=None)
     rows = []
-    for response_id, text, digest in zip(comments["response_id"], comments["comment"], comments["comment_sha"], strict=True):
+    for response_id, text, digest in zip(
+        comments["response_id"], comments["comment"], comments["comment_sha"], strict=True
+    ):
         language = py3langid.classify(text)[0]
         lowered = text.lower()
         themes = sorted(t for t, m in matchers.items() if m.search(lowered)) if language == "en" else []
@@ -68,24 +73,54 @@ def score(comments, matchers, version):
                 # '|'-delimited with both ends closed, so SQL finds a theme with a portable LIKE
                 "themes": "|" + "|".join(themes) + "|" if themes else None,
                 "method_version": version,
+                "scored_at": scored_at,
             }
         )
-    columns = ["response_id", "comment_sha", "language", "sentiment_score", "sentiment_label", "themes", "method_version"]
+    columns = [
+        "response_id",
+        "comment_sha",
+        "language",
+        "sentiment_score",
+        "sentiment_label",
+        "themes",
+        "method_version",
+        "scored_at",
+    ]
     return pd.DataFrame(rows, columns=columns).astype({"sentiment_score": "float64"})
+
+
+# The table's types, stated: pandas cannot type the columns of an empty frame (a refresh
+# without new comments), and DuckDB would then infer INTEGER for them.
+TYPES = (
+    "cast(response_id as varchar) as response_id, cast(comment_sha as varchar) as comment_sha,"
+    " cast(language as varchar) as language, cast(sentiment_score as double) as sentiment_score,"
+    " cast(sentiment_label as varchar) as sentiment_label, cast(themes as varchar) as themes,"
+    " cast(method_version as varchar) as method_version, cast(scored_at as timestamp) as scored_at"
+)
 
 
 def model(dbt, session):
     dbt.config(materialized="incremental", unique_key="response_id", incremental_strategy="delete+insert")
+    frame = new_scores(dbt, session)
+    return session.from_df(frame).project(TYPES)
+
+
+def new_scores(dbt, session):
+    """The rows this build (re-)scores: new or changed comments, or all on a new method version."""
     taxonomy = dbt.ref("cx_theme_taxonomy").df()
     version = method_version(taxonomy)
-    comments = dbt.ref("stg_survey__responses").filter("comment is not null").project(
-        "response_id, comment, sha256(comment) as comment_sha"
+    comments = (
+        dbt.ref("stg_survey__responses")
+        .filter("comment is not null")
+        .project("response_id, comment, sha256(comment) as comment_sha")
     )
     if dbt.is_incremental:
         scored = session.sql(f"select response_id, comment_sha, method_version from {dbt.this}").df()
         stale = set(scored["method_version"]) - {version}
         if stale:
-            print(f"int_cx__comment_scores: method version {version} replaces {sorted(stale)}: re-scoring every comment")
+            print(
+                f"int_cx__comment_scores: method version {version} replaces {sorted(stale)}: re-scoring every comment"
+            )
         else:
             done = set(zip(scored["response_id"], scored["comment_sha"], strict=True))
             todo = comments.df()
