@@ -50,6 +50,8 @@ SPEC_MARTS = {
     "cs_account_health_daily",
     "cs_health_backtest",
     "cs_playbook_alerts",
+    "cx_verbatims",  # issue 17 (voice of the customer)
+    "cx_comment_themes",
 }
 
 
