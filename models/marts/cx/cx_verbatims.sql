@@ -30,7 +30,7 @@ themes as (
         response_id,
         count(*) as theme_count
     from {{ ref('cx_comment_themes') }}
-    group by response_id
+    group by 1
 
 )
 
@@ -46,10 +46,10 @@ select
     responses.nps_class,
     comments.comment,
     scores.language,
-    cast(scores.sentiment_score as decimal(5, 4)) as sentiment_score,
     scores.sentiment_label,
-    coalesce(themes.theme_count, 0) as theme_count,
-    scores.method_version
+    scores.method_version,
+    cast(scores.sentiment_score as decimal(5, 4)) as sentiment_score,
+    coalesce(themes.theme_count, 0) as theme_count
 from comments
 inner join responses on comments.response_id = responses.response_id
 inner join scores on comments.response_id = scores.response_id
