@@ -54,6 +54,8 @@ SPEC_MARTS = {
     "cs_retention_model",
     "cs_retention_curves",
     "cs_survival_curves",
+    "cx_verbatims",  # issue 17 (voice of the customer)
+    "cx_comment_themes",
 }
 
 

@@ -119,9 +119,9 @@ class DbtBuild:
         )
 
     def duckdb_only_nodes(self) -> set[str]:
-        """The sBG retention model's dbt Python models and marts (tag duckdb_only, enabled on
-        DuckDB only: dbt-postgres and dbt-spark's session method run no Python models) and the
-        data and unit tests of them."""
+        """The dbt Python models (the sBG retention model, the comment scoring) and the marts over
+        them (tag duckdb_only, enabled on DuckDB only: dbt-postgres and dbt-spark's session method
+        run no Python models) and the data and unit tests of them."""
         manifest = self.manifest()
         tagged = {uid for uid, node in manifest["nodes"].items() if DUCKDB_ONLY_TAG in node["config"].get("tags", [])}
         tests = {**manifest["nodes"], **manifest.get("unit_tests", {})}

@@ -5,7 +5,9 @@ Planted signal: scores fall with low adoption, low sentiment and an approaching 
 (more NPS detractors, lower CSAT, higher CES), and unhappy respondents comment more.
 
 All draws come from their own stream (``[seed, 2]``) in a fixed order: invitations first,
-then responses, then scores and comments.
+then responses, then scores and comments. The planted voice of the customer (issue 17: what
+churners and expanders write, and personal data in a few comments) draws from a stream of its
+own (``[seed, 11]``), so it changes no other number of the demo.
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ import numpy as np
 from orchestration.contract import SCORE_SCALES
 from orchestration.demo_data.formatting import quarter
 from orchestration.demo_data.vocab import (
+    COMMENTS_CHURN,
+    COMMENTS_EXPANDER,
     COMMENTS_NEGATIVE,
     COMMENTS_NEUTRAL,
+    COMMENTS_PII,
     COMMENTS_POSITIVE,
     NEVER,
     TZ_P,
@@ -221,12 +226,12 @@ def _scores(w: World, rng: np.random.Generator, a: _Answers) -> np.ndarray:
     return score
 
 
-def _comments(rng: np.random.Generator, types: np.ndarray, score: np.ndarray) -> list[str]:
+def _comments(w: World, rng: np.random.Generator, a: _Answers, score: np.ndarray) -> list[str]:
     """More likely from unhappy respondents; the pool follows how good the score is on its scale."""
     q = len(score)
     good = np.zeros(q)
     for typ, (lo, hi) in SCORE_SCALES.items():
-        sel = types == typ
+        sel = a.types == typ
         frac = (score[sel] - lo) / (hi - lo)
         good[sel] = 1 - frac if typ == "ces" else frac
     has_comment = rng.random(q) < np.where(good < 0.5, 0.5, 0.25)
@@ -235,12 +240,40 @@ def _comments(rng: np.random.Generator, types: np.ndarray, score: np.ndarray) ->
     for c, g, p in zip(has_comment.tolist(), good.tolist(), pick.tolist(), strict=True):
         pool = COMMENTS_NEGATIVE if g < 0.45 else COMMENTS_NEUTRAL if g < 0.75 else COMMENTS_POSITIVE
         comments.append(pool[p % len(pool)] if c else "")
-    return comments
+    return _voice(w, a, good, comments)
+
+
+def _voice(w: World, a: _Answers, good: np.ndarray, comments: list[str]) -> list[str]:
+    """The planted story, on its own stream: most comments of accounts that will cancel, unless
+    the score is good, are about price or reliability; most good comments of accounts that
+    expand (adoption > 0.55 drives expansions, subscriptions.py) praise the integrations; the
+    last comments carry one kind of personal data each, and 3% of the others one of them."""
+    side = np.random.default_rng([w.seed, 11])
+    q = len(comments)
+    churner = w.churn_day[a.acct] != NEVER
+    expander = ~churner & (w.adoption[a.acct] > 0.55)
+    swap, pick, pii, pii_pick = side.random(q), side.integers(0, 1000, q), side.random(q), side.integers(0, 1000, q)
+    # Every kind at least once, even in a small demo: on the last comments (the bad-input
+    # cases of bad_input.py rewrite the first rows of a file).
+    given = [i for i, text in enumerate(comments) if text]
+    planted = {i: k for k, i in enumerate(given[-len(COMMENTS_PII) :])}
+    out = []
+    for i, text in enumerate(comments):
+        if text and churner[i] and good[i] < 0.75 and swap[i] < 0.7:
+            text = COMMENTS_CHURN[pick[i] % len(COMMENTS_CHURN)]
+        elif text and expander[i] and good[i] >= 0.75 and swap[i] < 0.6:
+            text = COMMENTS_EXPANDER[pick[i] % len(COMMENTS_EXPANDER)]
+        if i in planted:
+            text += COMMENTS_PII[planted[i]]
+        elif text and pii[i] < 0.03:
+            text += COMMENTS_PII[pii_pick[i] % len(COMMENTS_PII)]
+        out.append(text)
+    return out
 
 
 def _response_rows(w: World, rng: np.random.Generator, a: _Answers) -> tuple[list[list[str]], list[str]]:
     score = _scores(w, rng, a)
-    comments = _comments(rng, a.types, score)
+    comments = _comments(w, rng, a, score)
     q = len(a.acct)
     order = np.lexsort((np.arange(q), a.time))
     tz = rng.choice(4, q, p=TZ_P).astype(np.int8)

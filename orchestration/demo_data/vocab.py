@@ -173,6 +173,31 @@ COMMENTS_NEGATIVE = (
     'Billing charged us twice, "fixed" after a week',
 )
 
+# The planted voice of the customer (issue 17): accounts that will cancel complain about price
+# and reliability, accounts that expand praise the integrations. English, so the sentiment
+# model scores them; worded so the seed taxonomy (seeds/cx_theme_taxonomy.csv) finds the theme.
+COMMENTS_CHURN = (
+    "Way too expensive for what we get, the price keeps going up.",
+    "The price is not worth it, we are looking at cheaper tools.",
+    "Constant outages and bugs, the sync is broken again. Terrible.",
+    "Reports crash every week, unreliable and frustrating.",
+    "Too expensive and too many bugs, we will not renew.",
+)
+COMMENTS_EXPANDER = (
+    "Love the Slack integration, it saves our team hours!",
+    "The Salesforce integration is excellent, great work.",
+    "Great integrations with our tools, and the API is a pleasure to use.",
+)
+# Personal data people put in comments, appended to a few: staging must redact every kind.
+COMMENTS_PII = (
+    " Call me on +44 20 7946 0958.",
+    " Email me at anna.smith@example.com please.",
+    " My colleague: j.doe+cx@mail.example.co.uk, (555) 123-4567.",
+    " Screenshot: https://app.example.com/share?token=9f8e7d6c5b4a",
+    " Refund to DE89 3704 0044 0532 0130 00.",
+    " The card 4111 1111 1111 1111 was charged twice.",
+)
+
 NEVER = np.int64(1 << 40)  # a day number later than any real day
 ID_MULT = np.uint64(0x9E3779B97F4A7C15)  # odd: multiplication mod 2**48 is a bijection
 ID_MASK = np.uint64((1 << 48) - 1)
