@@ -29,6 +29,7 @@ from orchestration.loading.validation import is_present, sql_str
 class Target:
     table: str  # native raw table, e.g. product_events
     sql: Callable[[], str]  # contract columns as text, _row_number, _line_number, _reason, from _src
+    where: str = "true"  # which rows of _src it takes (a cheap count skips a table the file has nothing for)
 
 
 @dataclass(frozen=True)

@@ -143,15 +143,15 @@ def _write(conn, adapter: Adapter, file: Pending, note, summary: LoadSummary, sa
     recorded = False
     for index, target in enumerate(adapter.targets):
         entity = ENTITY_BY_TABLE[target.table]
-        conn.execute(f"create or replace temp view _incoming as {target.sql()}")
-        validate(conn, entity, run.bounds)
-        delivered = conn.execute("select count(*) from _staged").fetchone()[0]
         # A table the file delivers nothing to gets no manifest row (it is not fresher for it);
         # a file that delivers nothing at all is still recorded once, so it is not read again.
-        if delivered == 0 and (recorded or index < len(adapter.targets) - 1):
-            drop_temps(conn)
+        if (recorded or index < len(adapter.targets) - 1) and not conn.execute(
+            f"select count(*) from _src where {target.where}"
+        ).fetchone()[0]:
             continue
         recorded = True
+        conn.execute(f"create or replace temp view _incoming as {target.sql()}")
+        validate(conn, entity, run.bounds)
         unmapped = conn.execute(
             "select count(*) from _rejected where contains(_reason, 'unmapped_account')"
         ).fetchone()[0]

@@ -29,6 +29,9 @@ SPEC = (
     '"event": "VARCHAR", "timestamp": "VARCHAR", "receivedAt": "VARCHAR", "groupId": "VARCHAR", '
     '"properties": "JSON", "traits": "JSON", "context": "JSON"}'
 )
+# Unreadable lines and calls without a type are quarantined with the events.
+TRACKS = "_bad is not null or d.type is null or lower(d.type) = 'track'"
+IDENTIFIES = "_bad is null and lower(d.type) = 'identify'"
 CANDIDATE = "groupId, context.groupId, traits.account_id or a group call of the user"
 
 
@@ -83,7 +86,7 @@ def events_sql() -> str:
         )
     }
                    as _reason
-        from ({_with_account("_bad is not null or d.type is null or lower(d.type) = 'track'")})
+        from ({_with_account(TRACKS)})
     """
 
 
@@ -93,7 +96,7 @@ def users_sql() -> str:
                d.traits ->> '$.role' as role,
                coalesce(d.traits ->> '$.createdAt', d.timestamp) as created_at,
                _row_number, _line_number, {_reason("null")} as _reason
-        from ({_with_account("_bad is null and lower(d.type) = 'identify'")})
+        from ({_with_account(IDENTIFIES)})
     """
 
 
@@ -101,5 +104,5 @@ SEGMENT = Adapter(
     folder="segment",
     extensions=(".gz", ".jsonl", ".json"),
     read=read,
-    targets=(Target("product_events", events_sql), Target("product_users", users_sql)),
+    targets=(Target("product_events", events_sql, TRACKS), Target("product_users", users_sql, IDENTIFIES)),
 )
