@@ -192,7 +192,13 @@ def test_an_account_map_conflict_is_an_error_and_its_rows_are_unmapped(conn, lan
         "mappings/account_map.csv: account_map_conflict: segment 'grp-X' -> acc_1, acc_2 "
         "(its rows are quarantined as unmapped_account)"
     ]
-    assert summary.has_failures  # cxcs refresh exits 2
+    # Listed as a failed file of the first table fed: cxcs refresh lists it and exits 2.
+    assert summary.entities["product_events"].files_failed == [
+        (
+            "mappings/account_map.csv",
+            "account_map_conflict: segment 'grp-X' -> acc_1, acc_2 (its rows are quarantined as unmapped_account)",
+        )
+    ]
     assert conn.execute("select event_id, account_id from raw.product_events").fetchall() == [("m2", "acc_A")]
     assert _quarantine(conn) == [
         ("product_events", 1, 1, "unmapped_account: conflicting account_map entries for segment 'grp-X' (acc_1, acc_2)")
@@ -262,3 +268,21 @@ def test_an_amplitude_zip_with_a_corrupt_member_fails_whole_naming_it(conn, land
         ),
     ]
     assert summary.unmapped == {"segment": 0, "amplitude": 1}
+
+
+def test_an_unreadable_account_map_loads_no_adapter_file_until_fixed(conn, landing: Path) -> None:
+    (landing / "mappings").mkdir()
+    (landing / "mappings" / "account_map.csv").write_text("source,segment_id,account\nsegment,grp-A,acc_A\n")
+    (landing / "segment").mkdir()
+    (landing / "segment" / "calls.jsonl").write_text(_jsonl([_track("m1", "u1", context={"groupId": "grp-A"})]))
+    summary = load_landing(conn, landing)
+    assert summary.entities["product_events"].files_failed == [
+        (
+            "mappings/account_map.csv",
+            "missing_required_columns: source_id, account_id; no adapter file was loaded",
+        )
+    ]
+    assert conn.execute("select count(*) from raw.load_manifest").fetchone()[0] == 0  # still pending
+    _write_map(landing, ["segment,grp-A,acc_A"])
+    assert not load_landing(conn, landing).has_failures
+    assert conn.execute("select event_id, account_id from raw.product_events").fetchall() == [("m1", "acc_A")]

@@ -18,7 +18,7 @@ from orchestration.adapters import ADAPTERS
 from orchestration.adapters.accounts import AccountMapUnreadable, load_account_map
 from orchestration.adapters.base import RAW_SQL, Adapter
 from orchestration.contract import ENTITY_BY_TABLE
-from orchestration.landing_files import display, sha256_file
+from orchestration.landing_files import ACCOUNT_MAP, display, sha256_file
 from orchestration.loading.files import commit_staged, drop_temps, first_line, record_manifest, utcnow
 from orchestration.loading.results import (
     LOADER_ERROR,
@@ -53,12 +53,20 @@ def load_adapters(
     except AccountMapUnreadable as error:
         summary.mapping_errors.append(f"{error}; no adapter file was loaded")
         say(f"FAILED {error}")
+        first = next(a for a in adapters if files.get(a.folder))
+        summary.entities.setdefault(first.targets[0].table, EntityLoad()).files_failed.append(
+            (ACCOUNT_MAP, f"{str(error)[len(ACCOUNT_MAP) :].lstrip(': ')}; no adapter file was loaded")
+        )
         return
     for table in {t.table for a in adapters for t in a.targets}:
         summary.entities.setdefault(table, EntityLoad())
     summary.mapping_errors += errors
     for error in errors:
         say(f"ERROR {error}")
+    if errors:  # reported as a failed file of the first table fed, so the run exits 2 and lists it
+        first = next(a for a in adapters if files.get(a.folder))
+        reason = "; ".join(error[len(ACCOUNT_MAP) :].lstrip(": ") for error in errors)
+        summary.entities[first.targets[0].table].files_failed.append((ACCOUNT_MAP, reason))
     for adapter in adapters:
         summary.unmapped.setdefault(adapter.folder, 0)
         for path in files.get(adapter.folder, []):
