@@ -286,3 +286,48 @@ def test_an_unreadable_account_map_loads_no_adapter_file_until_fixed(conn, landi
     _write_map(landing, ["segment,grp-A,acc_A"])
     assert not load_landing(conn, landing).has_failures
     assert conn.execute("select event_id, account_id from raw.product_events").fetchall() == [("m1", "acc_A")]
+
+
+def test_segment_warehouse_tables_as_csv_and_parquet(conn, landing: Path) -> None:
+    folder = landing / "segment" / "warehouse"
+    folder.mkdir(parents=True)
+    (folder / "tracks.csv").write_text(
+        "id,user_id,anonymous_id,event,event_text,timestamp,received_at,context_group_id\n"
+        "m1,u1,,feature_used,Feature Used,2026-03-01T10:00:00Z,2026-03-01T10:00:01Z,acc_A\n"
+        "m2,,anon-9,session_started,,2026-03-01T11:00:00Z,2026-03-01T11:00:01Z,acc_B\n"
+        "m3,u3,,feature_used,Feature Used,2026-03-01T12:00:00Z,2026-03-01T12:00:01Z,\n"
+    )
+    with duckdb.connect() as writer:
+        writer.execute(
+            f"""copy (select 'i1' as id, 'u1' as user_id, 'ann@example.com' as email, 'viewer' as role,
+                             timestamp '2026-02-01 08:00:00' as created_at, timestamp '2026-03-01 09:00:00' as "timestamp",
+                             'acc_A' as context_group_id)
+                to '{folder / "identifies.parquet"}' (format parquet)"""
+        )
+    (folder / "groups.csv").write_text("id,user_id,group_id,timestamp\ng1,u3,acc_C,2026-03-01T09:00:00Z\n")
+    summary = load_landing(conn, landing)
+    assert conn.execute(
+        "select event_id, account_id, user_id, event_name, properties from raw.product_events order by 1"
+    ).fetchall() == [("m1", "acc_A", "u1", "Feature Used", None), ("m2", "acc_B", "anon-9", "session_started", None)]
+    assert conn.execute("select user_id, account_id, email, role, created_at from raw.product_users").fetchall() == [
+        ("u1", "acc_A", "ann@example.com", "viewer", datetime(2026, 2, 1, 8))
+    ]
+    # m3 has no group of its own; the groups table in another file does not place it.
+    assert _quarantine(conn) == [("product_events", 3, None, NO_ACCOUNT)]
+    assert (
+        conn.execute("select raw_content from raw.load_quarantine")
+        .fetchone()[0]
+        .startswith('{"id":"m3","user_id":"u3"')
+    )
+    assert conn.execute(
+        "select file_path, entity, rows_loaded, reason from raw.load_manifest where file_path like '%groups%'"
+    ).fetchall() == [
+        (
+            "segment/warehouse/groups.csv",
+            "product_users",
+            0,
+            "1 group row(s) not loaded: a groups table does not place the calls of other files "
+            "(use context_group_id or mappings/account_map.csv)",
+        )
+    ]
+    assert summary.unmapped == {"segment": 1, "amplitude": 0} and not summary.has_failures

@@ -3,7 +3,7 @@ tables, with the loader's guarantees (each file once by content, every bad row k
 reason, failed files reported, one transaction per file) and its validation.
 
 Modules: ``base`` (what an adapter is; JSON Lines reading), ``accounts`` (the account map and
-rule), ``segment``, ``amplitude``, ``load`` (discovery to manifest: the per-file transaction).
+rule), ``segment`` (+ ``segment_tables``: the warehouse tables), ``amplitude``, ``load`` (discovery to manifest: the per-file transaction).
 A new source = a module with an ``Adapter`` listed in ``ADAPTERS`` and its folder in
 ``orchestration.landing_files.ADAPTER_FOLDERS``.
 """

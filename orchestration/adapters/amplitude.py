@@ -36,7 +36,7 @@ SPEC = (
 ACCOUNT_GROUP = "account"  # the Amplitude group type whose value is the account
 
 
-def read(conn: duckdb.DuckDBPyConnection, path: Path) -> str | None:
+def read(conn: duckdb.DuckDBPyConnection, path: Path, name: str) -> str | None:
     folder = Path(tempfile.mkdtemp(prefix="cxcs_amplitude_"))
     try:
         try:

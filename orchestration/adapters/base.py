@@ -36,7 +36,8 @@ class Target:
 class Adapter:
     folder: str  # landing/<folder>/ and the ``source`` of its account_map rows
     extensions: tuple[str, ...]
-    read: Callable[[duckdb.DuckDBPyConnection, Path], str | None]  # fills _src; returns a manifest note
+    # fills _src from the readable path; the delivered name chooses the format; returns a manifest note
+    read: Callable[[duckdb.DuckDBPyConnection, Path, str], str | None]
     targets: tuple[Target, ...]  # the first one also records a file that delivers no rows
 
     def accepts(self, name: str) -> bool:

@@ -118,7 +118,7 @@ def _load(conn, adapter: Adapter, file: Pending, summary: LoadSummary, say: Prog
     table and its manifest rows in one transaction; the failure reason, or None."""
     started = utcnow(conn)
     try:
-        note = adapter.read(conn, run.readable(file.path))
+        note = adapter.read(conn, run.readable(file.path), file.path.name)
         reason = None
     except FileRejected as rejected:
         reason = str(rejected)

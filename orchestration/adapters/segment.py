@@ -1,5 +1,7 @@
 """Segment's raw export (the S3 / ``segment-logs`` destination: gzipped JSON Lines, one API call
-per line: track, identify, group, page, ...) into ``product_events`` and ``product_users``.
+per line: track, identify, group, page, ...) into ``product_events`` and ``product_users``; the
+warehouse tables (``tracks``, ``identifies``, ``groups`` as CSV / Parquet) go through the same
+mapping (``adapters.segment_tables``).
 
 * track -> product_events: ``messageId`` is the event id (Segment's own dedupe key: a retry
   repeats it), ``userId`` (else ``anonymousId``) the user, ``event`` the name, ``timestamp``
@@ -23,6 +25,7 @@ import duckdb
 
 from orchestration.adapters.accounts import resolved_sql
 from orchestration.adapters.base import Adapter, Target, parse_src, text_lines
+from orchestration.adapters.segment_tables import read_table, table_of
 
 SPEC = (
     '{"type": "VARCHAR", "messageId": "VARCHAR", "userId": "VARCHAR", "anonymousId": "VARCHAR", '
@@ -35,10 +38,19 @@ IDENTIFIES = "_bad is null and lower(d.type) = 'identify'"
 CANDIDATE = "groupId, context.groupId, traits.account_id or a group call of the user"
 
 
-def read(conn: duckdb.DuckDBPyConnection, path: Path) -> str | None:
-    text_lines(conn, path, "_lines")
-    parse_src(conn, "_lines", SPEC)
-    conn.execute("drop table _lines")
+def read(conn: duckdb.DuckDBPyConnection, path: Path, name: str) -> str | None:
+    if name.lower().endswith((".csv", ".parquet")):
+        read_table(conn, path, name)  # the warehouse tables: the same calls, one per row
+        if table_of(Path(name)) == "groups":
+            rows = conn.execute("select count(*) from _src").fetchone()[0]
+            return (
+                f"{rows} group row(s) not loaded: a groups table does not place the calls of other files "
+                "(use context_group_id or mappings/account_map.csv)"
+            )
+    else:
+        text_lines(conn, path, "_lines")
+        parse_src(conn, "_lines", SPEC)
+        conn.execute("drop table _lines")
     other = conn.execute(
         "select lower(d.type), count(*) from _src where _bad is null "
         "and lower(d.type) not in ('track', 'identify', 'group') group by 1 order by 1"
@@ -102,7 +114,7 @@ def users_sql() -> str:
 
 SEGMENT = Adapter(
     folder="segment",
-    extensions=(".gz", ".jsonl", ".json"),
+    extensions=(".gz", ".jsonl", ".json", ".csv", ".parquet"),
     read=read,
     targets=(Target("product_events", events_sql, TRACKS), Target("product_users", users_sql, IDENTIFIES)),
 )
