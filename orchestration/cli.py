@@ -38,6 +38,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         end_date=args.end_date,
         bad_rows=args.bad_rows,
         progress=lambda message: print(f"[demo-data] {message}", flush=True),
+        formats=tuple(f for f in args.format.split(",") if f and f != "native"),
     )
     print(summary.format() if hasattr(summary, "format") else summary)
     return EXIT_OK
@@ -119,6 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--end-date", type=_parse_date, default=None, help="last day, YYYY-MM-DD (default today, UTC)"
     )
     demo_data.add_argument("--bad-rows", action="store_true", help="also plant every bad-input case of the contract")
+    demo_data.add_argument(
+        "--format",
+        default="native",
+        help="product data as: native (default), segment or amplitude (docs/connect-sources.md)",
+    )
     demo_data.set_defaults(func=cmd_demo_data)
 
     refresh = sub.add_parser("refresh", help="Load new landing files, build, publish (the Dagster refresh job).")

@@ -22,16 +22,24 @@ any path outside a conservative character set, so every file is read as exactly 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
 import stat
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration.contract import ENTITIES, ENTITY_BY_FOLDER, Entity
 
+# Source adapter folders (orchestration.adapters): any file below ``<landing>/<folder>/`` is an
+# export of that tool, read by its adapter into the native raw tables.  Kept here as plain
+# names, not imported from the adapters, so discovery does not depend on the loader.
+ADAPTER_FOLDERS = ("segment", "amplitude")
+# The account map that the adapters read on every run (orchestration.adapters.accounts).
+MAPPINGS_FOLDER = "mappings"
+ACCOUNT_MAP = f"{MAPPINGS_FOLDER}/account_map.csv"
 NO_ENTITY = "(none)"  # manifest entity of an ignored file outside every entity folder
 SAFE_PATH = re.compile(r"[A-Za-z0-9_./+=,@%: -]+")
 
@@ -54,6 +62,7 @@ class Ignored:
 class Landing:
     files: dict[str, list[Path]]  # raw table -> its regular files, sorted by path
     ignored: list[Ignored]
+    adapter_files: dict[str, list[Path]] = field(default_factory=dict)  # adapter folder -> files, sorted
 
 
 def _lstat(path: Path) -> os.stat_result | None:
@@ -80,8 +89,11 @@ def _misplaced(parts: list[str]) -> str:
     sources = sorted({e.source for e in ENTITIES})
     if len(parts) == 1:
         return f"outside an entity folder: at the top of the landing folder; {expected}"
+    if parts[0] == MAPPINGS_FOLDER:
+        return f"not a mapping file: the adapters read {ACCOUNT_MAP} only"
     if parts[0] not in sources:
-        return f"unknown folder {parts[0]}/ (known sources: {', '.join(sources)})"
+        known = ", ".join([*sources, *ADAPTER_FOLDERS])
+        return f"unknown folder {parts[0]}/ (known sources: {known})"
     if len(parts) == 2:
         return f"outside an entity folder: directly in {parts[0]}/; {expected}"
     known = ", ".join(e.folder + "/" for e in ENTITIES if e.source == parts[0])
@@ -90,7 +102,7 @@ def _misplaced(parts: list[str]) -> str:
 
 def discover(landing_dir: Path) -> Landing:
     """Every entry under ``landing_dir``: entity files by raw table, and the ignored ones."""
-    landing = Landing(files={e.table: [] for e in ENTITIES}, ignored=[])
+    landing = Landing(files={e.table: [] for e in ENTITIES}, ignored=[], adapter_files={a: [] for a in ADAPTER_FOLDERS})
     if not landing_dir.is_dir():
         return landing
     for top, dirs, names in os.walk(landing_dir, followlinks=False):
@@ -109,6 +121,13 @@ def discover(landing_dir: Path) -> Landing:
                 reason = (
                     "hidden: a dot-folder (not walked)" if is_dir and not path.is_symlink() else "hidden: a dot-file"
                 )
+            elif entity is None and rel == ACCOUNT_MAP:
+                continue  # read by the adapters on every run, not loaded as a file
+            elif entity is None and parts[0] in ADAPTER_FOLDERS and len(parts) >= 2:
+                reason = _not_regular(path)
+                if reason is None:
+                    landing.adapter_files[parts[0]].append(path)
+                    continue
             elif entity is None:
                 reason = _misplaced(parts)
             else:
@@ -126,7 +145,7 @@ def discover(landing_dir: Path) -> Landing:
                     mtime_ns=info.st_mtime_ns if info else 0,
                 )
             )
-    for files in landing.files.values():
+    for files in [*landing.files.values(), *landing.adapter_files.values()]:
         files.sort()
     landing.ignored.sort(key=lambda i: i.rel)
     return landing
@@ -160,3 +179,12 @@ class ReadablePaths:
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder, self._links = None, {}
+
+
+def sha256_file(path: Path) -> str:
+    """The content hash the manifest keys a file by."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -36,6 +36,10 @@ def format_load_report(per_table: dict[str, dict[str, Any]]) -> LoadReport:
     lines.append(f"{'total':<24}" + "".join(f"{totals[c]:>18,}" for c in LOAD_COLUMNS))
     if totals["files_loaded"] == 0 and totals["files_failed"] == 0:
         lines.append("No new landing files: 0 rows loaded.")
+    unmapped = next((meta["unmapped_account"] for meta in per_table.values() if meta.get("unmapped_account")), None)
+    if unmapped:
+        counts = ", ".join(f"{source} {int(n):,}" for source, n in unmapped.items())
+        lines.append(f"unmapped_account rows quarantined: {counts} (docs/connect-sources.md)")
     if failures:
         lines.append("Failed files (none of their rows loaded):")
         lines += failures

@@ -103,14 +103,18 @@ def raw_landing_files(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         }
     context.log.info("\n" + summary.format())
     for table in tables:
-        yield from _entity_results(context, table, summary.entities[table], fresh[table])
+        yield from _entity_results(context, table, summary.entities[table], fresh[table], summary.unmapped)
     for table in LOADER_TABLES:
         if table in selected:
             yield dg.MaterializeResult(asset_key=raw_asset_key(table))
 
 
 def _entity_results(
-    context: dg.AssetExecutionContext, table: str, stats: Any, fresh: freshness.EntityFreshness
+    context: dg.AssetExecutionContext,
+    table: str,
+    stats: Any,
+    fresh: freshness.EntityFreshness,
+    unmapped: dict[str, int],
 ) -> Iterator[Any]:
     failed_files = dg.MetadataValue.json([list(f) for f in stats.files_failed])
     loaded_at = fresh.last_loaded_at.replace(tzinfo=UTC) if fresh.last_loaded_at else None
@@ -126,6 +130,9 @@ def _entity_results(
             "rows_loaded": stats.rows_loaded,
             "rows_quarantined": stats.rows_quarantined,
             "failed_files": failed_files,
+            # Rows of the source adapters quarantined unmapped_account this run, per source (the
+            # same counts on every raw table's result: the run's load report prints them once).
+            **({"unmapped_account": dg.MetadataValue.json(unmapped)} if unmapped else {}),
         },
     )
     if dg.AssetCheckKey(raw_asset_key(table), "no_failed_files") in context.selected_asset_check_keys:

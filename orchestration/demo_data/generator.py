@@ -15,6 +15,7 @@ from orchestration.contract import ENTITY_BY_TABLE
 from orchestration.demo_data.accounts import account_rows, build_accounts
 from orchestration.demo_data.bad_input import BAD_CASES, BadInput
 from orchestration.demo_data.events import generate_events
+from orchestration.demo_data.formats import convert
 from orchestration.demo_data.formatting import Progress
 from orchestration.demo_data.invoices import invoice_rows
 from orchestration.demo_data.subscriptions import build_subscriptions, subscription_rows
@@ -34,6 +35,7 @@ def generate(
     end_date: date | None = None,
     bad_rows: bool = False,
     progress: Progress | None = None,
+    formats: tuple[str, ...] = (),
 ) -> DemoSummary:
     """Write demo landing files for ``accounts`` accounts over the ``days`` days ending ``end_date``."""
     started = time.monotonic()
@@ -55,6 +57,12 @@ def generate(
         BadInput(w, landing, samples).plant()
         say("bad input planted: " + ", ".join(BAD_CASES))
 
+    if formats:
+        if bad_rows:
+            raise ValueError("--format and --bad-rows: the bad input is planted in the native files only")
+        convert(out, landing.entries, formats)
+        say(f"product data converted to {', '.join(formats)}")
+
     seconds = time.monotonic() - started
     manifest = {
         "files": sorted(landing.entries, key=lambda e: e["path"]),
@@ -63,6 +71,7 @@ def generate(
             "days": days,
             "seed": seed,
             "bad_rows": bad_rows,
+            **({"formats": list(formats)} if formats else {}),
             "start_date": w.clock.day(w.D0),
             "end_date": w.clock.day(w.D1),
         },

@@ -43,6 +43,8 @@ Reason codes (several may be joined with ``; ``): ``wrong_field_count``,
 Modules: ``loop`` (``load_landing``: discovery, skipping, grouping), ``files`` (one file, one
 transaction), ``groups`` (JSON Lines event files in one scan), ``readers`` (CSV, JSON Lines,
 Parquet), ``validation`` (typing, checks, duplicate keys in SQL), ``results`` (``LoadSummary``).
+After the native files, ``load_landing`` loads the source adapters' folders (``orchestration.adapters``:
+Segment, Amplitude) through the same validation and insert path.
 """
 
 from orchestration.loading.loop import load_landing

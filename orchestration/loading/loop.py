@@ -3,7 +3,6 @@ files, and load every other file on its own (``files``), collecting a ``LoadSumm
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -13,7 +12,7 @@ import duckdb
 
 from orchestration.config import apply_duckdb_settings, earliest_plausible, max_future_skew
 from orchestration.contract import ENTITIES, Entity
-from orchestration.landing_files import Ignored, ReadablePaths, discover, display
+from orchestration.landing_files import Ignored, ReadablePaths, discover, display, sha256_file
 from orchestration.loading.files import load_file
 from orchestration.loading.groups import load_jsonl_group
 from orchestration.loading.results import LOADER_ERROR, EntityLoad, LoadSummary, Pending, Progress, Run
@@ -66,6 +65,10 @@ def load_landing(
                 continue
             stats = summary.entities[entity.table] = EntityLoad()
             _load_entity(conn, Path(landing_dir), landing.files[entity.table], entity, stats, say, run)
+        # After the native files: the adapters' rows go through the same validation and insert.
+        from orchestration.adapters.load import load_adapters  # the adapters import the loader
+
+        load_adapters(conn, Path(landing_dir), landing.adapter_files, wanted, summary, say, run)
     finally:
         run.readable.close()
     summary.seconds = time.monotonic() - started
@@ -132,7 +135,7 @@ def _load_entity(
             if status == "failed" and not reason.startswith(LOADER_ERROR):
                 _failed_again(stats, say, entity, rel, reason)
                 continue
-            sha = _sha256(path)
+            sha = sha256_file(path)
         except OSError as error:  # vanished or unreadable between listing and reading
             reason = f"unreadable: {type(error).__name__}: {error.strerror or error}"
             stats.files_failed.append((rel, reason))
@@ -189,11 +192,3 @@ def _groups(entity: Entity, pending: list[Pending]) -> list[list[Pending]]:
     if current:
         groups.append(current)
     return groups
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -34,6 +34,8 @@ class LoadSummary:
     entities: dict[str, EntityLoad]
     seconds: float = 0.0
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (path, reason), every run
+    unmapped: dict[str, int] = field(default_factory=dict)  # adapter source -> unmapped_account rows this run
+    mapping_errors: list[str] = field(default_factory=list)  # account map conflicts, unreadable map
 
     @property
     def files_failed_count(self) -> int:
@@ -41,7 +43,7 @@ class LoadSummary:
 
     @property
     def has_failures(self) -> bool:
-        return self.files_failed_count > 0
+        return self.files_failed_count > 0 or bool(self.mapping_errors)
 
     @property
     def rows_loaded(self) -> int:
@@ -56,6 +58,10 @@ class LoadSummary:
             )
         for e in self.entities.values():
             lines += [f"  failed {path}: {reason}" for path, reason in e.files_failed]
+        if self.unmapped:
+            counts = ", ".join(f"{source} {n:,}" for source, n in self.unmapped.items())
+            lines.append(f"unmapped_account rows quarantined: {counts}")
+        lines += [f"  account map error: {error}" for error in self.mapping_errors]
         if self.ignored:
             lines.append(f"ignored {len(self.ignored)} file(s) that are not landing files of the contract:")
             lines += [f"  ignored {path}: {reason}" for path, reason in self.ignored]

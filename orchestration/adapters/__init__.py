@@ -1,0 +1,16 @@
+"""Source adapters: exports users already have (Segment, Amplitude) read into the NATIVE raw
+tables, with the loader's guarantees (each file once by content, every bad row kept with its
+reason, failed files reported, one transaction per file) and its validation.
+
+Modules: ``base`` (what an adapter is; JSON Lines reading), ``accounts`` (the account map and
+rule), ``segment`` (+ ``segment_tables``: the warehouse tables), ``amplitude``, ``load`` (discovery to manifest: the per-file transaction).
+A new source = a module with an ``Adapter`` listed in ``ADAPTERS`` and its folder in
+``orchestration.landing_files.ADAPTER_FOLDERS``.
+"""
+
+from orchestration.adapters.amplitude import AMPLITUDE
+from orchestration.adapters.segment import SEGMENT
+
+ADAPTERS = (SEGMENT, AMPLITUDE)
+
+__all__ = ["ADAPTERS"]
