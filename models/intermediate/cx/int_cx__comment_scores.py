@@ -124,7 +124,9 @@ def new_scores(dbt, session):
         else:
             done = set(zip(scored["response_id"], scored["comment_sha"], strict=True))
             todo = comments.df()
-            keep = [(r, s) not in done for r, s in zip(todo["response_id"], todo["comment_sha"], strict=True)]
-            print(f"int_cx__comment_scores: {sum(keep)} new or changed comments to score (version {version})")
+            # A boolean mask, never a plain list: indexing with an empty list (no comments at all
+            # yet) would select no COLUMNS, not no rows.
+            keep = todo.apply(lambda row: (row["response_id"], row["comment_sha"]) not in done, axis=1).astype(bool)
+            print(f"int_cx__comment_scores: {int(keep.sum())} new or changed comments to score (version {version})")
             return score(todo[keep], theme_matchers(taxonomy), version)
     return score(comments.df(), theme_matchers(taxonomy), version)
