@@ -82,7 +82,9 @@ def test_k_is_the_best_silhouette_and_too_little_text_is_no_cluster() -> None:
 
 def mart_rows(database: Path) -> list[tuple]:
     with duckdb.connect(str(database), read_only=True) as conn:
-        return conn.execute("select * exclude (as_of_date) from marts.cx_emerging_themes order by cluster_id").fetchall()
+        return conn.execute(
+            "select * exclude (as_of_date) from marts.cx_emerging_themes order by cluster_id"
+        ).fetchall()
 
 
 def test_emerging_themes_mart_is_deterministic(published_demo: PublishedDemo, tmp_path: Path) -> None:
