@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -24,16 +25,17 @@ from orchestration.voc.emerging import discover
 # group is then the same TF-IDF vector (dark, mode) = (1/sqrt 2, 1/sqrt 2): k-means with k = 2
 # separates the groups with a cosine silhouette of exactly 1, the maximum, and each centroid's
 # two terms weigh the same, so the name lists them alphabetically. "[email]" in two comments of
-# different groups must not become a shared term "email" (placeholders are no theme).
+# different groups must not become a shared term "email" (placeholders are no theme). They are
+# English for py3langid and use no phrase of seeds/cx_theme_taxonomy.csv (checked by the mart test).
 DARK_MODE = {
-    "r1": "Dark mode please",
-    "r2": "I need DARK MODE, my [email] inbox has it",
-    "r3": "dark mode at night",
+    "r1": "The dark mode is easy on the eyes",
+    "r2": "I use the dark mode every evening, my [email] inbox has one too",
+    "r3": "Dark mode at night is great for me",
 }
 CSV_EXPORT = {
-    "r4": "export to csv",
-    "r5": "The CSV export is broken, mail me at [email]",
-    "r6": "csv export file",
+    "r4": "The CSV export works for our finance team",
+    "r5": "CSV export columns are in the wrong order, mail me at [email]",
+    "r6": "We run a CSV export every Monday morning",
 }
 SSO_LOGIN = {"r7": "sso login fails", "r8": "login with sso", "r9": "okta sso login"}
 
@@ -80,43 +82,50 @@ def test_k_is_the_best_silhouette_and_too_little_text_is_no_cluster() -> None:
     assert discover([], []) == []
 
 
-def mart_rows(database: Path) -> list[tuple]:
-    with duckdb.connect(str(database), read_only=True) as conn:
-        return conn.execute(
-            "select * exclude (as_of_date) from marts.cx_emerging_themes order by cluster_id"
-        ).fetchall()
-
-
-def test_emerging_themes_mart_is_deterministic(published_demo: PublishedDemo, tmp_path: Path) -> None:
-    published = published_demo.warehouse / "build" / "cxcs.duckdb"
-    first = mart_rows(published)
-    assert len(first) >= 2  # the small demo has unmatched English comments that share words
-    with duckdb.connect(str(published), read_only=True) as conn:
-        # Every clustered comment is English and matched no taxonomy theme.
-        assert conn.execute(
-            "select count(*) from intermediate.int_cx__emerging_theme_clusters c"
-            " join intermediate.int_cx__comment_scores s using (response_id)"
-            " where s.language <> 'en' or s.themes is not null"
-        ).fetchone() == (0,)
-        # The examples are the cluster's three best-ranked comments, as cx_verbatims shows them.
-        assert conn.execute(
-            "select count(*) from marts.cx_emerging_themes e"
-            " join intermediate.int_cx__emerging_theme_clusters c"
-            "   on c.cluster_id = e.cluster_id and c.representative_rank = 1"
-            " join marts.cx_verbatims v on v.response_id = c.response_id"
-            " where v.comment = e.example_comment_1"
-        ).fetchone() == (len(first),)
-        sizes = conn.execute(
-            "select sum(comment_count), (select count(*) from intermediate.int_cx__emerging_theme_clusters)"
-            " from marts.cx_emerging_themes"
-        ).fetchone()
-        assert sizes[0] == sizes[1]
-
+def test_emerging_themes_mart_lists_the_new_groups_deterministically(
+    published_demo: PublishedDemo, tmp_path: Path
+) -> None:
     database = tmp_path / "build" / "cxcs.duckdb"
     database.parent.mkdir()
-    shutil.copy(published, database)
-    select = ("run", "--select", "int_cx__emerging_theme_clusters", "cx_emerging_themes")
+    shutil.copy(published_demo.warehouse / "build" / "cxcs.duckdb", database)
     with duckdb.connect(str(database)) as conn:
-        conn.execute("delete from marts.cx_emerging_themes")  # so the rebuild must make every row
+        # The small demo's comments all mention a taxonomy theme: nothing to cluster.
+        assert conn.execute("select count(*) from marts.cx_emerging_themes").fetchone() == (0,)
+        # Six new responses (copies of one demo response) commented as above: no taxonomy
+        # phrase (seeds/cx_theme_taxonomy.csv) occurs in them.
+        for response_id, comment in (DARK_MODE | CSV_EXPORT).items():
+            conn.execute(
+                "insert into raw.survey_responses by name select ? as response_id, invitation_id, survey_id,"
+                " survey_type, touchpoint, account_id, contact_id, score, ? as comment, responded_at, _batch_id,"
+                " _row_number, _loaded_at from raw.survey_responses order by response_id limit 1",
+                # Personal data in the raw text: the examples show it redacted (staging).
+                [f"resp_{response_id}", comment.replace("[email]", "jo.doe@example.com")],
+            )
+    select = ("run", "--select", "stg_survey__responses", "int_cx__comment_scores", "cx_comment_themes")
+    select = (*select, "cx_verbatims", "int_cx__emerging_theme_clusters", "cx_emerging_themes")
     run_dbt(database, tmp_path, *select, dbt_vars={"as_of_date": "2026-12-01"})
+    first = mart_rows(database)
+    # By hand (the unit test above): two clusters of three, shares 1/2, redacted examples by
+    # response_id within a cluster (equal vectors), the largest-then-name order.
+    assert [(r[0], r[1], r[2], r[3]) for r in first] == [
+        (1, "csv / export", 3, Decimal("0.5")),
+        (2, "dark / mode", 3, Decimal("0.5")),
+    ]
+    assert [r[7:10] for r in first] == [tuple(CSV_EXPORT.values()), tuple(DARK_MODE.values())]
+    assert {(r[10], r[11]) for r in first} == {(2, Decimal("1.0000"))}
+
+    # Built again from the same comments: the same clusters, names and examples.
+    with duckdb.connect(str(database)) as conn:
+        conn.execute("delete from marts.cx_emerging_themes")
+    rebuild = ("run", "--select", "int_cx__emerging_theme_clusters", "cx_emerging_themes")
+    run_dbt(database, tmp_path, *rebuild, dbt_vars={"as_of_date": "2026-12-01"})
     assert mart_rows(database) == first
+
+
+def mart_rows(database: Path) -> list[tuple]:
+    columns = (
+        "cluster_id, cluster_name, comment_count, share_of_clustered, mean_sentiment_score, first_responded_at,"
+        " last_responded_at, example_comment_1, example_comment_2, example_comment_3, clusters, silhouette"
+    )
+    with duckdb.connect(str(database), read_only=True) as conn:
+        return conn.execute(f"select {columns} from marts.cx_emerging_themes order by cluster_id").fetchall()
