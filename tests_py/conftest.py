@@ -56,6 +56,7 @@ SPEC_MARTS = {
     "cs_survival_curves",
     "cx_verbatims",  # issue 17 (voice of the customer)
     "cx_comment_themes",
+    "cx_emerging_themes",
 }
 
 
