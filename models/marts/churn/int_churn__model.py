@@ -46,7 +46,9 @@ def model(dbt, session):
         "note": None,
     }
     rows = [{**shared, "term": "intercept", "coefficient": fitted.intercept}]
-    for feature, mean, scale, coefficient in zip(FEATURES, fitted.means, fitted.scales, fitted.coefficients, strict=True):
+    for feature, mean, scale, coefficient in zip(
+        FEATURES, fitted.means, fitted.scales, fitted.coefficients, strict=True
+    ):
         rows.append({**shared, "term": feature, "mean": mean, "scale": scale, "coefficient": coefficient})
     return pd.DataFrame(rows).astype(DTYPES)[list(DTYPES)]
 
