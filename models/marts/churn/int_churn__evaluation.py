@@ -35,7 +35,7 @@ def _rows(scope, month, scorer, frame):
 
 
 def model(dbt, session):
-    dbt.config(materialized="table", schema="intermediate")
+    dbt.config(materialized="table")
     predictions = dbt.ref("int_churn__oot_predictions").df()
     rows = []
     for (month, scorer), frame in predictions.groupby(["evaluation_month", "scorer"]):

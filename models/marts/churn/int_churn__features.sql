@@ -3,10 +3,10 @@
     features known that day and, once its window has ended by the as-of date, the backtest's
     90-day logo-churn label (macros/health/churn_label.sql, the definition the health
     backtest uses). Every day trains; the month starts are the evaluation rows (as in the
-    health backtest) and the as-of date's rows are scored now. A table in schema
-    intermediate: the dbt Python models read it (DECISIONLOG "Learned churn risk").
+    health backtest) and the as-of date's rows are scored now. A table, not ephemeral like
+    the health marts' steps: the dbt Python models read it, and they cannot read an
+    ephemeral model; in schema marts, as every table of this folder (the graph's layers).
 -#}
-{{ config(schema='intermediate') }}
 
 {#- The feature set: orchestration/churn/model.py FEATURES reads the same columns. -#}
 {%- set feature_columns = [

@@ -21,10 +21,10 @@ def _previous(session, relation):
 
 
 def model(dbt, session):
-    dbt.config(materialized="table", schema="intermediate")
+    dbt.config(materialized="table")
     frame = dbt.ref("int_churn__features").df()
     # The as-of date's rows are the latest observation day (no clock read in Python).
-    cutoff = pd.Timestamp(frame["observed_on"].max()).date()
+    cutoff = pd.Timestamp(frame["observed_on"].max()).date() if len(frame) else None
     current = fingerprint(frame, cutoff)
     previous = _previous(session, dbt.this)
     if previous is not None and len(previous) and (previous["fingerprint"] == current).all():
@@ -33,9 +33,9 @@ def model(dbt, session):
     version = f"{MODEL_NAME}-{current[:12]}"
     base = {"model_version": version, "fingerprint": current, "cutoff": cutoff}
     if fitted is None:
-        return pd.DataFrame([{**base, "term": "none", "note": "too little labelled history to fit"}]).astype(DTYPES)[
-            list(DTYPES)
-        ]
+        # Too little labelled history (or an empty warehouse): one row saying so, no terms.
+        note = {**base, "term": "(no model)", "note": "too little labelled history to fit"}
+        return pd.DataFrame([note]).reindex(columns=list(DTYPES)).astype(DTYPES)
     shared = {
         **base,
         "platt_slope": fitted.platt_slope,

@@ -13,7 +13,7 @@ SCORERS = {"learned": None, "health_score": ("health_score",)}
 
 
 def model(dbt, session):
-    dbt.config(materialized="table", schema="intermediate")
+    dbt.config(materialized="table")
     frame = dbt.ref("int_churn__features").df()
     frame["observed_on"] = pd.to_datetime(frame["observed_on"])
     as_of = frame["observed_on"].max().date()

@@ -31,7 +31,7 @@ def _fitted(terms: pd.DataFrame) -> Fitted:
 
 
 def model(dbt, session):
-    dbt.config(materialized="table", schema="intermediate")
+    dbt.config(materialized="table")
     frame = dbt.ref("int_churn__features").df()
     terms = dbt.ref("int_churn__model").df()
     columns = ["account_id", "observed_on", "churn_probability_90d", "model_version"]
