@@ -46,7 +46,9 @@ def test_evaluate_lift_and_calibration_by_hand() -> None:
     probability = np.linspace(0.95, 0.0, 20)
     churned = np.zeros(20, dtype=bool)
     churned[[0, 1, 9, 15]] = True
-    frame = pd.DataFrame({"account_id": [f"a{i:02d}" for i in range(20)], "probability": probability, "churned": churned})
+    frame = pd.DataFrame(
+        {"account_id": [f"a{i:02d}" for i in range(20)], "probability": probability, "churned": churned}
+    )
     summary, by_decile = evaluate(frame)
     assert (summary["accounts"], summary["churned"]) == (20, 4)
     assert summary["top_decile_lift"] == pytest.approx(5.0)
