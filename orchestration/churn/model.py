@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -159,8 +160,9 @@ def fit(frame: pd.DataFrame, cutoff: date, features: tuple[str, ...] = FEATURES)
 
 
 def fingerprint(frame: pd.DataFrame, cutoff: date, features: tuple[str, ...] = FEATURES) -> str:
-    """sha256 of what a fit at `cutoff` reads (the eligible rows, sorted) and of the feature
-    set and settings: equal fingerprints give the same model, so the refit can be skipped."""
+    """sha256 of what a fit at `cutoff` reads (the eligible rows, sorted), the feature set, the
+    settings and this module's code: equal fingerprints give the same model, so the refit can
+    be skipped."""
     split = training_split(frame, cutoff)
     rows = pd.concat(split) if split else frame.iloc[0:0]
     rows = rows[["account_id", "observed_on", "churned_90d", *features]].sort_values(["observed_on", "account_id"])
@@ -172,10 +174,13 @@ def fingerprint(frame: pd.DataFrame, cutoff: date, features: tuple[str, ...] = F
         MIN_FIT_DAYS,
         WARM_UP_DAYS,
         REGULARISATION_C,
+        SOLVER,
         SEED,
         MODEL_NAME,
     )
     digest.update(repr(settings).encode())
+    # This module's own text: a change of the fit (not only of a setting) retrains too.
+    digest.update(Path(__file__).read_bytes())
     digest.update(pd.util.hash_pandas_object(rows, index=False).to_numpy().tobytes())
     return digest.hexdigest()
 
