@@ -327,6 +327,7 @@ def test_alerts_all_types_and_traceable(demo_build: Path) -> None:
         "health_drop",
         "renewal_risk",
         "billing_issue",
+        "churn_risk_high",  # the learned churn risk's band high (DuckDB: cs_churn_risk)
     }
     assert one_per_account
 

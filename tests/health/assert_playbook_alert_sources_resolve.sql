@@ -6,7 +6,9 @@
 --     triggered_at, not paid, voided or written off by then;
 --   health_drop: the health row (source_id = '<account_id>|<date>') of that day, = source_date;
 --   renewal_risk: the subscription (source_id) of the account with a paid version in force on
---     source_date whose contract_end is within 90 days, and a yellow or red health row that day.
+--     source_date whose contract_end is within 90 days, and a yellow or red health row that day;
+--   churn_risk_high: the cs_churn_risk row (source_id = '<account_id>|<date>') of that day in
+--     band high (int_health__churn_risk_high: empty where the learned model is not built).
 -- Fails with each alert whose source does not resolve.
 -- Reads several models: Dagster shows it as an asset check of cs_playbook_alerts.
 {{ config(meta={'dagster': {'ref': {'name': 'cs_playbook_alerts'}}}) }}
@@ -39,6 +41,12 @@ health as (
 versions as (
 
     select * from {{ ref('int_cs__subscription_versions') }}
+
+),
+
+churn_risk_high as (
+
+    select * from {{ ref('int_health__churn_risk_high') }}
 
 ),
 
@@ -110,6 +118,21 @@ renewal_resolved as (
 
 ),
 
+churn_risk_resolved as (
+
+    select alerts.alert_id
+    from alerts
+    inner join churn_risk_high
+        on
+            alerts.account_id = churn_risk_high.account_id
+            and alerts.source_date = churn_risk_high.date_day
+            and alerts.source_id = {{ dbt.concat([
+                "churn_risk_high.account_id", "'|'", "cast(churn_risk_high.date_day as " ~ dbt.type_string() ~ ")",
+            ]) }}
+    where alerts.alert_type = 'churn_risk_high'
+
+),
+
 resolved as (
 
     select alert_id from survey_resolved
@@ -119,6 +142,8 @@ resolved as (
     select alert_id from health_resolved
     union all
     select alert_id from renewal_resolved
+    union all
+    select alert_id from churn_risk_resolved
 
 ),
 

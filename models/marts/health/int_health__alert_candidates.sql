@@ -40,6 +40,12 @@ fx_rates as (
 
 ),
 
+churn_risk_high as (
+
+    select * from {{ ref('int_health__churn_risk_high') }}
+
+),
+
 -- Survey answers that call for a playbook: an NPS detractor (0-6), a CSAT of 1-2, a CES of 5-7.
 survey_signals as (
 
@@ -237,6 +243,28 @@ renewal_signals as (
 
 ),
 
+-- Every day the learned 90-day churn probability is in band high (cs_churn_risk); the
+-- cool-down keeps one alert per 30 days while it stays there, as for renewal_risk.
+churn_risk_signals as (
+
+    select
+        account_id,
+        'churn_risk_high' as alert_type,
+        cast(date_day as {{ dbt.type_timestamp() }}) as triggered_at,
+        'high' as priority,
+        {{ dbt.concat([
+            "'Learned 90-day churn probability '",
+            "cast(" ~ round_decimal('100 * churn_probability_90d', 1) ~ " as " ~ dbt.type_string() ~ ")",
+            "'%, most raised by '", "coalesce(driver_1, 'no single feature')",
+        ]) }} as reason,
+        'churn_risk' as source_type,
+        {{ dbt.concat(["account_id", "'|'", "cast(date_day as " ~ dbt.type_string() ~ ")"]) }} as source_id,
+        date_day as source_date,
+        cast(100 * churn_probability_90d as {{ dbt.type_numeric() }}) as signal_value
+    from churn_risk_high
+
+),
+
 unioned as (
 
     select * from survey_signals
@@ -246,6 +274,8 @@ unioned as (
     select * from health_drop_signals
     union all
     select * from renewal_signals
+    union all
+    select * from churn_risk_signals
 
 )
 

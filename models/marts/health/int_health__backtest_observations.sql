@@ -29,13 +29,13 @@ months as (
     from account_days
     where
         {{ dbt.date_trunc('month', 'date_day') }} = date_day
-        and cast({{ dbt.dateadd('day', 90, 'date_day') }} as date) <= {{ as_of_date() }}
+        and {{ churn_window_ended('date_day') }}
     group by 1
 
 ),
 
 -- Each account paying on a month start, with its score that day and whether its paying spell
--- ended (MRR fell to 0: logo churn) within the next 90 days: paying_until <= start + 90.
+-- ended (MRR fell to 0: logo churn) within the next 90 days (macros/health/churn_label.sql).
 final as (
 
     select
@@ -43,8 +43,7 @@ final as (
         health.account_id,
         health.health_score,
         health.health_band,
-        paying_spells.paying_until <= cast({{ dbt.dateadd('day', 90, 'months.month_start') }} as date)
-            as churned_90d
+        {{ churned_within_90d('months.month_start', 'paying_spells.paying_until') }} as churned_90d
     from months
     inner join account_days
         on

@@ -1,0 +1,194 @@
+"""The learned churn model: standardised logistic regression, Platt-calibrated on a time-later
+slice, trained only on labels whose 90-day window had ended by the cutoff.
+
+Rows are paying account-days from int_churn__features; `churned_90d` is the backtest's label
+(macros/health/churn_label.sql: the paying spell ended within 90 days of the day), null while
+its window is still open at the as-of date.
+
+Time split (expanding window): a model "at" cutoff day c may use a row of day t only when
+t + 90 days <= c, i.e. the label's window ended by c (a row nearer to c would leak outcomes
+the model could not have known). The eligible days are split in time: all but the latest
+CALIBRATION_DAYS fit the regression, the latest CALIBRATION_DAYS fit Platt's sigmoid on the
+regression's out-of-sample scores. Nothing here is tuned on the evaluation
+months: the settings below were chosen before any evaluation (DECISIONLOG "Learned churn risk").
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+LABEL_WINDOW_DAYS = 90
+# Days kept for the Platt calibration (the latest eligible ones) and the fewest days left to
+# fit the regression itself: a cutoff with less history is not evaluated.
+CALIBRATION_DAYS = 30
+MIN_FIT_DAYS = 30
+# The warehouse's first 60 days do not train: the usage trend compares two trailing 30-day
+# windows and the seat trend looks 90 days back, so in the first 60 days every account's
+# trend features are missing (and its 30-day usage partly so), a regime no later day is in.
+WARM_UP_DAYS = 60
+# L2 strength (sklearn's default C=1) on standardised features; a fixed seed although the
+# solver is deterministic, so a solver change cannot make a refresh irreproducible.
+REGULARISATION_C = 1.0
+SEED = 18
+SOLVER = "newton-cholesky"
+MODEL_NAME = "logistic_regression_platt"
+
+# The feature set (int_churn__features columns). Changing it changes the fingerprint.
+FEATURES = (
+    "health_score",
+    "usage_score",
+    "adoption_score",
+    "sentiment_score",
+    "billing_score",
+    "lifecycle_score",
+    "health_score_change_30d",
+    "usage_score_change_30d",
+    "activity_trend_log",
+    "seat_utilisation_pct",
+    "stickiness",
+    "feature_breadth_pct",
+    "seats_log",
+    "seat_change_90d_log",
+    "onboarding_progress_pct",
+    "tenure_years",
+    "is_nps_detractor",
+    "is_nps_promoter",
+    "has_sentiment",
+    "csat_180d_pct",
+    "ces_180d_mean",
+    "max_days_past_due",
+)
+
+
+def label_known_by(observed_on: pd.Series, cutoff: date) -> pd.Series:
+    """True for rows whose 90-day label window ended on or before `cutoff`."""
+    return pd.to_datetime(observed_on) + pd.Timedelta(days=LABEL_WINDOW_DAYS) <= pd.Timestamp(cutoff)
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A fitted model: imputation means, standardisation, coefficients and Platt's sigmoid."""
+
+    features: tuple[str, ...]
+    means: np.ndarray
+    scales: np.ndarray
+    coefficients: np.ndarray
+    intercept: float
+    platt_slope: float
+    platt_intercept: float
+    fit_rows: int
+    calibration_rows: int
+    trained_through: date  # the latest observation day whose label the model used
+
+    def standardised(self, frame: pd.DataFrame) -> np.ndarray:
+        """(x - mean) / scale with a missing value at the mean (0): absent signals push nowhere."""
+        values = frame[list(self.features)].to_numpy(dtype=float)
+        values = np.where(np.isnan(values), self.means, values)
+        return (values - self.means) / self.scales
+
+    def logit(self, frame: pd.DataFrame) -> np.ndarray:
+        return self.standardised(frame) @ self.coefficients + self.intercept
+
+    def probability(self, frame: pd.DataFrame) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(self.platt_slope * self.logit(frame) + self.platt_intercept)))
+
+    def contributions(self, frame: pd.DataFrame) -> np.ndarray:
+        """coefficient x standardised value per feature: its push on the (uncalibrated) logit."""
+        return self.standardised(frame) * self.coefficients
+
+
+def training_split(frame: pd.DataFrame, cutoff: date) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """(fit rows, calibration rows) for a model at `cutoff`, or None with too little history.
+    Only rows with a label whose window ended by the cutoff are eligible."""
+    warmed_up = pd.to_datetime(frame["observed_on"]) >= pd.to_datetime(frame["observed_on"]).min() + pd.Timedelta(
+        days=WARM_UP_DAYS
+    )
+    eligible = frame[frame["churned_90d"].notna() & warmed_up & label_known_by(frame["observed_on"], cutoff)]
+    days = sorted(eligible["observed_on"].unique())
+    if len(days) < MIN_FIT_DAYS + CALIBRATION_DAYS:
+        return None
+    calibration_from = days[-CALIBRATION_DAYS]
+    fit_rows = eligible[eligible["observed_on"] < calibration_from]
+    calibration_rows = eligible[eligible["observed_on"] >= calibration_from]
+    if fit_rows["churned_90d"].nunique() < 2 or calibration_rows["churned_90d"].nunique() < 2:
+        return None  # a logistic fit needs both outcomes
+    return fit_rows, calibration_rows
+
+
+def fit(frame: pd.DataFrame, cutoff: date, features: tuple[str, ...] = FEATURES) -> Fitted | None:
+    split = training_split(frame, cutoff)
+    if split is None:
+        return None
+    fit_rows, calibration_rows = split
+    values = fit_rows[list(features)].to_numpy(dtype=float)
+    means = np.nanmean(values, axis=0)
+    means = np.where(np.isnan(means), 0.0, means)  # a feature never observed: constant 0
+    filled = np.where(np.isnan(values), means, values)
+    scales = filled.std(axis=0)
+    scales = np.where(scales > 0, scales, 1.0)  # a constant feature: coefficient 0, no division by 0
+    # newton-cholesky: exact Newton steps, right for many rows and few features; lbfgs stopped
+    # at its tolerance visibly short of the optimum here (coefficients differing in the first
+    # decimal) and took five times as long.
+    regression = LogisticRegression(C=REGULARISATION_C, solver=SOLVER, max_iter=100, random_state=SEED)
+    regression.fit((filled - means) / scales, fit_rows["churned_90d"].astype(bool))
+    model = Fitted(
+        features,
+        means,
+        scales,
+        regression.coef_[0],
+        float(regression.intercept_[0]),
+        1.0,
+        0.0,
+        len(fit_rows),
+        len(calibration_rows),
+        pd.Timestamp(calibration_rows["observed_on"].max()).date(),
+    )
+    # Platt scaling: a 1-D logistic regression of the later slice's outcome on the regression's
+    # logit, unregularised (its two parameters are the calibration, not a fit to shrink).
+    platt = LogisticRegression(C=np.inf, solver=SOLVER, max_iter=100, random_state=SEED)
+    platt.fit(model.logit(calibration_rows).reshape(-1, 1), calibration_rows["churned_90d"].astype(bool))
+    return Fitted(
+        **{**model.__dict__, "platt_slope": float(platt.coef_[0][0]), "platt_intercept": float(platt.intercept_[0])}
+    )
+
+
+def fingerprint(frame: pd.DataFrame, cutoff: date, features: tuple[str, ...] = FEATURES) -> str:
+    """sha256 of what a fit at `cutoff` reads (the eligible rows, sorted), the feature set, the
+    settings and this module's code: equal fingerprints give the same model, so the refit can
+    be skipped."""
+    split = training_split(frame, cutoff)
+    rows = pd.concat(split) if split else frame.iloc[0:0]
+    rows = rows[["account_id", "observed_on", "churned_90d", *features]].sort_values(["observed_on", "account_id"])
+    digest = hashlib.sha256()
+    settings = (
+        features,
+        LABEL_WINDOW_DAYS,
+        CALIBRATION_DAYS,
+        MIN_FIT_DAYS,
+        WARM_UP_DAYS,
+        REGULARISATION_C,
+        SOLVER,
+        SEED,
+        MODEL_NAME,
+    )
+    digest.update(repr(settings).encode())
+    # This module's own text: a change of the fit (not only of a setting) retrains too.
+    digest.update(Path(__file__).read_bytes())
+    digest.update(pd.util.hash_pandas_object(rows, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def evaluation_cutoffs(frame: pd.DataFrame, as_of: date) -> list[date]:
+    """Month starts whose own label window ended by the as-of date and that have enough
+    earlier history: each is evaluated by a model trained at that month start (expanding)."""
+    months = sorted(pd.Timestamp(m).date() for m in frame.loc[frame["is_month_start"], "observed_on"].unique())
+    return [
+        m for m in months if m + timedelta(days=LABEL_WINDOW_DAYS) <= as_of and training_split(frame, m) is not None
+    ]

@@ -1,0 +1,141 @@
+"""The learned churn model's metrics and time split (orchestration/churn/) on tiny inputs,
+against values computed by hand from the definitions. No warehouse: the dbt side (features,
+marts) is built by the demo refresh and checked by the models' data tests.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from orchestration.churn import model
+from orchestration.churn.metrics import auc, brier, deciles, evaluate
+
+
+def test_auc_by_hand() -> None:
+    # Churned scores 0.35 and 0.8 against retained 0.1 and 0.4: of the 4 (churned, retained)
+    # pairs the churned account scores higher in 3 (0.35 > 0.1, 0.8 > 0.1, 0.8 > 0.4): 3/4.
+    assert auc(np.array([0.1, 0.4, 0.35, 0.8]), np.array([False, False, True, True])) == 0.75
+    # A tie counts one half: churned 0.5 against retained 0.5 (1/2) and 0.2 (1): 1.5 / 2.
+    assert auc(np.array([0.5, 0.5, 0.2]), np.array([True, False, False])) == 0.75
+    # Undefined without both outcomes.
+    assert auc(np.array([0.1, 0.2]), np.array([True, True])) is None
+
+
+def test_brier_by_hand() -> None:
+    # ((0.2 - 0)^2 + (0.9 - 1)^2 + (0.5 - 1)^2) / 3 = (0.04 + 0.01 + 0.25) / 3 = 0.1
+    assert brier(np.array([0.2, 0.9, 0.5]), np.array([False, True, True])) == pytest.approx(0.1, abs=1e-15)
+
+
+def test_deciles_are_ntile_by_descending_score() -> None:
+    # 12 accounts: SQL ntile(10) gives the first 12 % 10 = 2 deciles 2 accounts, the rest 1.
+    scores = np.arange(12, 0, -1) / 100  # acc_00 highest
+    ids = np.array([f"acc_{i:02d}" for i in range(12)])
+    assert deciles(scores, ids).tolist() == [1, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    # Equal scores: the account id breaks the tie, so the split is reproducible.
+    assert deciles(np.zeros(10), ids[:10][::-1]).tolist() == [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]
+
+
+def test_evaluate_lift_and_calibration_by_hand() -> None:
+    # 20 accounts, 2 per decile; the two highest scores churned and two more lower down:
+    # overall churn 4 / 20 = 0.2, decile 1 churn 2 / 2 = 1, lift 1 / 0.2 = 5.
+    probability = np.linspace(0.95, 0.0, 20)
+    churned = np.zeros(20, dtype=bool)
+    churned[[0, 1, 9, 15]] = True
+    frame = pd.DataFrame(
+        {"account_id": [f"a{i:02d}" for i in range(20)], "probability": probability, "churned": churned}
+    )
+    summary, by_decile = evaluate(frame)
+    assert (summary["accounts"], summary["churned"]) == (20, 4)
+    assert summary["top_decile_lift"] == pytest.approx(5.0)
+    # Decile 5 holds accounts 8 and 9 (probabilities 0.55, 0.5): predicted 0.525, observed 1/2.
+    fifth = by_decile[by_decile["decile"] == 5].iloc[0]
+    assert (fifth["accounts"], fifth["mean_predicted"], fifth["observed_rate"]) == (2, pytest.approx(0.525), 0.5)
+
+
+def _history(days: int, accounts: int = 4) -> pd.DataFrame:
+    """`accounts` accounts paying every day from 2026-01-01 with one informative feature: the
+    label is 1 for odd accounts, so every eligible day holds both outcomes."""
+    start = date(2026, 1, 1)
+    rows = []
+    for day in range(days):
+        for account in range(accounts):
+            features = {name: 0.0 for name in model.FEATURES}
+            features["health_score"] = 80.0 - 40.0 * (account % 2) + (day % 7)
+            rows.append(
+                {
+                    "account_id": f"acc_{account}",
+                    "observed_on": pd.Timestamp(start + timedelta(days=day)),
+                    "is_month_start": (start + timedelta(days=day)).day == 1,
+                    "churned_90d": bool(account % 2),
+                    **features,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_time_split_never_trains_on_a_label_ending_after_the_cutoff() -> None:
+    frame = _history(days=300)
+    cutoff = date(2026, 9, 1)
+    fit_rows, calibration_rows = model.training_split(frame, cutoff)
+    used = pd.concat([fit_rows, calibration_rows])["observed_on"]
+    # The last usable day is cutoff - 90 (its window ends on the cutoff); cutoff - 89 is not.
+    assert used.max() == pd.Timestamp(cutoff - timedelta(days=90))
+    assert not (used + pd.Timedelta(days=90) > pd.Timestamp(cutoff)).any()
+    # The warm-up's 60 days never train; the calibration slice is the latest 30 eligible days,
+    # later than every fitted day.
+    assert used.min() == pd.Timestamp(date(2026, 1, 1) + timedelta(days=model.WARM_UP_DAYS))
+    assert calibration_rows["observed_on"].nunique() == model.CALIBRATION_DAYS
+    assert fit_rows["observed_on"].max() < calibration_rows["observed_on"].min()
+
+
+def test_labels_after_the_cutoff_do_not_change_the_model() -> None:
+    # Flipping every label whose window ends after the cutoff (the outcomes the model could
+    # not have known) leaves the fit and its fingerprint as they were.
+    frame = _history(days=300)
+    cutoff = date(2026, 9, 1)
+    flipped = frame.copy()
+    late = flipped["observed_on"] > pd.Timestamp(cutoff - timedelta(days=90))
+    flipped.loc[late, "churned_90d"] = ~flipped.loc[late, "churned_90d"].astype(bool)
+    original, changed = model.fit(frame, cutoff), model.fit(flipped, cutoff)
+    np.testing.assert_array_equal(original.coefficients, changed.coefficients)
+    assert (original.platt_slope, original.platt_intercept) == (changed.platt_slope, changed.platt_intercept)
+    assert model.fingerprint(frame, cutoff) == model.fingerprint(flipped, cutoff)
+    # A changed training label or feature set does change the fingerprint (a refit).
+    early = frame.copy()
+    early.loc[early.index[400], "churned_90d"] = not early.loc[early.index[400], "churned_90d"]
+    assert model.fingerprint(early, cutoff) != model.fingerprint(frame, cutoff)
+    assert model.fingerprint(frame, cutoff, model.FEATURES[:-1]) != model.fingerprint(frame, cutoff)
+
+
+def test_too_little_history_gives_no_model() -> None:
+    # 60 warm-up days + 30 fit + 30 calibration days must have ended 90 days before the cutoff.
+    frame = _history(days=250)
+    first_possible = date(2026, 1, 1) + timedelta(days=60 + 30 + 30 - 1 + 90)
+    assert model.training_split(frame, first_possible - timedelta(days=1)) is None
+    assert model.training_split(frame, first_possible) is not None
+
+
+def test_probability_and_contributions_by_hand() -> None:
+    fitted = model.Fitted(
+        features=("a", "b"),
+        means=np.array([1.0, 2.0]),
+        scales=np.array([2.0, 1.0]),
+        coefficients=np.array([0.5, -1.0]),
+        intercept=0.1,
+        platt_slope=2.0,
+        platt_intercept=0.3,
+        fit_rows=0,
+        calibration_rows=0,
+        trained_through=date(2026, 1, 1),
+    )
+    frame = pd.DataFrame({"a": [3.0, np.nan], "b": [1.0, 2.0]})
+    # Row 1: z = ((3 - 1) / 2, (1 - 2) / 1) = (1, -1); contributions (0.5, 1.0);
+    # logit 0.1 + 0.5 + 1.0 = 1.6; p = 1 / (1 + exp(-(2 * 1.6 + 0.3))) = 1 / (1 + exp(-3.5)).
+    # Row 2: a missing sits at its mean (z = 0), b at its mean: logit 0.1, p = 1 / (1 + exp(-0.5)).
+    np.testing.assert_allclose(fitted.contributions(frame), [[0.5, 1.0], [0.0, -0.0]])
+    np.testing.assert_allclose(fitted.probability(frame), [1 / (1 + math.exp(-3.5)), 1 / (1 + math.exp(-0.5))])
