@@ -6,7 +6,9 @@
 --     triggered_at, not paid, voided or written off by then;
 --   health_drop: the health row (source_id = '<account_id>|<date>') of that day, = source_date;
 --   renewal_risk: the subscription (source_id) of the account with a paid version in force on
---     source_date whose contract_end is within 90 days, and a yellow or red health row that day.
+--     source_date whose contract_end is within 90 days, and a yellow or red health row that day;
+--   negative_theme: the comment (source_id = response_id) of the account among the strongly
+--     negative churn-theme comments (int_cx__negative_theme_comments), responded_at = triggered_at.
 -- Fails with each alert whose source does not resolve.
 -- Reads several models: Dagster shows it as an asset check of cs_playbook_alerts.
 {{ config(meta={'dagster': {'ref': {'name': 'cs_playbook_alerts'}}}) }}
@@ -39,6 +41,12 @@ health as (
 versions as (
 
     select * from {{ ref('int_cs__subscription_versions') }}
+
+),
+
+negative_theme_comments as (
+
+    select * from {{ ref('int_cx__negative_theme_comments') }}
 
 ),
 
@@ -110,8 +118,23 @@ renewal_resolved as (
 
 ),
 
+comment_resolved as (
+
+    select alerts.alert_id
+    from alerts
+    inner join negative_theme_comments
+        on
+            alerts.source_id = negative_theme_comments.response_id
+            and alerts.account_id = negative_theme_comments.account_id
+            and alerts.triggered_at = negative_theme_comments.responded_at
+    where alerts.alert_type = 'negative_theme'
+
+),
+
 resolved as (
 
+    select alert_id from comment_resolved
+    union all
     select alert_id from survey_resolved
     union all
     select alert_id from invoice_resolved
