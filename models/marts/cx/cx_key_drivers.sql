@@ -33,7 +33,8 @@ final as (
         vs_random_ci_low <= 0 as is_not_significant,
         cast({{ round_decimal('r_squared', 6, 18) }} as decimal(18, 6)) as r_squared,
         cast(bootstrap_resamples as {{ dbt.type_bigint() }}) as bootstrap_resamples,
-        cast(bootstrap_seed as {{ dbt.type_bigint() }}) as bootstrap_seed
+        cast(bootstrap_seed as {{ dbt.type_bigint() }}) as bootstrap_seed,
+        {{ as_of_date() }} as as_of_date
     from weights
 
 )
