@@ -57,6 +57,10 @@ SPEC_MARTS = {
     "cx_verbatims",  # issue 17 (voice of the customer)
     "cx_comment_themes",
     "cx_emerging_themes",
+    "cx_themes_monthly",
+    "cx_key_drivers",
+    # The key-driver Python model's input: a table (dbt Python models cannot read ephemeral models).
+    "int_cx__driver_observations",
 }
 
 

@@ -328,8 +328,67 @@ def test_alerts_all_types_and_traceable(demo_build: Path) -> None:
         "renewal_risk",
         "billing_issue",
         "churn_risk_high",  # the learned churn risk's band high (DuckDB: cs_churn_risk)
+        "negative_theme",
     }
     assert one_per_account
+
+
+def test_key_drivers_and_themes_reveal_the_planted_story(demo_build: Path) -> None:
+    """Issue 17 acceptance, on this module's 200-account build (the smallest demo built in the
+    suite where every planted signal clears the bootstrap test). The demo plants: NPS, CSAT and
+    CES drawn from one latent satisfaction of the account (orchestration/demo_data/surveys.py:
+    NPS mean 7.8 + 1.2 z, CSAT 4.1 + 0.5 z, CES 2.8 - 0.6 z), so the account's CSAT and CES
+    are NPS's planted drivers; accounts about to cancel write about price and reliability;
+    expanders praise integrations (orchestration/demo_data/vocab.py)."""
+    with duckdb.connect(str(demo_build), read_only=True) as conn:
+        drivers = {
+            (outcome, rank): (driver, direction, significant)
+            for outcome, rank, driver, direction, significant in conn.execute(
+                "select outcome, importance_rank, driver, direction, not is_not_significant"
+                " from marts.cx_key_drivers where importance_rank <= 3"
+            ).fetchall()
+        }
+        churned_share = dict(
+            conn.execute(
+                "select theme, 1.0 * sum(mentions) / sum(comments) from marts.cx_themes_monthly"
+                " where dimension = 'churn_90d' and dimension_value = 'churned' group by theme"
+            ).fetchall()
+        )
+        retained_share = dict(
+            conn.execute(
+                "select theme, 1.0 * sum(mentions) / sum(comments) from marts.cx_themes_monthly"
+                " where dimension = 'churn_90d' and dimension_value = 'not_churned' group by theme"
+            ).fetchall()
+        )
+        # Detractors among the NPS respondents mentioning each theme, over all months.
+        detractor_share = dict(
+            conn.execute(
+                "select theme, sum(detractor_share_pct * nps_responses_mentioning) / sum(nps_responses_mentioning)"
+                " from marts.cx_themes_monthly where dimension = 'overall' and nps_responses_mentioning > 0"
+                " group by theme"
+            ).fetchall()
+        )
+    # NPS: the two planted satisfaction signals first, both significant, in their direction.
+    assert {drivers[("nps", 1)][:2], drivers[("nps", 2)][:2]} == {
+        ("ces_180d_mean", "negative"),
+        ("csat_180d_pct", "positive"),
+    }
+    assert drivers[("nps", 1)][2] and drivers[("nps", 2)][2]
+    # Churn: a planted complaint theme first and significant; both among the first three.
+    assert drivers[("churn_90d", 1)] in {("theme:reliability", "positive", True), ("theme:price", "positive", True)}
+    top3 = {drivers[("churn_90d", rank)][:2] for rank in (1, 2, 3)}
+    assert {("theme:reliability", "positive"), ("theme:price", "positive")} <= top3
+    # Themes: price and reliability are the two most mentioned by churners, far more than by
+    # the others; integrations is the retained accounts' most mentioned theme.
+    assert sorted(churned_share, key=churned_share.get, reverse=True)[:2] in (
+        ["reliability", "price"],
+        ["price", "reliability"],
+    )
+    for theme in ("price", "reliability"):
+        assert churned_share[theme] > 1.3 * retained_share[theme]
+    assert max(retained_share, key=retained_share.get) == "integrations"
+    # Among detractors: reliability and price carry a larger detractor share than integrations.
+    assert min(detractor_share["reliability"], detractor_share["price"]) > detractor_share["integrations"] + 20
 
 
 def test_changing_a_weight_rescores_without_sql(demo_build: Path, tmp_path: Path) -> None:

@@ -41,7 +41,9 @@ def personal_data(text: str) -> list[str]:
 def comment_columns(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
     return conn.execute(
         "select table_schema, table_name, column_name from information_schema.columns "
-        "where table_catalog = current_database() and column_name like '%comment%' order by all"
+        "where table_catalog = current_database() and data_type = 'VARCHAR'"
+        # Text columns only (cx_themes_monthly.comments is a count); quotes are comments too.
+        " and (column_name like '%comment%' or column_name like '%quote%') order by all"
     ).fetchall()
 
 
@@ -57,6 +59,7 @@ def test_published_comments_hold_no_personal_data(published_demo: PublishedDemo)
     with duckdb.connect(str(published_demo.warehouse / "cxcs.duckdb"), read_only=True) as conn:
         columns = comment_columns(conn)
         assert ("marts", "cx_verbatims", "comment") in columns
+        assert ("marts", "cx_themes_monthly", "example_quote_1") in columns
         leaks = []
         for schema, table, column in columns:
             query = f'select "{column}" from "{schema}"."{table}" where "{column}" is not null'

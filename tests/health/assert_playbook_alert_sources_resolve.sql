@@ -9,6 +9,8 @@
 --     source_date whose contract_end is within 90 days, and a yellow or red health row that day;
 --   churn_risk_high: the cs_churn_risk row (source_id = '<account_id>|<date>') of that day in
 --     band high (int_health__churn_risk_high: empty where the learned model is not built).
+--   negative_theme: the comment (source_id = response_id) of the account among the strongly
+--     negative churn-theme comments (int_cx__negative_theme_comments), responded_at = triggered_at.
 -- Fails with each alert whose source does not resolve.
 -- Reads several models: Dagster shows it as an asset check of cs_playbook_alerts.
 {{ config(meta={'dagster': {'ref': {'name': 'cs_playbook_alerts'}}}) }}
@@ -47,6 +49,12 @@ versions as (
 churn_risk_high as (
 
     select * from {{ ref('int_health__churn_risk_high') }}
+
+),
+
+negative_theme_comments as (
+
+    select * from {{ ref('int_cx__negative_theme_comments') }}
 
 ),
 
@@ -133,8 +141,23 @@ churn_risk_resolved as (
 
 ),
 
+comment_resolved as (
+
+    select alerts.alert_id
+    from alerts
+    inner join negative_theme_comments
+        on
+            alerts.source_id = negative_theme_comments.response_id
+            and alerts.account_id = negative_theme_comments.account_id
+            and alerts.triggered_at = negative_theme_comments.responded_at
+    where alerts.alert_type = 'negative_theme'
+
+),
+
 resolved as (
 
+    select alert_id from comment_resolved
+    union all
     select alert_id from survey_resolved
     union all
     select alert_id from invoice_resolved

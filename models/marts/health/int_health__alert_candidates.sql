@@ -46,6 +46,18 @@ churn_risk_high as (
 
 ),
 
+negative_theme_comments as (
+
+    select * from {{ ref('int_cx__negative_theme_comments') }}
+
+),
+
+paying_spells as (
+
+    select * from {{ ref('int_health__paying_spells') }}
+
+),
+
 -- Survey answers that call for a playbook: an NPS detractor (0-6), a CSAT of 1-2, a CES of 5-7.
 survey_signals as (
 
@@ -265,6 +277,32 @@ churn_risk_signals as (
 
 ),
 
+-- A strongly negative comment on a churn-linked theme (int_cx__negative_theme_comments) by an
+-- account paying on the comment's day; high priority at a compound score of -0.75 or below.
+negative_theme_signals as (
+
+    select
+        negative_theme_comments.account_id,
+        'negative_theme' as alert_type,
+        negative_theme_comments.responded_at as triggered_at,
+        case when negative_theme_comments.sentiment_score <= -0.75 then 'high' else 'medium' end as priority,
+        {{ dbt.concat([
+            "'Strongly negative comment ('", "cast(negative_theme_comments.sentiment_score as " ~ dbt.type_string() ~ ")",
+            "') on '", "negative_theme_comments.themes",
+        ]) }} as reason,
+        'survey_response' as source_type,
+        negative_theme_comments.response_id as source_id,
+        cast(negative_theme_comments.responded_at as date) as source_date,
+        cast(negative_theme_comments.sentiment_score as {{ dbt.type_numeric() }}) as signal_value
+    from negative_theme_comments
+    inner join paying_spells
+        on
+            negative_theme_comments.account_id = paying_spells.account_id
+            and cast(negative_theme_comments.responded_at as date) >= paying_spells.paying_from
+            and cast(negative_theme_comments.responded_at as date) < paying_spells.paying_until
+
+),
+
 unioned as (
 
     select * from survey_signals
@@ -276,6 +314,8 @@ unioned as (
     select * from renewal_signals
     union all
     select * from churn_risk_signals
+    union all
+    select * from negative_theme_signals
 
 )
 
