@@ -39,6 +39,9 @@ class Adapter:
     # fills _src from the readable path; the delivered name chooses the format; returns a manifest note
     read: Callable[[duckdb.DuckDBPyConnection, Path, str], str | None]
     targets: tuple[Target, ...]  # the first one also records a file that delivers no rows
+    # reads the adapter's own mapping file(s) once per run, before its files (temp tables);
+    # returns their errors for the load summary
+    prepare: Callable[[duckdb.DuckDBPyConnection, Path, object], list[str]] | None = None
 
     def accepts(self, name: str) -> bool:
         return name.lower().endswith(self.extensions)
