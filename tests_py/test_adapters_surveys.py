@@ -143,3 +143,90 @@ def test_a_qualtrics_file_with_missing_or_reordered_header_rows_fails_whole(
     assert summary.entities["survey_responses"].files_failed == [("qualtrics/SV_1.csv", reason)]
     assert conn.execute("select count(*) from raw.survey_responses").fetchone()[0] == 0
     assert conn.execute("select status, reason from raw.load_manifest").fetchall() == [("failed", reason)]
+
+
+def _unix(*moment: int) -> int:
+    return int(datetime(*moment, tzinfo=UTC).timestamp())
+
+
+def test_delighted_api_json_responses_and_bad_ones(conn, landing: Path) -> None:
+    _maps(
+        landing,
+        [
+            "delighted,DL_web,nps,nps,relationship,,account_id,,invitation",
+            "delighted,DL_web,cesv2,ces,product,,account_id,,",  # Delighted's CES 2.0 is 1-7, as the contract's ces
+        ],
+        ["delighted,14,acc_C"],
+    )
+    page = [
+        {"id": "1", "person": "10", "survey_type": "nps", "score": 9, "comment": "Love it", "created_at": _unix(2026, 3, 1, 10),
+         "person_properties": {"account_id": "acc_A", "invitation": "inv_9"}, "notes": [], "tags": []},
+        # no person and no account: nothing places it
+        {"id": "2", "person": None, "survey_type": "nps", "score": 3, "comment": None, "created_at": _unix(2026, 3, 2),
+         "person_properties": {}},
+        {"id": "3", "person": "12", "survey_type": "smileys", "score": 4, "created_at": _unix(2026, 3, 3),
+         "person_properties": {"account_id": "acc_A"}},
+        {"id": "4", "person": "13", "survey_type": "cesv2", "score": 8, "created_at": _unix(2026, 3, 4),
+         "person_properties": {"account_id": "acc_B"}},
+        # no account property: the person id through the account map
+        {"id": "5", "person": "14", "survey_type": "cesv2", "score": 7, "comment": None, "created_at": _unix(2026, 3, 5, 8, 30),
+         "person_properties": None},
+    ]  # fmt: skip
+    (landing / "delighted").mkdir()
+    (landing / "delighted" / "DL_web_page1.json").write_text(json.dumps(page))
+    summary = load_landing(conn, landing)
+    assert summary.entities["survey_responses"].files_failed == []
+    assert _responses(conn) == [
+        ("1", "inv_9", "DL_web", "nps", "relationship", "acc_A", "10", 9, "Love it", datetime(2026, 3, 1, 10)),
+        ("5", None, "DL_web", "ces", "product", "acc_C", "14", 7, None, datetime(2026, 3, 5, 8, 30)),
+    ]
+    assert _quarantine(conn) == [
+        # The source-level reason is the row's reason (the framework's rule for every adapter).
+        (2, 2, "unmapped_account: no account_field value, and the user id is not in mappings/account_map.csv"),
+        (3, 3, "unmapped_question: delighted survey_type 'smileys' of survey DL_web not in mappings/surveys.csv"),
+        (4, 4, "score_out_of_scale: ces 8"),
+    ]  # fmt: skip
+    assert summary.unmapped == {"delighted": 1}
+
+
+def test_delighted_csv_export_without_survey_type(conn, landing: Path) -> None:
+    _maps(landing, ["delighted,DL_csat,csat,csat,support,Comment,Account ID,Person,"])
+    _csv(
+        landing / "delighted" / "DL_csat_2026-03.csv",
+        [
+            ["Response ID", "Person", "Score", "Comment", "Created At", "Account ID", "Plan"],
+            ["r1", "p1", "5", "Quick help", "2026-03-02 09:00:00", "acc_A", "pro"],
+            ["r2", "p2", "6", "", "2026-03-02 10:00:00", "acc_A", "pro"],
+        ],
+    )
+    summary = load_landing(conn, landing)
+    assert summary.entities["survey_responses"].files_failed == []
+    assert _responses(conn) == [
+        ("r1", None, "DL_csat", "csat", "support", "acc_A", "p1", 5, "Quick help", datetime(2026, 3, 2, 9))
+    ]
+    assert _quarantine(conn) == [(2, 2, "score_out_of_scale: csat 6")]
+
+
+def test_a_survey_file_of_no_mapped_survey_fails_and_an_unreadable_map_is_reported(conn, landing: Path) -> None:
+    _maps(landing, ["delighted,DL_web,nps,nps,relationship,,,,"])
+    (landing / "delighted").mkdir()
+    (landing / "delighted" / "other.jsonl").write_text('{"id": "1", "person": "1", "score": 9}\n')
+    summary = load_landing(conn, landing)
+    assert summary.entities["survey_responses"].files_failed == [
+        (
+            "delighted/other.jsonl",
+            "unmapped_survey: the file name starts with no delighted survey of mappings/surveys.csv "
+            "(name the file <survey>..., list the survey there)",
+        )
+    ]
+    (landing / "mappings" / "surveys.csv").write_text("source,survey\ndelighted,DL_web\n")
+    (landing / "delighted" / "DL_web.jsonl").write_text('{"id": "1", "person": "1", "score": 9}\n')
+    summary = load_landing(conn, landing)
+    missing = "missing_required_columns: question, survey_type, touchpoint"
+    assert summary.mapping_errors == [
+        f"mappings/surveys.csv: survey_map_unreadable: {missing}; no survey file was loaded"
+    ]
+    assert ("mappings/surveys.csv", f"survey_map_unreadable: {missing}; no survey file was loaded") in summary.entities[
+        "survey_responses"
+    ].files_failed
+    assert conn.execute("select count(*) from raw.survey_responses").fetchone()[0] == 0

@@ -33,7 +33,6 @@ SPEC = (
     '{"id": "VARCHAR", "person": "VARCHAR", "survey_type": "VARCHAR", "score": "VARCHAR", "comment": "VARCHAR", '
     '"created_at": "VARCHAR", "person_properties": "JSON"}'
 )
-TOP_LEVEL = ("id", "person", "survey_type", "score", "comment", "created_at")
 # CSV header (lower-cased, spaces as underscores) -> API field.
 CSV_NAMES = {
     "id": "id",
@@ -52,8 +51,10 @@ CSV_NAMES = {
 def _field(name: str | None) -> str:
     if name is None:
         return "null"
-    if name in TOP_LEVEL:
-        return f"d.{name}"
+    # A response field named as the API or as the CSV export names it ("Person", "Comment").
+    api = CSV_NAMES.get(name.strip().lower().replace(" ", "_"))
+    if api:
+        return f"d.{api}"
     return f"(d.person_properties ->> {sql_str('$.' + chr(34) + name + chr(34))})"
 
 
@@ -76,8 +77,15 @@ def _lines(conn: duckdb.DuckDBPyConnection, path: Path, name: str) -> None:
         if start != b"[":
             text_lines(conn, path, "_lines")
             return
-        # The API's page: a JSON array; an unreadable page fails the file (DuckDB's message).
-        source = f"select cast(json as varchar) as line from read_json({sql_str(str(path))}, format = 'array', records = false)"
+        # The API's page: one JSON array; a page that is not valid JSON fails the file (DuckDB's message).
+        # Each element keeps its position (json_each's key); an element that is not an object is
+        # quarantined by parse_src like a bad line.
+        conn.execute(
+            "create or replace temp table _lines as select cast(key as bigint) + 1 as _line_number, "
+            "cast(value as varchar) as line, cast(null as varchar) as _bad "
+            f"from json_each((select content from read_text({sql_str(str(path))})))"
+        )
+        return
     conn.execute(
         f"create or replace temp table _lines as select row_number() over () as _line_number, line, "
         f"cast(null as varchar) as _bad from ({source})"

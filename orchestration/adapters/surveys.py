@@ -5,7 +5,8 @@ resolved as for every adapter (``adapters.accounts``: the mapped account field t
 
 ``_src`` columns: ``_row_number``, ``_line_number``, ``line``, ``_bad`` (the record could not be
 read), ``_cand`` (the account field's value), ``_user`` (the contact), ``s_*`` (the response's
-contract fields as text) and ``s_problem`` (a source-level problem, e.g. an unmapped question).
+contract fields as text) and ``s_problem`` (a source-level problem, e.g. an unmapped question:
+then the account is not looked for, as the mapping that names its field is what is missing).
 """
 
 from __future__ import annotations
@@ -26,6 +27,6 @@ def responses_sql(source: str, account_label: str) -> str:
                _user as contact_id, s_score as score, s_comment as comment, s_responded_at as responded_at,
                _row_number, _line_number,
                nullif(case when _bad is not null then _bad
-                           else concat_ws('; ', s_problem, _account_problem) end, '') as _reason
+                           else coalesce(s_problem, _account_problem) end, '') as _reason
         from ({resolved_sql(source, "select * from _src", account_label)})
     """
