@@ -230,3 +230,56 @@ def test_a_survey_file_of_no_mapped_survey_fails_and_an_unreadable_map_is_report
         "survey_responses"
     ].files_failed
     assert conn.execute("select count(*) from raw.survey_responses").fetchone()[0] == 0
+
+
+END = date(2026, 6, 30)
+# Enough days and accounts for every survey kind (relationship waves, support, product, in-app).
+DEMO = {"accounts": 10, "days": 120, "seed": 5, "end_date": END}
+RESPONSE_COLUMNS = "response_id, invitation_id, survey_id, survey_type, touchpoint, account_id, contact_id, score, comment, responded_at"
+
+
+@pytest.fixture(scope="module")
+def survey_demos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The same small demo natively, as Qualtrics and as Delighted exports: real loader, real dbt."""
+    built = {}
+    for fmt in ("native", "qualtrics", "delighted"):
+        folder = tmp_path_factory.mktemp(fmt)
+        generate(out=folder / "landing", formats=() if fmt == "native" else (fmt,), **DEMO)
+        database = folder / "cxcs.duckdb"
+        with duckdb.connect(str(database)) as conn:
+            summary = load_landing(conn, folder / "landing")
+        assert not summary.has_failures, summary.format()
+        run_dbt(database, folder, "seed", dbt_vars={"as_of_date": END.isoformat()})
+        run_dbt(database, folder, "run", dbt_vars={"as_of_date": END.isoformat()})
+        built[fmt] = database
+    return built
+
+
+def _differences(conn: duckdb.DuckDBPyConnection, relation: str, columns: str = "*") -> int:
+    one_way = f"select {columns} from native.{relation} except all select {columns} from other.{relation}"
+    other_way = f"select {columns} from other.{relation} except all select {columns} from native.{relation}"
+    return conn.execute(f"select (select count(*) from ({one_way})) + (select count(*) from ({other_way}))").fetchone()[
+        0
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["qualtrics", "delighted"])
+def test_each_survey_format_builds_the_native_marts(survey_demos: dict[str, Path], fmt: str) -> None:
+    # Both formats carry every response column (comment, invitation and account through the
+    # mapping's fields), so nothing is excepted.
+    with duckdb.connect() as conn:
+        conn.execute(f"attach '{survey_demos['native']}' as native (read_only)")
+        conn.execute(f"attach '{survey_demos[fmt]}' as other (read_only)")
+        kinds = conn.execute("select count(distinct survey_type), count(*) from native.raw.survey_responses").fetchone()
+        assert kinds[0] == 3 and kinds[1] > 0  # nps, csat and ces all present
+        assert _differences(conn, "raw.survey_responses", RESPONSE_COLUMNS) == 0
+        marts = [
+            name
+            for (name,) in conn.execute(
+                "select table_name from information_schema.tables "
+                "where table_catalog = 'native' and table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
+        assert "cx_nps_monthly" in marts
+        assert conn.execute("select count(*) from native.marts.cx_nps_monthly").fetchone()[0] > 0
+        assert [m for m in marts if _differences(conn, f"marts.{m}")] == []
