@@ -26,7 +26,6 @@ import duckdb
 from orchestration.adapters.base import Adapter, Target, parse_src, text_lines
 from orchestration.adapters.survey_map import SURVEY_MAP, load_survey_map, survey_of
 from orchestration.adapters.surveys import SRC_COLUMNS, responses_sql
-from orchestration.loading.results import FileRejected
 from orchestration.loading.validation import sql_str
 
 SPEC = (
