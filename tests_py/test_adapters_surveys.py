@@ -207,10 +207,13 @@ def test_delighted_csv_export_without_survey_type(conn, landing: Path) -> None:
     assert _quarantine(conn) == [(2, 2, "score_out_of_scale: csat 6")]
 
 
+ONE = {"id": "1", "person": "1", "score": 9, "created_at": _unix(2026, 3, 1)}
+
+
 def test_a_survey_file_of_no_mapped_survey_fails_and_an_unreadable_map_is_reported(conn, landing: Path) -> None:
     _maps(landing, ["delighted,DL_web,nps,nps,relationship,,,,"])
     (landing / "delighted").mkdir()
-    (landing / "delighted" / "other.jsonl").write_text('{"id": "1", "person": "1", "score": 9}\n')
+    (landing / "delighted" / "other.jsonl").write_text(json.dumps(ONE) + "\n")
     summary = load_landing(conn, landing)
     assert summary.entities["survey_responses"].files_failed == [
         (
@@ -220,7 +223,7 @@ def test_a_survey_file_of_no_mapped_survey_fails_and_an_unreadable_map_is_report
         )
     ]
     (landing / "mappings" / "surveys.csv").write_text("source,survey\ndelighted,DL_web\n")
-    (landing / "delighted" / "DL_web.jsonl").write_text('{"id": "1", "person": "1", "score": 9}\n')
+    (landing / "delighted" / "DL_web.jsonl").write_text(json.dumps(ONE) + "\n")
     summary = load_landing(conn, landing)
     missing = "missing_required_columns: question, survey_type, touchpoint"
     assert summary.mapping_errors == [
@@ -230,6 +233,15 @@ def test_a_survey_file_of_no_mapped_survey_fails_and_an_unreadable_map_is_report
         "survey_responses"
     ].files_failed
     assert conn.execute("select count(*) from raw.survey_responses").fetchone()[0] == 0
+    # The map fixed (both surveys listed): the same failed files, unchanged, load on the next run.
+    _maps(landing, ["delighted,DL_web,nps,nps,relationship,,,,", "delighted,other,nps,nps,support,,,,"])
+    (landing / "mappings" / "account_map.csv").write_text("source,source_id,account_id\ndelighted,1,acc_A\n")
+    summary = load_landing(conn, landing)
+    assert not summary.has_failures, summary.format()
+    # Without a survey_type the survey's only question applies: nps for DL_web, nps for other too.
+    assert conn.execute(
+        "select survey_id, survey_type, account_id, score from raw.survey_responses order by survey_id"
+    ).fetchall() == [("DL_web", "nps", "acc_A", 9), ("other", "nps", "acc_A", 9)]
 
 
 END = date(2026, 6, 30)

@@ -42,6 +42,9 @@ class Adapter:
     # reads the adapter's own mapping file(s) once per run, before its files (temp tables);
     # returns their errors for the load summary
     prepare: Callable[[duckdb.DuckDBPyConnection, Path, object], list[str]] | None = None
+    # failure reasons that depend on a mapping file, not on the bytes: such a failed file is read
+    # again on the next run (a fixed map then loads it), as a loader error is
+    retry_reasons: tuple[str, ...] = ()
 
     def accepts(self, name: str) -> bool:
         return name.lower().endswith(self.extensions)

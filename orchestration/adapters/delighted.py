@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.adapters.base import Adapter, Target, parse_src, text_lines
-from orchestration.adapters.survey_map import SURVEY_MAP, load_survey_map, survey_of
+from orchestration.adapters.survey_map import MAP_FAILURES, SURVEY_MAP, load_survey_map, survey_of
 from orchestration.adapters.surveys import SRC_COLUMNS, responses_sql
 from orchestration.loading.validation import sql_str
 
@@ -144,4 +144,5 @@ DELIGHTED = Adapter(
     read=read,
     targets=(Target("survey_responses", lambda: responses_sql("delighted", "account_field value")),),
     prepare=load_survey_map,
+    retry_reasons=MAP_FAILURES,
 )

@@ -114,7 +114,7 @@ def _one(conn, adapter: Adapter, landing_dir: Path, path: Path, summary: LoadSum
     if status == "loaded":
         primary.files_skipped += 1
         return
-    if status == "failed" and (sha is None or not reason.startswith(LOADER_ERROR)):
+    if status == "failed" and (sha is None or not reason.startswith((LOADER_ERROR, *adapter.retry_reasons))):
         primary.files_failed.append((rel, reason))
         say(f"{adapter.folder}: FAILED {rel}: {reason}")
         return

@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.adapters.base import Adapter, Target
-from orchestration.adapters.survey_map import SURVEY_MAP, load_survey_map, survey_of
+from orchestration.adapters.survey_map import MAP_FAILURES, SURVEY_MAP, load_survey_map, survey_of
 from orchestration.adapters.surveys import SRC_COLUMNS, responses_sql
 from orchestration.loading.results import FileRejected
 from orchestration.loading.validation import sql_str
@@ -142,4 +142,5 @@ QUALTRICS = Adapter(
     read=read,
     targets=(Target("survey_responses", lambda: responses_sql("qualtrics", "account_field value")),),
     prepare=load_survey_map,
+    retry_reasons=MAP_FAILURES,
 )

@@ -10,7 +10,8 @@ such as ``QID1``; Delighted: its ``survey_type`` value such as ``nps`` or ``cesv
 ``account_field``, ``contact_field``, ``invitation_field`` (optional: empty = none).
 
 The map is read on every run (small, decides, is not data).  A file of no listed survey fails
-``unmapped_survey``; an unreadable map fails every survey file of the run (none is guessed).
+``unmapped_survey``; an unreadable map fails every survey file of the run (none is guessed);
+such a failed file is read again on the next run, so a fixed map loads it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ COLUMNS = (
     "contact_field",
     "invitation_field",
 )
+# File failures caused by the map, not by the file: retried on every run until the map is fixed.
+MAP_FAILURES = ("unmapped_survey", "survey_map_unreadable", "unmapped_question")
 REQUIRED = ("source", "survey", "question", "survey_type", "touchpoint")
 
 
