@@ -244,6 +244,26 @@ def test_a_survey_file_of_no_mapped_survey_fails_and_an_unreadable_map_is_report
     ).fetchall() == [("DL_web", "nps", "acc_A", 9), ("other", "nps", "acc_A", 9)]
 
 
+def test_a_map_naming_an_email_as_the_contact_is_refused(conn, landing: Path) -> None:
+    _maps(landing, ["qualtrics,SV_1,QID1,nps,relationship,,,RecipientEmail,"])
+    _csv(landing / "qualtrics" / "SV_1.csv", [QUALTRICS_IDS, QUALTRICS_TEXT, QUALTRICS_IMPORT])
+    summary = load_landing(conn, landing)
+    error = (
+        "personal_data_field: qualtrics SV_1 QID1 maps an email field to an id column (contact, account or "
+        "invitation); map an id instead (e.g. ExternalReference, person)"
+    )
+    assert summary.mapping_errors == [f"mappings/surveys.csv: {error}"]
+    # Its row is not used: the survey is then unmapped and its file waits for a fixed map.
+    assert summary.entities["survey_responses"].files_failed == [
+        ("mappings/surveys.csv", error),
+        (
+            "qualtrics/SV_1.csv",
+            "unmapped_survey: the file name starts with no qualtrics survey of mappings/surveys.csv "
+            "(name the file <survey>..., list the survey there)",
+        ),
+    ]
+
+
 END = date(2026, 6, 30)
 # Enough days and accounts for every survey kind (relationship waves, support, product, in-app).
 DEMO = {"accounts": 10, "days": 120, "seed": 5, "end_date": END}

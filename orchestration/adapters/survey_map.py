@@ -63,11 +63,27 @@ def load_survey_map(conn: duckdb.DuckDBPyConnection, landing_dir: Path, readable
         why = str(error).strip().splitlines()[0][:300]
         conn.execute("insert into _survey_map_error values (?)", [f"survey_map_unreadable: {SURVEY_MAP}: {why}"])
         return [f"{SURVEY_MAP}: survey_map_unreadable: {why}; no survey file was loaded"]
+    # contact_id and account_id reach the marts, where personal data must never be: a map that
+    # names an email field for them is refused row by row (Qualtrics' RecipientEmail, an email
+    # column or property), not loaded and hashed later.
+    emails = "lower({}) in ('recipientemail', 'email', 'email_address', 'person_email')"
+    personal = " or ".join(emails.format(c) for c in ("contact_field", "account_field", "invitation_field"))
+    refused = conn.execute(
+        f"select source, survey, question from _survey_map where {personal} order by 1, 2, 3"
+    ).fetchall()
+    conn.execute(f"delete from _survey_map where {personal}")
+    errors = [
+        f"{SURVEY_MAP}: personal_data_field: {source} {survey} {question} maps an email field to an id column "
+        "(contact, account or invitation); map an id instead (e.g. ExternalReference, person)"
+        for source, survey, question in refused
+    ]
     incomplete = conn.execute(
         f"select count(*) from _survey_map where {' or '.join(f'{c} is null' for c in REQUIRED)}"
     ).fetchone()[0]
     conn.execute(f"delete from _survey_map where {' or '.join(f'{c} is null' for c in REQUIRED)}")
-    return [f"{SURVEY_MAP}: {incomplete} row(s) without {', '.join(REQUIRED)} not used"] if incomplete else []
+    return errors + (
+        [f"{SURVEY_MAP}: {incomplete} row(s) without {', '.join(REQUIRED)} not used"] if incomplete else []
+    )
 
 
 def survey_of(conn: duckdb.DuckDBPyConnection, source: str, name: str) -> tuple[str, list[tuple]]:
