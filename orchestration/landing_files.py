@@ -36,10 +36,11 @@ from orchestration.contract import ENTITIES, ENTITY_BY_FOLDER, Entity
 # Source adapter folders (orchestration.adapters): any file below ``<landing>/<folder>/`` is an
 # export of that tool, read by its adapter into the native raw tables.  Kept here as plain
 # names, not imported from the adapters, so discovery does not depend on the loader.
-ADAPTER_FOLDERS = ("segment", "amplitude")
+ADAPTER_FOLDERS = ("segment", "amplitude", "qualtrics", "delighted")
 # The account map that the adapters read on every run (orchestration.adapters.accounts).
 MAPPINGS_FOLDER = "mappings"
 ACCOUNT_MAP = f"{MAPPINGS_FOLDER}/account_map.csv"
+SURVEY_MAP = f"{MAPPINGS_FOLDER}/surveys.csv"  # read by the survey adapters (orchestration.adapters.survey_map)
 NO_ENTITY = "(none)"  # manifest entity of an ignored file outside every entity folder
 SAFE_PATH = re.compile(r"[A-Za-z0-9_./+=,@%: -]+")
 
@@ -90,7 +91,7 @@ def _misplaced(parts: list[str]) -> str:
     if len(parts) == 1:
         return f"outside an entity folder: at the top of the landing folder; {expected}"
     if parts[0] == MAPPINGS_FOLDER:
-        return f"not a mapping file: the adapters read {ACCOUNT_MAP} only"
+        return f"not a mapping file: the adapters read {ACCOUNT_MAP} and {SURVEY_MAP} only"
     if parts[0] not in sources:
         known = ", ".join([*sources, *ADAPTER_FOLDERS])
         return f"unknown folder {parts[0]}/ (known sources: {known})"
@@ -121,7 +122,7 @@ def discover(landing_dir: Path) -> Landing:
                 reason = (
                     "hidden: a dot-folder (not walked)" if is_dir and not path.is_symlink() else "hidden: a dot-file"
                 )
-            elif entity is None and rel == ACCOUNT_MAP:
+            elif entity is None and rel in (ACCOUNT_MAP, SURVEY_MAP):
                 continue  # read by the adapters on every run, not loaded as a file
             elif entity is None and parts[0] in ADAPTER_FOLDERS and len(parts) >= 2:
                 reason = _not_regular(path)

@@ -39,6 +39,12 @@ class Adapter:
     # fills _src from the readable path; the delivered name chooses the format; returns a manifest note
     read: Callable[[duckdb.DuckDBPyConnection, Path, str], str | None]
     targets: tuple[Target, ...]  # the first one also records a file that delivers no rows
+    # reads the adapter's own mapping file(s) once per run, before its files (temp tables);
+    # returns their errors for the load summary
+    prepare: Callable[[duckdb.DuckDBPyConnection, Path, object], list[str]] | None = None
+    # failure reasons that depend on a mapping file, not on the bytes: such a failed file is read
+    # again on the next run (a fixed map then loads it), as a loader error is
+    retry_reasons: tuple[str, ...] = ()
 
     def accepts(self, name: str) -> bool:
         return name.lower().endswith(self.extensions)

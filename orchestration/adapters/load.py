@@ -68,6 +68,17 @@ def load_adapters(
         reason = "; ".join(error[len(ACCOUNT_MAP) :].lstrip(": ") for error in errors)
         summary.entities[first.targets[0].table].files_failed.append((ACCOUNT_MAP, reason))
     for adapter in adapters:
+        if adapter.prepare is not None and files.get(adapter.folder):
+            # An adapter's own mapping file ("<path>: <reason>" per error): reported as a failed
+            # file of its first table, so the run exits 2 and names it.
+            for error in adapter.prepare(conn, landing_dir, run.readable):
+                summary.mapping_errors.append(error)
+                say(f"ERROR {error}")
+                mapping, _, reason = error.partition(": ")
+                summary.entities[adapter.targets[0].table].files_failed.append((mapping, reason))
+    for adapter in adapters:
+        if not files.get(adapter.folder):
+            continue  # a source that delivered nothing this run is not listed in the counts
         summary.unmapped.setdefault(adapter.folder, 0)
         for path in files.get(adapter.folder, []):
             _one(conn, adapter, landing_dir, path, summary, say, run)
@@ -103,7 +114,7 @@ def _one(conn, adapter: Adapter, landing_dir: Path, path: Path, summary: LoadSum
     if status == "loaded":
         primary.files_skipped += 1
         return
-    if status == "failed" and (sha is None or not reason.startswith(LOADER_ERROR)):
+    if status == "failed" and (sha is None or not reason.startswith((LOADER_ERROR, *adapter.retry_reasons))):
         primary.files_failed.append((rel, reason))
         say(f"{adapter.folder}: FAILED {rel}: {reason}")
         return

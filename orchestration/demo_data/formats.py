@@ -10,6 +10,7 @@ same raw rows.  The other entities stay native.
 * ``amplitude``: every events file -> ``amplitude/<name>.zip`` holding one gzipped JSON Lines
   member, as the Export API names them (``<project>/<project>_<day>_0#0.json.gz``);
   ``groups.account`` = the account id.
+* ``qualtrics``, ``delighted``: the survey responses instead (``demo_data.survey_formats``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import zipfile
 from pathlib import Path
 
 import duckdb
+
+from orchestration.demo_data.survey_formats import SURVEY_FORMATS, convert_surveys
 
 FORMATS = ("segment", "amplitude")
 PROJECT = "187520"  # an Amplitude project id for the member names
@@ -47,9 +50,12 @@ def convert(out: Path, entries: list[dict], formats: tuple[str, ...]) -> None:
     """Rewrite the product files of ``out`` (and their manifest ``entries``) in ``formats``
     (``segment`` takes events and users; ``amplitude`` then has no events left to take, so
     both at once are rejected)."""
-    unknown = sorted(set(formats) - set(FORMATS))
+    unknown = sorted(set(formats) - set(FORMATS) - set(SURVEY_FORMATS))
     if unknown or len(formats) > 1:
-        raise ValueError(f"--format: one of {', '.join(FORMATS)} (got {', '.join(formats)})")
+        raise ValueError(f"--format: one of {', '.join(FORMATS + SURVEY_FORMATS)} (got {', '.join(formats)})")
+    if formats[0] in SURVEY_FORMATS:  # the survey responses, not the product data
+        convert_surveys(out, entries, formats[0])
+        return
     conn = duckdb.connect()
     conn.execute("set TimeZone = 'UTC'")
     tables = {"product_events"} | ({"product_users"} if "segment" in formats else set())
