@@ -3,14 +3,15 @@ tables, with the loader's guarantees (each file once by content, every bad row k
 reason, failed files reported, one transaction per file) and its validation.
 
 Modules: ``base`` (what an adapter is; JSON Lines reading), ``accounts`` (the account map and
-rule), ``segment`` (+ ``segment_tables``: the warehouse tables), ``amplitude``, ``load`` (discovery to manifest: the per-file transaction).
+rule), ``segment`` (+ ``segment_tables``: the warehouse tables), ``amplitude``, ``stripe_fivetran`` (+ ``stripe_tables``, ``stripe_versions``), ``load`` (discovery to manifest: the per-file transaction).
 A new source = a module with an ``Adapter`` listed in ``ADAPTERS`` and its folder in
 ``orchestration.landing_files.ADAPTER_FOLDERS``.
 """
 
 from orchestration.adapters.amplitude import AMPLITUDE
 from orchestration.adapters.segment import SEGMENT
+from orchestration.adapters.stripe_fivetran import STRIPE_FIVETRAN
 
-ADAPTERS = (SEGMENT, AMPLITUDE)
+ADAPTERS = (SEGMENT, AMPLITUDE, STRIPE_FIVETRAN)
 
 __all__ = ["ADAPTERS"]

@@ -68,7 +68,8 @@ def load_adapters(
         reason = "; ".join(error[len(ACCOUNT_MAP) :].lstrip(": ") for error in errors)
         summary.entities[first.targets[0].table].files_failed.append((ACCOUNT_MAP, reason))
     for adapter in adapters:
-        summary.unmapped.setdefault(adapter.folder, 0)
+        if files.get(adapter.folder):  # the sources delivered this run (a count per source the user has)
+            summary.unmapped.setdefault(adapter.folder, 0)
         for path in files.get(adapter.folder, []):
             _one(conn, adapter, landing_dir, path, summary, say, run)
     conn.execute("drop table if exists _account_map_rows")

@@ -1,0 +1,115 @@
+"""Stripe ``subscription_history`` (Fivetran: one row per state, ``_fivetran_start`` /
+``_fivetran_end``) -> native subscription versions, priced by the export's items, prices (or
+legacy plans) and forever coupons.  The rules are listed in ``adapters.stripe_fivetran``; each
+CTE below says why it is shaped as it is.
+"""
+
+from __future__ import annotations
+
+from orchestration.adapters.accounts import resolved_sql
+from orchestration.adapters.stripe_tables import ACCOUNT_LABEL, SOURCE, bad_amount, customers_sql, major
+
+LIVE = ("active", "past_due", "trialing")  # the statuses a version holds in (trialing: no MRR)
+_TS = "try_cast({} as timestamp)"
+
+
+def _day(column: str) -> str:
+    return f"cast({_TS.format(column)} as date)"
+
+
+def subscriptions_sql() -> str:
+    live = ", ".join(f"'{s}'" for s in LIVE)
+    customers = f"select id as _customer, _account, _account_problem from ({resolved_sql(SOURCE, customers_sql('_st_customer'), ACCOUNT_LABEL)})"
+    return f"""
+        with
+        -- Fivetran writes a history row per change; several on one day would be empty versions
+        -- ([d, d)), so a day's last state is that day's version.
+        daily as (
+            select *, {_day("_fivetran_start")} as _from
+            from _src where _table = 'subscription_history'
+            qualify row_number() over (partition by id, {_day("_fivetran_start")}
+                                       order by {_TS.format("_fivetran_start")} desc, _row_number desc) = 1
+        ),
+        -- The next state's start ends a state: unpaid, paused, incomplete and canceled states
+        -- are not versions, so they end the one before them (Stripe: no MRR in those).
+        stated as (
+            select *, lead(_from) over (partition by id order by _from) as _next_from,
+                   row_number() over (partition by id order by _from) = 1 as _first
+            from daily
+        ),
+        prices as (
+            select id, unit_amount, currency, lower(recurring_interval) as iv,
+                   coalesce(try_cast(recurring_interval_count as integer), 1) as n, product_id
+            from _st_price
+            union all
+            select id, amount, currency, lower("interval"), coalesce(try_cast(interval_count as integer), 1), product_id
+            from _st_plan where id not in (select id from _st_price)
+        ),
+        items as (
+            select h.*, si.id as _item, coalesce(si.price_id, si.plan_id) as _price_id,
+                   coalesce(nullif(trim(si.quantity), ''), '1') as _qty,
+                   p.id as _price, p.unit_amount as _amount, p.currency as _currency, p.iv, p.n, p.product_id,
+                   {major("p.unit_amount", "p.currency")} as _unit,
+                   count(si.id) over (partition by h._row_number) as _items
+            from stated as h
+            left join _st_subscription_item as si on si.subscription_id = h.id
+            left join prices as p on p.id = coalesce(si.price_id, si.plan_id)
+            where h.status in ({live})
+        ),
+        -- Stripe's MRR counts only coupons that last forever (once / repeating: MRR unaffected).
+        -- The discount in force on the version's first day; the latest started wins.
+        discounts as (
+            select d.subscription_id, c.percent_off, c.amount_off, c.currency as coupon_currency,
+                   {_day("d.start")} as _start, {_day('d."end"')} as _end
+            from _st_subscription_discount as d join _st_coupon as c on c.id = d.coupon_id
+            where lower(c.duration) = 'forever'
+        ),
+        priced as (
+            select i.*, d.percent_off, d.amount_off, {major("d.amount_off", "d.coupon_currency")} as _off,
+                   -- an amount off is per invoice: a share of every item's price per interval
+                   sum(try_cast(i._qty as decimal(38, 0)) * i._unit) over (partition by i._row_number) as _gross
+            from items as i
+            left join discounts as d
+                on d.subscription_id = i.id and (d._start is null or d._start <= i._from)
+                and (d._end is null or d._end > i._from)
+            qualify row_number() over (partition by i._row_number, i._item order by d._start desc nulls last) = 1
+        ),
+        shaped as (
+            select p.*,
+                   case when p._items > 1 then p.id || '/' || p._item else p.id end as _subscription,
+                   case when p.iv = 'month' and p.n = 1 then 'month' else 'year' end as _interval,
+                   -- price per year for any other interval: the native MRR divides a year by 12
+                   case when p.iv = 'month' and p.n = 1 or p.iv = 'year' and p.n = 1 then p._unit
+                        when p.iv = 'year' then round(p._unit / p.n, 4)
+                        when p.iv = 'month' then round(p._unit * 12 / p.n, 4)
+                        when p.iv = 'week' then round(p._unit * 52 / p.n, 4)
+                        when p.iv = 'day' then round(p._unit * 365 / p.n, 4) end as _per_interval,
+                   case when p.percent_off is not null then try_cast(p.percent_off as decimal(18, 4))
+                        when p._off is not null and p._gross > 0 then least(100, round(p._off * 100 / p._gross, 4))
+                   end as _discount
+            from priced as p
+        )
+        select s._subscription as subscription_id,
+               cast(row_number() over (partition by s._subscription order by s._from) as varchar) as version,
+               coalesce(c._account, '') as account_id, coalesce(s.product_id, s._price) as plan_id,
+               cast(s.status = 'trialing' as varchar) as is_trial, s._interval as billing_interval,
+               s._qty as quantity, cast(cast(s._per_interval as decimal(18, 4)) as varchar) as unit_amount,
+               cast(s._discount as varchar) as discount_pct, upper(trim(s._currency)) as currency,
+               cast(case when s._first then least(s._from, coalesce({_day("s.start_date")}, s._from)) else s._from end as varchar)
+                   as valid_from,
+               cast(coalesce(s._next_from,
+                             case when lower(s.cancel_at_period_end) = 'true' then coalesce({_day("s.cancel_at")}, {_day("s.current_period_end")}) end,
+                             {_day("s.cancel_at")}, {_day("s.ended_at")}) as varchar) as valid_to,
+               cast({_day("s.current_period_end")} as varchar) as contract_end, s.canceled_at,
+               coalesce(s._fivetran_synced, s._fivetran_start) as updated_at, s._row_number, s._line_number,
+               nullif(concat_ws('; ',
+                   case when s._from is null then 'invalid_timestamp: _fivetran_start' end,
+                   case when s._item is null then 'missing_required: subscription_item (no item of ' || chr(39) || s.id || chr(39) || ' in the export)'
+                        when s._price is null then 'unknown_price: ' || chr(39) || coalesce(s._price_id, '') || chr(39) || ' is not in the export''s price or plan table' end,
+                   {bad_amount("s._amount", "unit_amount")}, {bad_amount("s.amount_off", "coupon.amount_off")},
+                   case when s._price is not null and s._per_interval is null and s._unit is not null
+                        then 'unknown_interval: ' || coalesce(s.iv, '') end,
+                   case when c._customer is null then 'unmapped_account: customer ' || chr(39) || s.customer_id || chr(39) || ' not in the export'
+                        else c._account_problem end), '') as _reason
+        from shaped as s left join ({customers}) as c on c._customer = s.customer_id
+    """
