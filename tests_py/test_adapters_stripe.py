@@ -20,6 +20,7 @@ cus_1,Acme,,"{""account_id"": ""acc_1"", ""segment"": ""smb"", ""region"": ""EME
 cus_2,Globex,,"{""segment"": ""mid_market""}",2026-01-02 00:00:00,2026-06-01 00:00:00
 cus_3,Initech,,"{""segment"": ""smb""}",2026-01-03 00:00:00,2026-06-01 00:00:00
 cus_4,,Umbrella KK,"{""account_id"": ""acc_4"", ""segment"": ""enterprise""}",2026-01-04 00:00:00,2026-06-01 00:00:00
+cus_5,Hooli,,"{""account_id"": ""acc_5""}",2026-01-05 00:00:00,2026-06-01 00:00:00
 """
 # unit_amount in minor units: 120000 = USD 1,200.00; 5000 JPY = JPY 5,000 (zero-decimal).
 PRICES = """id,unit_amount,currency,recurring_interval,recurring_interval_count,product_id
@@ -30,6 +31,11 @@ price_month,2000,usd,month,1,starter
 price_jpy,5000,jpy,month,1,starter
 price_text,19.99,usd,month,1,starter
 price_xyz,1000,xyz,month,1,starter
+price_month60,6000,usd,month,1,business
+"""
+# The legacy plan table (amount, interval, interval_count), used where no price has the id.
+PLANS = """id,amount,currency,interval,interval_count,product_id
+plan_legacy,1500,usd,month,1,starter
 """
 ITEMS = """id,subscription_id,price_id,quantity
 si_y,sub_year,price_year,1
@@ -43,6 +49,9 @@ si_h,sub_life,price_month,1
 si_t,sub_text,price_text,1
 si_x,sub_xyz,price_xyz,1
 si_n,sub_nomap,price_month,1
+si_m1,sub_multi,price_month,2
+si_m2,sub_multi,price_month60,1
+si_l,sub_legacy,plan_legacy,1
 """
 COUPONS = """id,percent_off,amount_off,currency,duration,duration_in_months
 c20,20,,,forever,
@@ -53,6 +62,7 @@ DISCOUNTS = """id,coupon_id,subscription_id,customer_id,start,end
 di_1,c20,sub_pct,cus_2,2026-01-01 00:00:00,
 di_2,c500,sub_fixed,cus_4,2026-01-01 00:00:00,
 di_3,c50once,sub_once,cus_4,2026-01-01 00:00:00,
+di_4,c500,sub_multi,cus_1,2026-01-01 00:00:00,
 """
 H = "id,customer_id,status,_fivetran_start,_fivetran_end,start_date,cancel_at_period_end,cancel_at,canceled_at,ended_at,current_period_end\n"
 HISTORY = (
@@ -80,6 +90,8 @@ HISTORY = (
             "sub_text,cus_1,active,2026-01-10 08:00:00,,2026-01-10 08:00:00,false,,,,2026-02-10 08:00:00",  # 16
             "sub_xyz,cus_1,active,2026-01-10 08:00:00,,2026-01-10 08:00:00,false,,,,2026-02-10 08:00:00",  # 17
             "sub_nomap,cus_3,active,2026-01-10 08:00:00,,2026-01-10 08:00:00,false,,,,2026-02-10 08:00:00",  # 18
+            "sub_multi,cus_1,active,2026-01-10 08:00:00,,2026-01-10 08:00:00,false,,,,2026-02-10 08:00:00",  # 19
+            "sub_legacy,cus_1,active,2026-01-10 08:00:00,,2026-01-10 08:00:00,false,,,,2026-02-10 08:00:00",  # 20
         )
     )
 )
@@ -87,6 +99,7 @@ INVOICES = """id,customer_id,subscription_id,status,currency,amount_due,amount_p
 in_1,cus_1,sub_year,paid,usd,120000,120000,2026-01-10 08:00:00,2026-01-10 08:00:00,2026-01-10 08:01:00
 in_2,cus_4,sub_jpy,open,jpy,5000,0,2026-01-10 08:00:00,2026-02-09 08:00:00,
 in_3,cus_1,sub_text,open,usd,$19.99,0,2026-01-10 08:00:00,2026-02-09 08:00:00,
+in_4,cus_9,,open,usd,1000,0,2026-01-10 08:00:00,2026-02-09 08:00:00,
 """
 # A proration line (an upgrade mid-period) is billed, never recurring revenue.
 LINES = """id,invoice_id,amount,proration,type,subscription_id
@@ -103,6 +116,7 @@ def _export(landing: Path) -> Path:
         "customer.csv": CUSTOMERS,
         "subscription_history.csv": HISTORY,
         "subscription_item.csv": ITEMS,
+        "plan.csv": PLANS,
         "coupon.csv": COUPONS,
         "subscription_discount.csv": DISCOUNTS,
         "invoice.csv": INVOICES,
@@ -136,7 +150,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with duckdb.connect(str(database)) as conn:
         summary = load_landing(conn, landing)
     assert not summary.has_failures, summary.format()
-    assert summary.unmapped == {"stripe": 2}  # customer cus_3 and its subscription sub_nomap
+    assert summary.unmapped == {"stripe": 3}  # customer cus_3, its subscription sub_nomap, invoice in_4
     dbt_vars = {"as_of_date": "2026-06-30"}
     run_dbt(database, tmp, "seed", "-s", "fx_rates", dbt_vars=dbt_vars)
     run_dbt(database, tmp, "run", "-s", "+int_cs__subscription_versions", dbt_vars=dbt_vars)
@@ -177,6 +191,12 @@ D = Decimal
         # JPY is zero-decimal: 5000 is JPY 5,000, not 50.00; without a JPY rate in seeds/fx_rates.csv
         # the reporting-currency MRR is null (int_cs__subscription_versions' rule for any currency).
         ("sub_jpy", (1, "month", 1, D("5000"), D("0"), "JPY", None)),
+        # A legacy plan: USD 15.00 a month.
+        ("sub_legacy", (1, "month", 1, D("15"), D("0"), "USD", D("15"))),
+        # Two items, 2 x 20.00 + 1 x 60.00 = 100.00 a month, 5.00 off the invoice = 5% of each:
+        # 38 + 57 = 95 = 100 - 5.
+        ("sub_multi/si_m1", (1, "month", 2, D("20"), D("5"), "USD", D("38"))),
+        ("sub_multi/si_m2", (1, "month", 1, D("60"), D("5"), "USD", D("57"))),
     ],
 )
 def test_mrr_by_interval_quantity_discount_and_currency(loaded: Path, subscription: str, expected: tuple) -> None:
@@ -218,11 +238,13 @@ def test_accounts_invoices_and_the_quarantine(loaded: Path) -> None:
     ]
     assert _query(loaded, "select entity, row_number, reason from raw.load_quarantine order by entity, row_number") == [
         ("billing_accounts", 3, NO_ACCOUNT),
+        ("billing_accounts", 5, "missing_required: segment"),
         (
             "billing_invoices",
             3,
             "invalid_amount: amount_due='$19.99' (Stripe amounts are integers in minor units)",
         ),
+        ("billing_invoices", 4, "unmapped_account: customer 'cus_9' not in the export"),
         (
             "billing_subscriptions",
             16,
