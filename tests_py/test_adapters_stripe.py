@@ -253,3 +253,33 @@ def test_accounts_invoices_and_the_quarantine(loaded: Path) -> None:
         ("billing_subscriptions", 17, "unknown_currency: currency='XYZ'"),
         ("billing_subscriptions", 18, NO_ACCOUNT),
     ]
+
+
+def test_the_manifest_names_what_each_file_gave(loaded: Path) -> None:
+    rows = _query(
+        loaded,
+        "select entity, regexp_extract(file_path, '[^/]+$'), rows_delivered, rows_loaded, rows_quarantined, reason "
+        "from raw.load_manifest order by file_path",
+    )
+    lookup = "a lookup table, read with the tables it prices"
+    assert rows == [
+        ("billing_subscriptions", "coupon.csv", 0, 0, 0, f"3 coupon row(s): {lookup}"),
+        ("billing_accounts", "customer.csv", 5, 3, 2, None),
+        ("billing_invoices", "invoice.csv", 4, 2, 2, None),
+        ("billing_subscriptions", "invoice_line_item.csv", 0, 0, 0, f"2 invoice_line_item row(s): {lookup}"),
+        ("billing_subscriptions", "plan.csv", 0, 0, 0, f"1 plan row(s): {lookup}"),
+        ("billing_subscriptions", "price.parquet", 0, 0, 0, f"8 price row(s): {lookup}"),
+        ("billing_subscriptions", "subscription_discount.csv", 0, 0, 0, f"4 subscription_discount row(s): {lookup}"),
+        # 20 rows: 9 (superseded the same day), 12 (unpaid), 15 (canceled) are no version;
+        # sub_multi's two items are two: 20 - 3 + 1 = 18 delivered, 3 quarantined.
+        (
+            "billing_subscriptions",
+            "subscription_history.csv",
+            18,
+            15,
+            3,
+            "3 subscription_history row(s) are no version: a state without MRR "
+            "(unpaid, paused, incomplete, canceled) or not the last of its day",
+        ),
+        ("billing_subscriptions", "subscription_item.csv", 0, 0, 0, f"14 subscription_item row(s): {lookup}"),
+    ]

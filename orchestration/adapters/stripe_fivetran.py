@@ -44,7 +44,7 @@ from orchestration.adapters.stripe_tables import (
     select_table,
     table_of,
 )
-from orchestration.adapters.stripe_versions import subscriptions_sql
+from orchestration.adapters.stripe_versions import LIVE, day_sql, subscriptions_sql
 from orchestration.loading.results import FileRejected
 
 NEEDS = {
@@ -65,7 +65,7 @@ def read(conn: duckdb.DuckDBPyConnection, path: Path, name: str) -> str | None:
     if table in NEEDS:
         # The export's other tables from the file's own folder (a symlinked plain name resolves to it).
         read_siblings(conn, path.resolve().parent, NEEDS[table])
-        return None
+        return _states_note(conn) if table == "subscription_history" else None
     count = conn.execute("select count(*) from _src").fetchone()[0]
     # Nothing of its own to load; an empty history-shaped _src so the last target's SQL binds.
     conn.execute(
@@ -74,6 +74,26 @@ def read(conn: duckdb.DuckDBPyConnection, path: Path, name: str) -> str | None:
     )
     read_siblings(conn, None, NEEDS["subscription_history"])  # empty: the last target's SQL still binds
     return f"{count} {table} row(s): a lookup table, read with the tables it prices"
+
+
+def _states_note(conn: duckdb.DuckDBPyConnection) -> str | None:
+    """How many history rows are no version (not quarantined: they are states, not bad rows)."""
+    live = ", ".join(f"'{s}'" for s in LIVE)
+    day = day_sql("_fivetran_start")
+    count = conn.execute(
+        f"""
+        select count(*) - count(*) filter (where _last and status in ({live})) from (
+            select status, row_number() over (partition by id, {day} order by try_cast(_fivetran_start as timestamp) desc,
+                                              _row_number desc) = 1 as _last
+            from _src)
+        """
+    ).fetchone()[0]
+    if not count:
+        return None
+    return (
+        f"{count} subscription_history row(s) are no version: a state without MRR "
+        "(unpaid, paused, incomplete, canceled) or not the last of its day"
+    )
 
 
 def accounts_sql() -> str:

@@ -13,7 +13,7 @@ LIVE = ("active", "past_due", "trialing")  # the statuses a version holds in (tr
 _TS = "try_cast({} as timestamp)"
 
 
-def _day(column: str) -> str:
+def day_sql(column: str) -> str:
     return f"cast({_TS.format(column)} as date)"
 
 
@@ -25,9 +25,9 @@ def subscriptions_sql() -> str:
         -- Fivetran writes a history row per change; several on one day would be empty versions
         -- ([d, d)), so a day's last state is that day's version.
         daily as (
-            select *, {_day("_fivetran_start")} as _from
+            select *, {day_sql("_fivetran_start")} as _from
             from _src where _table = 'subscription_history'
-            qualify row_number() over (partition by id, {_day("_fivetran_start")}
+            qualify row_number() over (partition by id, {day_sql("_fivetran_start")}
                                        order by {_TS.format("_fivetran_start")} desc, _row_number desc) = 1
         ),
         -- The next state's start ends a state: unpaid, paused, incomplete and canceled states
@@ -60,7 +60,7 @@ def subscriptions_sql() -> str:
         -- The discount in force on the version's first day; the latest started wins.
         discounts as (
             select d.subscription_id, c.percent_off, c.amount_off, c.currency as coupon_currency,
-                   {_day("d.start")} as _start, {_day('d."end"')} as _end
+                   {day_sql("d.start")} as _start, {day_sql('d."end"')} as _end
             from _st_subscription_discount as d join _st_coupon as c on c.id = d.coupon_id
             where lower(c.duration) = 'forever'
         ),
@@ -95,12 +95,12 @@ def subscriptions_sql() -> str:
                cast(s.status = 'trialing' as varchar) as is_trial, s._interval as billing_interval,
                s._qty as quantity, cast(cast(s._per_interval as decimal(18, 4)) as varchar) as unit_amount,
                cast(s._discount as varchar) as discount_pct, upper(trim(s._currency)) as currency,
-               cast(case when s._first then least(s._from, coalesce({_day("s.start_date")}, s._from)) else s._from end as varchar)
+               cast(case when s._first then least(s._from, coalesce({day_sql("s.start_date")}, s._from)) else s._from end as varchar)
                    as valid_from,
                cast(coalesce(s._next_from,
-                             case when lower(s.cancel_at_period_end) = 'true' then coalesce({_day("s.cancel_at")}, {_day("s.current_period_end")}) end,
-                             {_day("s.cancel_at")}, {_day("s.ended_at")}) as varchar) as valid_to,
-               cast({_day("s.current_period_end")} as varchar) as contract_end, s.canceled_at,
+                             case when lower(s.cancel_at_period_end) = 'true' then coalesce({day_sql("s.cancel_at")}, {day_sql("s.current_period_end")}) end,
+                             {day_sql("s.cancel_at")}, {day_sql("s.ended_at")}) as varchar) as valid_to,
+               cast({day_sql("s.current_period_end")} as varchar) as contract_end, s.canceled_at,
                coalesce(s._fivetran_synced, s._fivetran_start) as updated_at, s._row_number, s._line_number,
                nullif(concat_ws('; ',
                    case when s._from is null then 'invalid_timestamp: _fivetran_start' end,
