@@ -82,7 +82,7 @@ HISTORY = (
             "sub_life,cus_1,trialing,2026-02-01 00:00:00,2026-02-15 09:00:00,2026-02-01 00:00:00,false,,,,2026-02-15 00:00:00",  # 8
             "sub_life,cus_1,incomplete,2026-02-15 09:00:00,2026-02-15 09:05:00,2026-02-01 00:00:00,false,,,,2026-03-15 00:00:00",  # 9
             "sub_life,cus_1,active,2026-02-15 09:05:00,2026-03-01 00:00:00,2026-02-01 00:00:00,false,,,,2026-03-15 00:00:00",  # 10
-            "sub_life,cus_1,past_due,2026-03-01 00:00:00,2026-03-10 00:00:00,2026-02-01 00:00:00,false,,,,2026-03-15 00:00:00",  # 11
+            "sub_life,cus_1,past_due,2026-03-01T01:00:00+02:00,2026-03-10 00:00:00,2026-02-01 00:00:00,false,,,,2026-03-15 00:00:00",  # 11
             "sub_life,cus_1,unpaid,2026-03-10 00:00:00,2026-04-01 00:00:00,2026-02-01 00:00:00,false,,,,2026-04-15 00:00:00",  # 12
             "sub_life,cus_1,active,2026-04-01 00:00:00,2026-04-15 10:00:00,2026-02-01 00:00:00,false,,,,2026-05-01 00:00:00",  # 13
             "sub_life,cus_1,active,2026-04-15 10:00:00,2026-05-01 00:00:00,2026-02-01 00:00:00,true,,2026-04-15 10:00:00,,2026-05-01 00:00:00",  # 14
@@ -207,14 +207,15 @@ def test_history_gives_versions_by_status(loaded: Path) -> None:
     # trial [02-01, 02-15); the 02-15 state is the day's last (active, not incomplete);
     # past_due holds (Stripe counts it); unpaid [03-10, 04-01) is no version; the 04-15 state
     # cancels at period end: it holds to 05-01 with canceled_at; the canceled state is none.
+    # past_due started 2026-03-01T01:00+02:00 = 2026-02-28 23:00 UTC: its day is 02-28.
     assert _query(
         loaded,
         "select version, is_trial, valid_from, valid_to, canceled_at, mrr "
         "from intermediate.int_cs__subscription_versions where subscription_id = 'sub_life' order by version",
     ) == [
         (1, True, date(2026, 2, 1), date(2026, 2, 15), None, D("0")),
-        (2, False, date(2026, 2, 15), date(2026, 3, 1), None, D("20")),
-        (3, False, date(2026, 3, 1), date(2026, 3, 10), None, D("20")),
+        (2, False, date(2026, 2, 15), date(2026, 2, 28), None, D("20")),
+        (3, False, date(2026, 2, 28), date(2026, 3, 10), None, D("20")),
         (4, False, date(2026, 4, 1), date(2026, 4, 15), None, D("20")),
         (5, False, date(2026, 4, 15), date(2026, 5, 1), datetime(2026, 4, 15, 10), D("20")),
     ]

@@ -44,7 +44,7 @@ from orchestration.adapters.stripe_tables import (
     select_table,
     table_of,
 )
-from orchestration.adapters.stripe_versions import LIVE, day_sql, subscriptions_sql
+from orchestration.adapters.stripe_versions import LIVE, TS, day_sql, subscriptions_sql
 from orchestration.loading.results import FileRejected
 
 NEEDS = {
@@ -80,10 +80,11 @@ def _states_note(conn: duckdb.DuckDBPyConnection) -> str | None:
     """How many history rows are no version (not quarantined: they are states, not bad rows)."""
     live = ", ".join(f"'{s}'" for s in LIVE)
     day = day_sql("_fivetran_start")
+    ts = TS.format("_fivetran_start")
     count = conn.execute(
         f"""
         select count(*) - count(*) filter (where _last and status in ({live})) from (
-            select status, row_number() over (partition by id, {day} order by try_cast(_fivetran_start as timestamp) desc,
+            select status, row_number() over (partition by id, {day} order by {ts} desc,
                                               _row_number desc) = 1 as _last
             from _src)
         """

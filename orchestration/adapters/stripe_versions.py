@@ -10,11 +10,13 @@ from orchestration.adapters.accounts import resolved_sql
 from orchestration.adapters.stripe_tables import ACCOUNT_LABEL, SOURCE, bad_amount, customers_sql, major
 
 LIVE = ("active", "past_due", "trialing")  # the statuses a version holds in (trialing: no MRR)
-_TS = "try_cast({} as timestamp)"
+# UTC wall time, as the loader reads a timestamp (an offset converts; none means UTC): a cast to
+# timestamp would drop the offset and put a version on the wrong day.
+TS = "make_timestamp(epoch_us(try_cast({} as timestamptz)))"
 
 
 def day_sql(column: str) -> str:
-    return f"cast({_TS.format(column)} as date)"
+    return f"cast({TS.format(column)} as date)"
 
 
 def subscriptions_sql() -> str:
@@ -28,7 +30,7 @@ def subscriptions_sql() -> str:
             select *, {day_sql("_fivetran_start")} as _from
             from _src where _table = 'subscription_history'
             qualify row_number() over (partition by id, {day_sql("_fivetran_start")}
-                                       order by {_TS.format("_fivetran_start")} desc, _row_number desc) = 1
+                                       order by {TS.format("_fivetran_start")} desc, _row_number desc) = 1
         ),
         -- The next state's start ends a state: unpaid, paused, incomplete and canceled states
         -- are not versions, so they end the one before them (Stripe: no MRR in those).
