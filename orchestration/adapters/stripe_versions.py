@@ -19,11 +19,10 @@ def day_sql(column: str) -> str:
     return f"cast({TS.format(column)} as date)"
 
 
-def subscriptions_sql() -> str:
+def _history_ctes() -> str:
+    """States of the history -> dated states with their items and prices (live statuses only)."""
     live = ", ".join(f"'{s}'" for s in LIVE)
-    customers = f"select id as _customer, _account, _account_problem from ({resolved_sql(SOURCE, customers_sql('_st_customer'), ACCOUNT_LABEL)})"
     return f"""
-        with
         -- Fivetran writes a history row per change; several on one day would be empty versions
         -- ([d, d)), so a day's last state is that day's version.
         daily as (
@@ -57,7 +56,13 @@ def subscriptions_sql() -> str:
             left join _st_subscription_item as si on si.subscription_id = h.id
             left join prices as p on p.id = coalesce(si.price_id, si.plan_id)
             where h.status in ({live})
-        ),
+        )
+    """
+
+
+def _pricing_ctes() -> str:
+    """Forever discounts, then the interval and discount in the native contract's terms."""
+    return f"""
         -- Stripe's MRR counts only coupons that last forever (once / repeating: MRR unaffected).
         -- The discount in force on the version's first day; the latest started wins.
         discounts as (
@@ -67,7 +72,7 @@ def subscriptions_sql() -> str:
             where lower(c.duration) = 'forever'
         ),
         priced as (
-            select i.*, d.percent_off, d.amount_off, {major("d.amount_off", "d.coupon_currency")} as _off,
+            select i.*, d.percent_off, d.amount_off, d.coupon_currency, {major("d.amount_off", "d.coupon_currency")} as _off,
                    -- an amount off is per invoice: a share of every item's price per interval
                    sum(try_cast(i._qty as decimal(38, 0)) * i._unit) over (partition by i._row_number) as _gross
             from items as i
@@ -87,10 +92,22 @@ def subscriptions_sql() -> str:
                         when p.iv = 'week' then round(p._unit * 52 / p.n, 4)
                         when p.iv = 'day' then round(p._unit * 365 / p.n, 4) end as _per_interval,
                    case when p.percent_off is not null then try_cast(p.percent_off as decimal(18, 4))
-                        when p._off is not null and p._gross > 0 then least(100, round(p._off * 100 / p._gross, 4))
+                        -- an amount off applies to invoices in its own currency only (Stripe)
+                        when p._off is not null and p._gross > 0 and upper(trim(p.coupon_currency)) = upper(trim(p._currency))
+                        then least(100, round(p._off * 100 / p._gross, 4))
                    end as _discount
             from priced as p
         )
+    """
+
+
+def subscriptions_sql() -> str:
+    customers = (
+        "select id as _customer, _account, _account_problem from "
+        f"({resolved_sql(SOURCE, customers_sql('_st_customer'), ACCOUNT_LABEL)})"
+    )
+    return f"""
+        with {_history_ctes()}, {_pricing_ctes()}
         select s._subscription as subscription_id,
                cast(row_number() over (partition by s._subscription order by s._from) as varchar) as version,
                coalesce(c._account, '') as account_id, coalesce(s.product_id, s._price) as plan_id,
