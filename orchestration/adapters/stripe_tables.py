@@ -38,7 +38,11 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "_fivetran_synced",
         ),
     ),  # fmt: skip
-    "subscription_item": (("id", "subscription_id"), ("price_id", "plan_id", "quantity")),
+    # _fivetran_start/_end: the table synced with Fivetran's history mode (seats and price per time)
+    "subscription_item": (
+        ("id", "subscription_id"),
+        ("price_id", "plan_id", "quantity", "_fivetran_start", "_fivetran_end"),
+    ),
     "price": (
         ("id", "unit_amount", "currency"),
         ("recurring_interval", "recurring_interval_count", "product_id", "nickname"),
@@ -67,7 +71,9 @@ def table_of(name: str) -> str | None:
 def _reader(path: Path) -> str:
     if path.name.lower().endswith(".parquet"):
         return f"read_parquet({sql_str(str(path))})"
-    return f"read_csv({sql_str(str(path))}, header = true, all_varchar = true, auto_detect = true)"
+    # RFC 4180 quoting stated, not sniffed: the sniffer reads a file whose first rows have no
+    # quoted field as unquoted, and a later '"Acme ""Holdings"""' would keep its quotes.
+    return f"read_csv({sql_str(str(path))}, header = true, all_varchar = true, quote = '\"', escape = '\"')"
 
 
 def select_table(conn: duckdb.DuckDBPyConnection, path: Path, table: str) -> str:

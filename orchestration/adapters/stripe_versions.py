@@ -53,7 +53,11 @@ def _history_ctes() -> str:
                    {major("p.unit_amount", "p.currency")} as _unit,
                    count(si.id) over (partition by h._row_number) as _items
             from stated as h
-            left join _st_subscription_item as si on si.subscription_id = h.id
+            -- an item table synced in history mode: the item row in force on the version's day
+            left join _st_subscription_item as si
+                on si.subscription_id = h.id
+                and (si._fivetran_start is null or {day_sql("si._fivetran_start")} <= h._from)
+                and (si._fivetran_end is null or {day_sql("si._fivetran_end")} > h._from)
             left join prices as p on p.id = coalesce(si.price_id, si.plan_id)
             where h.status in ({live})
         )

@@ -21,7 +21,10 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.demo_data.stripe_format import convert_billing
+
 FORMATS = ("segment", "amplitude")
+STRIPE = "stripe-fivetran"  # the billing entities as a Stripe export (orchestration.demo_data.stripe_format)
 PROJECT = "187520"  # an Amplitude project id for the member names
 EVENT_COLUMNS = (
     "{'event_id': 'VARCHAR', 'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'event_name': 'VARCHAR', "
@@ -47,9 +50,15 @@ def convert(out: Path, entries: list[dict], formats: tuple[str, ...]) -> None:
     """Rewrite the product files of ``out`` (and their manifest ``entries``) in ``formats``
     (``segment`` takes events and users; ``amplitude`` then has no events left to take, so
     both at once are rejected)."""
+    if STRIPE in formats:  # billing: independent of the product formats (stripe_format)
+        convert_billing(out, entries)
+        formats = tuple(f for f in formats if f != STRIPE)
+        if not formats:
+            entries.sort(key=lambda e: e["path"])
+            return
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown or len(formats) > 1:
-        raise ValueError(f"--format: one of {', '.join(FORMATS)} (got {', '.join(formats)})")
+        raise ValueError(f"--format: one of {', '.join(FORMATS)}, plus {STRIPE} (got {', '.join(formats)})")
     conn = duckdb.connect()
     conn.execute("set TimeZone = 'UTC'")
     tables = {"product_events"} | ({"product_users"} if "segment" in formats else set())
