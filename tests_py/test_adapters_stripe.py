@@ -284,3 +284,26 @@ def test_the_manifest_names_what_each_file_gave(loaded: Path) -> None:
         ),
         ("billing_subscriptions", "subscription_item.csv", 0, 0, 0, f"14 subscription_item row(s): {lookup}"),
     ]
+
+
+def test_the_demo_format_replaces_the_native_billing_files(tmp_path: Path) -> None:
+    from orchestration.demo_data import generate
+
+    out = tmp_path / "landing"
+    generate(out=out, formats=("stripe-fivetran",), accounts=3, days=5, seed=5, end_date=date(2026, 6, 30))
+    assert not list((out / "billing").rglob("*.csv"))  # nothing native left to load instead
+    assert sorted(p.name for p in (out / "stripe" / "demo").iterdir()) == [
+        "coupon.csv",
+        "customer.csv",
+        "invoice.csv",
+        "price.csv",
+        "subscription_discount.csv",
+        "subscription_history.csv",
+        "subscription_item.csv",
+    ]
+    # The account rule, not a map: every customer carries its account id.
+    with duckdb.connect() as conn:
+        assert conn.execute(
+            "select count(*), count(json_extract_string(metadata, '$.account_id')) from read_csv($1, all_varchar = true)",
+            [str(out / "stripe" / "demo" / "customer.csv")],
+        ).fetchone() == (3, 3)
