@@ -50,12 +50,15 @@ def convert(out: Path, entries: list[dict], formats: tuple[str, ...]) -> None:
     """Rewrite the product files of ``out`` (and their manifest ``entries``) in ``formats``
     (``segment`` takes events and users; ``amplitude`` then has no events left to take, so
     both at once are rejected)."""
-    if STRIPE in formats:  # billing: independent of the product formats (stripe_format)
+    if STRIPE in formats:
+        # Billing, independent of the product formats; converted last, as Segment's account map
+        # is read from the native accounts files.
+        product = tuple(f for f in formats if f != STRIPE)
+        if product:
+            convert(out, entries, product)
         convert_billing(out, entries)
-        formats = tuple(f for f in formats if f != STRIPE)
-        if not formats:
-            entries.sort(key=lambda e: e["path"])
-            return
+        entries.sort(key=lambda e: e["path"])
+        return
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown or len(formats) > 1:
         raise ValueError(f"--format: one of {', '.join(FORMATS)}, plus {STRIPE} (got {', '.join(formats)})")
