@@ -307,3 +307,27 @@ def test_the_demo_format_replaces_the_native_billing_files(tmp_path: Path) -> No
             "select count(*), count(json_extract_string(metadata, '$.account_id')) from read_csv($1, all_varchar = true)",
             [str(out / "stripe" / "demo" / "customer.csv")],
         ).fetchone() == (3, 3)
+
+
+def test_a_table_without_a_required_column_fails_its_file_and_the_files_it_prices(conn, landing: Path) -> None:
+    folder = landing / "stripe" / "2026-06-30"
+    folder.mkdir(parents=True)
+    (folder / "customer.csv").write_text(CUSTOMERS)
+    (folder / "subscription_history.csv").write_text(HISTORY)
+    (folder / "subscription_item.csv").write_text(ITEMS)
+    (folder / "price.csv").write_text("id,amount_in_cents,currency\nprice_month,2000,usd\n")
+    (folder / "charges.csv").write_text("id\nch_1\n")
+    summary = load_landing(conn, landing)
+    failed = "missing_required_columns: price: unit_amount"
+    assert summary.entities["billing_accounts"].files_failed == [
+        (
+            "stripe/2026-06-30/charges.csv",
+            "unknown_stripe_table: a .csv or .parquet file is named after its Fivetran table",
+        ),
+        ("stripe/2026-06-30/price.csv", failed),
+        ("stripe/2026-06-30/subscription_history.csv", failed),
+    ]
+    # Nothing of a failed file is half-loaded; the customers load (cus_1 and cus_4: without the
+    # account map cus_2 is unmapped too, cus_5 lacks a segment).
+    assert conn.execute("select count(*) from raw.billing_subscriptions").fetchone()[0] == 0
+    assert conn.execute("select account_id from raw.billing_accounts order by 1").fetchall() == [("acc_1",), ("acc_4",)]
