@@ -123,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo_data.add_argument(
         "--format",
         default="native",
-        help="product data as: native (default), segment or amplitude; survey responses as qualtrics or delighted (docs/connect-sources.md)",
+        help="product data as: native (default), segment or amplitude; survey responses as qualtrics or delighted; "
+        "billing as stripe-fivetran (comma-separated, e.g. segment,stripe-fivetran; docs/connect-sources.md)",
     )
     demo_data.set_defaults(func=cmd_demo_data)
 

@@ -22,9 +22,11 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.demo_data.stripe_format import convert_billing
 from orchestration.demo_data.survey_formats import SURVEY_FORMATS, convert_surveys
 
 FORMATS = ("segment", "amplitude")
+STRIPE = "stripe-fivetran"  # the billing entities as a Stripe export (orchestration.demo_data.stripe_format)
 PROJECT = "187520"  # an Amplitude project id for the member names
 EVENT_COLUMNS = (
     "{'event_id': 'VARCHAR', 'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'event_name': 'VARCHAR', "
@@ -50,9 +52,20 @@ def convert(out: Path, entries: list[dict], formats: tuple[str, ...]) -> None:
     """Rewrite the product files of ``out`` (and their manifest ``entries``) in ``formats``
     (``segment`` takes events and users; ``amplitude`` then has no events left to take, so
     both at once are rejected)."""
+    if STRIPE in formats:
+        # Billing, independent of the product formats; converted last, as Segment's account map
+        # is read from the native accounts files.
+        product = tuple(f for f in formats if f != STRIPE)
+        if product:
+            convert(out, entries, product)
+        convert_billing(out, entries)
+        entries.sort(key=lambda e: e["path"])
+        return
     unknown = sorted(set(formats) - set(FORMATS) - set(SURVEY_FORMATS))
     if unknown or len(formats) > 1:
-        raise ValueError(f"--format: one of {', '.join(FORMATS + SURVEY_FORMATS)} (got {', '.join(formats)})")
+        raise ValueError(
+            f"--format: one of {', '.join(FORMATS + SURVEY_FORMATS)}, plus {STRIPE} (got {', '.join(formats)})"
+        )
     if formats[0] in SURVEY_FORMATS:  # the survey responses, not the product data
         convert_surveys(out, entries, formats[0])
         return
