@@ -61,6 +61,11 @@ SPEC_MARTS = {
     "cx_key_drivers",
     # The key-driver Python model's input: a table (dbt Python models cannot read ephemeral models).
     "int_cx__driver_observations",
+    # Issue 18 section 4: the learned churn risk (DuckDB only) and its features table.
+    "cs_churn_risk",
+    "cs_churn_model_evaluation",
+    "cs_churn_model_coefficients",
+    "int_churn__features",
 }
 
 

@@ -78,11 +78,12 @@ def test_every_test_passes(build: Build) -> None:
     failing = {uid: s for uid, s in statuses.items() if s in ("fail", "error")}
     assert not failing
     # The CX models' unit tests (formulas and boundaries; see the models' _unit_tests.yml): 11, plus
-    # cx_acquisition_monthly's open-cohort test.
+    # cx_acquisition_monthly's open-cohort test, plus issue 17's four: cx_themes_monthly,
+    # cx_key_drivers, cx_emerging_themes and int_cx__driver_observations.
     cx_unit = {
         uid: s for uid, s in statuses.items() if uid.startswith(("unit_test.cxcs.cx_", "unit_test.cxcs.int_cx__"))
     }
-    assert len(cx_unit) == 12 and set(cx_unit.values()) == {"pass"}, cx_unit
+    assert len(cx_unit) == 16 and set(cx_unit.values()) == {"pass"}, cx_unit
     for singular in (
         "assert_cx_nps_counts_add_up",
         "assert_cx_scores_null_only_without_responses",

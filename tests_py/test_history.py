@@ -70,13 +70,13 @@ def test_every_mart_has_the_twelve_month_ends_and_a_validated_manifest(
         12,
         1,
     )
-    # Each manifest row counts what was written for that month-end, and every mart with a suite
-    # passed its critical expectations in that month's gate.
+    # Each manifest row counts what was written for that month-end, and every mart with rows
+    # passed the critical expectations of its suite in that month's gate (the row count at least).
     for mart, day, row_count, passed in manifest.project(
         "mart, as_of_date, row_count, gx_expectations_passed"
     ).fetchall():
         assert _read(history, mart, f"as_of_date = '{day}'").aggregate("count(*)").fetchone()[0] == row_count
-        assert passed > 0, (mart, day)
+        assert passed > 0 or row_count == 0, (mart, day)
 
 
 def test_each_month_end_is_the_warehouse_as_of_that_day(backfilled: tuple[Path, str]) -> None:
