@@ -502,3 +502,37 @@ def test_trial_conversion_shows_open_cohorts_as_such(tmp_path: Path) -> None:
     section = html[html.index('data-section="trial_conversion"') :].split("</section>")[0]
     assert section.count('<circle class="point"') == 1
     assert "Trial cohort still open, rate not final yet: Nov 26, Dec 26." in section
+
+
+def test_model_and_theme_sections_degrade_on_empty_marts(warehouse: Path, tmp_path: Path) -> None:
+    """Published but empty marts (a small warehouse: no fit, no evaluation month, no comment)
+    give a sentence saying why, never a crash; Kaplan-Meier curves without the sBG model (a
+    DuckDB-only mart absent on another engine) still draw, observed only, and say so. HTML only:
+    no browser needed for what the page says."""
+    published = tmp_path / "cxcs.duckdb"
+    with duckdb.connect(str(published)) as conn:
+        conn.execute(f"attach '{warehouse / 'cxcs.duckdb'}' as demo (read_only)")
+        conn.execute("create schema marts")
+        for mart in ("cx_themes_monthly", "cx_key_drivers", "cs_churn_model_evaluation"):
+            conn.execute(f"create table marts.{mart} as select * from demo.marts.{mart} limit 0")
+        conn.execute("create table marts.cs_survival_curves as select * from demo.marts.cs_survival_curves")
+        # every account churned: nobody paying at the as-of date, so no CLV distribution to draw
+        conn.execute("create table marts.cs_clv as select * from demo.marts.cs_clv where current_mrr = 0")
+        survival_points = conn.execute(
+            "select count(*) from marts.cs_survival_curves where breakdown = 'all'"
+        ).fetchone()[0]
+        conn.execute("detach demo")
+    result = build_scorecard(published, tmp_path / "out" / SCORECARD_FILE_NAME)
+    notes = {s.key: s.note for s in result.sections if not s.available}
+    assert notes["themes"] == "No scored comments yet."
+    assert notes["key_drivers"] == "No key-driver analysis yet (too few observations)."
+    assert notes["clv"] == "No paying account at the as-of date."
+    assert notes["churn_model"].startswith("No evaluation month yet")
+    assert "survival" not in notes and "survival_all" in result.charts
+    html = result.path.read_text()
+    section = html[html.index('data-section="survival"') :].split("</section>")[0]
+    chart = section[section.index('data-chart="survival_all"') :].split("</svg>")[0]
+    # observed only: one line and its band, a point at period 0 (everyone) and one per period
+    assert chart.count('class="series"') == 1 and chart.count('class="band"') == 1
+    assert chart.count('<circle class="point"') == 1 + survival_points
+    assert "No sBG fit published (cs_retention_model is not in this warehouse)." in section

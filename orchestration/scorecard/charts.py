@@ -207,11 +207,12 @@ def bar_chart(
     unit: str = "",
     decimals: int = 0,
     max_value: float | None = None,
+    label_w: int = 170,
 ) -> str:
-    """Horizontal bars, one ``rect.bar`` per category, value printed at the end of each bar."""
+    """Horizontal bars, one ``rect.bar`` per category, value printed at the end of each bar;
+    ``label_w``: room for the category labels (long driver names need more)."""
     row_h = 26
     height = MARGIN_TOP + MARGIN_BOTTOM // 2 + row_h * max(len(categories), 1)
-    label_w = 170
     plot_w = WIDTH - label_w - MARGIN_RIGHT - 70
     top = max_value if max_value is not None else max([*values, 0.0]) or 1.0
     parts = [_open_svg(chart, label, height)]

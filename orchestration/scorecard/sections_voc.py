@@ -170,6 +170,7 @@ def key_drivers_section(wh: Warehouse) -> Card:
                 ],
                 unit="%",
                 decimals=1,
+                label_w=280,
             )
         )
         made.append(chart)
