@@ -170,6 +170,8 @@ COUNT_MARKS = """
       series: count('path.series'), band: count('path.band'), points: count('circle.point'),
       bars: count('rect.bar'), steps: count('rect.step'), totals: count('rect.total'), cells: count('rect.cell'),
       bar_total: [...svg.querySelectorAll('rect.bar')].reduce((sum, bar) => sum + Number(bar.dataset.value), 0),
+      values: [...svg.querySelectorAll('rect.bar')].map((bar) => Number(bar.dataset.value)),
+      categories: [...svg.querySelectorAll('text.category')].map((t) => t.textContent),
     };
   }
   return out;
@@ -209,6 +211,7 @@ def test_scorecard_renders_every_chart_in_chromium(warehouse: Path, browser: str
             ".map(s => [s.dataset.section, [s.dataset.available, s.innerText]]))"
         )
         stale = page.evaluate("document.querySelectorAll('header ul.stale').length")
+        quotes = page.evaluate("[...document.querySelectorAll('#themes blockquote.quote')].map(q => q.textContent)")
 
     assert problems == []
     # The demo delivered every entity in the run that published: no stale-source line.
@@ -267,6 +270,11 @@ def test_scorecard_renders_every_chart_in_chromium(warehouse: Path, browser: str
         "health": {"cs_account_health_daily", "cs_health_backtest"},
         "adoption": {"product_feature_adoption"},
         "alerts": {"cs_playbook_alerts"},
+        "themes": {"cx_themes_monthly"},
+        "key_drivers": {"cx_key_drivers"},
+        "survival": {"cs_survival_curves"},
+        "clv": {"cs_clv"},
+        "churn_model": {"cs_churn_model_evaluation"},
     }
     assert set(sections) == {key for key, _, _ in SECTIONS}
     for key, (available, text) in sections.items():
@@ -297,6 +305,102 @@ def test_scorecard_renders_every_chart_in_chromium(warehouse: Path, browser: str
             "where date = (select max(date) from marts.cs_account_health_daily)",
         )[0][0]
         assert marks["health_bands"]["bar_total"] == scored
+    assert_voice_of_customer(warehouse, marks, sections, quotes)
+    assert_model_sections(warehouse, marks, sections)
+
+
+def assert_voice_of_customer(
+    warehouse: Path, marks: dict[str, Any], sections: dict[str, Any], quotes: list[str]
+) -> None:
+    """Themes and key drivers (issue 17 §4), read back from the marts independently of the page."""
+    # latest complete month by the publication's as-of date (its last day on or before it)
+    month = marts_rows(
+        warehouse,
+        "select max(month) from marts.cx_themes_monthly where dimension = 'overall' "
+        "and last_day(month) <= (select max(as_of_date) from marts.customer_360)",
+    )[0][0]
+    with duckdb.connect(str(warehouse / "cxcs.duckdb"), read_only=True) as conn:
+        top = conn.execute(
+            "select theme, mentions, share_change_pts, nps_mentioning, nps_not_mentioning, example_quote_1, "
+            "example_quote_2, example_quote_3 from marts.cx_themes_monthly where dimension = 'overall' "
+            "and month = ? and mentions > 0 order by mentions desc, theme",
+            [month],
+        ).fetchall()
+    assert len(top) >= 3 and f"{month:%B %Y}" in sections["themes"][1]
+    arrow = {1: "▲", -1: "▼", 0: "▶"}
+    assert marks["themes_volume"]["values"] == [float(r[1]) for r in top[:8]]
+    assert marks["themes_volume"]["categories"] == [
+        f"{r[0]} {'–' if r[2] is None else arrow[(r[2] > 0) - (r[2] < 0)]}" for r in top[:8]
+    ]
+    # NPS impact = NPS mentioning - NPS not mentioning, largest gap either way first
+    gaps = sorted(
+        ((r[0], round(float(r[3]) - float(r[4]), 1)) for r in top if r[3] is not None and r[4] is not None),
+        key=lambda g: (-abs(g[1]), g[0]),
+    )[:8]
+    assert gaps and marks["themes_nps_impact"]["values"] == [g for _, g in gaps]
+    # up to 3 redacted quotes for each of the 3 largest themes, in the mart's order
+    assert quotes == [q for r in top[:3] for q in r[5:8] if q] and quotes
+
+    drivers = marts_rows(
+        warehouse,
+        "select outcome, share_of_r2_pct, is_not_significant from marts.cx_key_drivers order by outcome, importance_rank",
+    )
+    for outcome in ("nps", "churn_90d"):
+        mine = [r for r in drivers if r[0] == outcome]
+        assert marks[f"drivers_{outcome}"]["values"] == [float(r[1]) for r in mine]
+        flagged = [c.endswith(" n.s.") for c in marks[f"drivers_{outcome}"]["categories"]]
+        assert flagged == [r[2] for r in mine]
+
+
+def assert_model_sections(warehouse: Path, marks: dict[str, Any], sections: dict[str, Any]) -> None:
+    """Retention curves, CLV distribution and churn-model evaluation (issue 18), against the marts."""
+    # Kaplan-Meier: period 0 (everyone) + one point per published survival; the sBG projection
+    # adds one per projected period where the segment has a fit; one 95% band per curve.
+    km = dict(
+        marts_rows(
+            warehouse,
+            "select breakdown_value, count(survival) from marts.cs_survival_curves "
+            "where breakdown in ('all', 'segment') group by all",
+        )
+    )
+    projected = dict(
+        marts_rows(
+            warehouse,
+            "select segment, count(projected_retention) from marts.cs_retention_curves group by all",
+        )
+    )
+    assert "all" in projected
+    for segment, points in km.items():
+        chart = marks[f"survival_{segment}"]
+        assert chart["points"] == 1 + points + projected.get(segment, 0), segment
+        assert chart["band"] == 1 and chart["series"] == (2 if segment in projected else 1)
+    notes = marts_rows(
+        warehouse, "select segment, fit_note from marts.cs_retention_model where alpha is null and fit_note is not null"
+    )
+    assert notes, "the demo has a segment too small to fit"
+    for _segment, note in notes:
+        assert note in sections["survival"][1]
+
+    median_model, median_simple = marts_rows(
+        warehouse, "select median(model_clv), median(predicted_clv) from marts.cs_clv where current_mrr > 0"
+    )[0]
+    assert f"Median model CLV ${median_model:,.0f}, median simple CLV ${median_simple:,.0f}" in sections["clv"][1]
+    assert marks["clv_deciles"]["points"] == 20 and marks["clv_deciles"]["series"] == 2
+
+    month_aucs = marts_rows(
+        warehouse,
+        "select count(auc) from marts.cs_churn_model_evaluation where scope = 'month' and decile = 0",
+    )[0][0]
+    assert marks["churn_auc"]["points"] == month_aucs > 0
+    assert marks["churn_calibration"]["points"] == 20
+    pooled = dict(
+        marts_rows(
+            warehouse,
+            "select scorer, auc from marts.cs_churn_model_evaluation where scope = 'all_months' and decile = 0",
+        )
+    )
+    assert f"Learned model AUC {pooled['learned']:.3f}" in sections["churn_model"][1]
+    assert f"Fixed health score AUC {pooled['health_score']:.3f}" in sections["churn_model"][1]
 
 
 def test_sections_without_their_marts_are_not_available_not_failing(
@@ -398,3 +502,37 @@ def test_trial_conversion_shows_open_cohorts_as_such(tmp_path: Path) -> None:
     section = html[html.index('data-section="trial_conversion"') :].split("</section>")[0]
     assert section.count('<circle class="point"') == 1
     assert "Trial cohort still open, rate not final yet: Nov 26, Dec 26." in section
+
+
+def test_model_and_theme_sections_degrade_on_empty_marts(warehouse: Path, tmp_path: Path) -> None:
+    """Published but empty marts (a small warehouse: no fit, no evaluation month, no comment)
+    give a sentence saying why, never a crash; Kaplan-Meier curves without the sBG model (a
+    DuckDB-only mart absent on another engine) still draw, observed only, and say so. HTML only:
+    no browser needed for what the page says."""
+    published = tmp_path / "cxcs.duckdb"
+    with duckdb.connect(str(published)) as conn:
+        conn.execute(f"attach '{warehouse / 'cxcs.duckdb'}' as demo (read_only)")
+        conn.execute("create schema marts")
+        for mart in ("cx_themes_monthly", "cx_key_drivers", "cs_churn_model_evaluation"):
+            conn.execute(f"create table marts.{mart} as select * from demo.marts.{mart} limit 0")
+        conn.execute("create table marts.cs_survival_curves as select * from demo.marts.cs_survival_curves")
+        # every account churned: nobody paying at the as-of date, so no CLV distribution to draw
+        conn.execute("create table marts.cs_clv as select * from demo.marts.cs_clv where current_mrr = 0")
+        survival_points = conn.execute(
+            "select count(*) from marts.cs_survival_curves where breakdown = 'all'"
+        ).fetchone()[0]
+        conn.execute("detach demo")
+    result = build_scorecard(published, tmp_path / "out" / SCORECARD_FILE_NAME)
+    notes = {s.key: s.note for s in result.sections if not s.available}
+    assert notes["themes"] == "No scored comments yet."
+    assert notes["key_drivers"] == "No key-driver analysis yet (too few observations)."
+    assert notes["clv"] == "No paying account at the as-of date."
+    assert notes["churn_model"].startswith("No evaluation month yet")
+    assert "survival" not in notes and "survival_all" in result.charts
+    html = result.path.read_text()
+    section = html[html.index('data-section="survival"') :].split("</section>")[0]
+    chart = section[section.index('data-chart="survival_all"') :].split("</svg>")[0]
+    # observed only: one line and its band, a point at period 0 (everyone) and one per period
+    assert chart.count('class="series"') == 1 and chart.count('class="band"') == 1
+    assert chart.count('<circle class="point"') == 1 + survival_points
+    assert "No sBG fit published (cs_retention_model is not in this warehouse)." in section

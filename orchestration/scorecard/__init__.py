@@ -12,7 +12,9 @@ The Dagster asset ``scorecard`` (orchestration/definitions.py) rebuilds it after
 publication, to ``<warehouse>/scorecard.html``.
 
 Modules: ``page`` (``build_scorecard``, headline numbers, CSS), ``sections`` (one card per
-chart), ``warehouse`` (reading marts and dbt docs), ``charts`` (inline SVG).
+chart, and the page order), ``sections_voc`` (comment themes, key drivers), ``sections_models``
+(retention curves, CLV distribution, churn-model evaluation), ``warehouse`` (reading marts and
+dbt docs), ``charts`` (inline SVG).
 """
 
 from orchestration.scorecard.page import SCORECARD_FILE_NAME, Scorecard, SectionResult, build_scorecard

@@ -207,11 +207,12 @@ def bar_chart(
     unit: str = "",
     decimals: int = 0,
     max_value: float | None = None,
+    label_w: int = 170,
 ) -> str:
-    """Horizontal bars, one ``rect.bar`` per category, value printed at the end of each bar."""
+    """Horizontal bars, one ``rect.bar`` per category, value printed at the end of each bar;
+    ``label_w``: room for the category labels (long driver names need more)."""
     row_h = 26
     height = MARGIN_TOP + MARGIN_BOTTOM // 2 + row_h * max(len(categories), 1)
-    label_w = 170
     plot_w = WIDTH - label_w - MARGIN_RIGHT - 70
     top = max_value if max_value is not None else max([*values, 0.0]) or 1.0
     parts = [_open_svg(chart, label, height)]
@@ -327,5 +328,37 @@ def heatmap_chart(
                 parts.append(
                     f'<text class="cell-value" x="{x + cell_w / 2:.1f}" y="{y + 14}" text-anchor="middle" fill="{text_colour}">{value:.0f}</text>'
                 )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def diverging_bar_chart(
+    chart: str, label: str, categories: Sequence[str], values: Sequence[float], unit: str = "", decimals: int = 1
+) -> str:
+    """Horizontal bars either side of a zero line (e.g. NPS gap), one ``rect.bar`` per category:
+    positive values to the right in ``POSITIVE``, negative to the left in ``NEGATIVE``."""
+    row_h = 26
+    # at least two rows high: a single theme's bar stays legible beside the other charts
+    height = MARGIN_TOP + MARGIN_BOTTOM // 2 + row_h * max(len(categories), 2)
+    label_w = 170
+    plot_w = WIDTH - label_w - MARGIN_RIGHT - 60
+    reach = max([abs(v) for v in values] + [1e-9])
+    # 50 px left of the negative bars keep their printed value clear of the category labels
+    half = (plot_w - 50) / 2
+    zero = label_w + 50 + half
+    parts = [_open_svg(chart, label, height)]
+    parts.append(f'<line class="reference" x1="{zero:.1f}" x2="{zero:.1f}" y1="{MARGIN_TOP}" y2="{height - 6}"/>')
+    for i, (category, value) in enumerate(zip(categories, values, strict=False)):
+        y = MARGIN_TOP + i * row_h
+        w = half * abs(value) / reach
+        x = zero if value >= 0 else zero - w
+        shown = ("+" if value > 0 else "") + fmt(value, decimals, unit)
+        text_x, anchor = (zero + w + 6, "start") if value >= 0 else (zero - w - 6, "end")
+        parts.append(
+            f'<text class="category" x="{label_w - 8}" y="{y + row_h / 2 + 4:.1f}" text-anchor="end">{escape(category)}</text>'
+            f'<rect class="bar" data-value="{value}" x="{x:.1f}" y="{y + 3}" width="{max(w, 1.0):.1f}" height="{row_h - 6}" '
+            f'fill="{POSITIVE if value >= 0 else NEGATIVE}"><title>{escape(category)}: {escape(shown)}</title></rect>'
+            f'<text class="value" x="{text_x:.1f}" y="{y + row_h / 2 + 4:.1f}" text-anchor="{anchor}">{escape(shown)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)

@@ -151,6 +151,7 @@ svg .category, svg .value { font-size:12px; }
 svg .cell-value { font-size:10px; }
 svg circle.point:hover, svg rect:hover { opacity:.75; }
 .caption { color:var(--muted); font-size:13px; margin:6px 0; }
+blockquote.quote { margin:4px 0 4px 8px; padding:2px 10px; border-left:3px solid var(--line); font-style:italic; }
 details { margin-top:6px; border-top:1px solid var(--line); padding-top:6px; }
 summary { cursor:pointer; color:var(--accent); font-weight:600; }
 summary .model { color:var(--muted); font-weight:400; font-size:12px; }

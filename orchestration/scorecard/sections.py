@@ -9,6 +9,8 @@ from html import escape
 from typing import Any
 
 import orchestration.scorecard.charts as charts
+from orchestration.scorecard.sections_models import churn_model_section, clv_section, survival_section
+from orchestration.scorecard.sections_voc import key_drivers_section, themes_section
 from orchestration.scorecard.warehouse import (
     MARTS_SCHEMA,
     Card,
@@ -462,11 +464,16 @@ SECTIONS: tuple[tuple[str, str, Callable[[Warehouse], Card]], ...] = (
     ("csat", "Customer satisfaction (CSAT)", csat_section),
     ("ces", "Customer effort (CES)", ces_section),
     ("response_rate", "Survey response rates", response_rate_section),
+    ("themes", "Comment themes", themes_section),
+    ("key_drivers", "Key drivers of NPS and churn", key_drivers_section),
     ("trial_conversion", "Trial conversion", trial_conversion_section),
     ("mrr", "MRR bridge and trend", mrr_section),
     ("retention", "Net and gross revenue retention", retention_section),
     ("cohorts", "Cohort retention", cohort_section),
+    ("survival", "Retention curves: observed and projected", survival_section),
+    ("clv", "Customer lifetime value distribution", clv_section),
     ("health", "Account health", health_section),
+    ("churn_model", "Learned churn risk: out-of-time evaluation", churn_model_section),
     ("adoption", "Feature adoption", adoption_section),
     ("alerts", "Open playbook alerts", alerts_section),
 )
