@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from orchestration.history import MANIFEST_MART, last_complete_months, month_end
+from orchestration.quality import load_suites
 from tests_py.demo_warehouse import published_demo, run_cli
 
 MONTH_ENDS = [month_end(m) for m in last_complete_months(date(2026, 6, 30), 12)]
@@ -70,13 +71,15 @@ def test_every_mart_has_the_twelve_month_ends_and_a_validated_manifest(
         12,
         1,
     )
-    # Each manifest row counts what was written for that month-end, and every mart with rows
-    # passed the critical expectations of its suite in that month's gate (the row count at least).
+    # Each manifest row counts what was written for that month-end, and every mart with a suite and
+    # rows passed the critical expectations of its suite in that month's gate (the row count at
+    # least). The Python models' tables in schema marts (int_churn__model, ...) have no suite.
+    suites = {s.mart for s in load_suites()}
     for mart, day, row_count, passed in manifest.project(
         "mart, as_of_date, row_count, gx_expectations_passed"
     ).fetchall():
         assert _read(history, mart, f"as_of_date = '{day}'").aggregate("count(*)").fetchone()[0] == row_count
-        assert passed > 0 or row_count == 0, (mart, day)
+        assert passed > 0 or row_count == 0 or mart not in suites, (mart, day)
 
 
 def test_each_month_end_is_the_warehouse_as_of_that_day(backfilled: tuple[Path, str]) -> None:
