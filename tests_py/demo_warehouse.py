@@ -147,3 +147,29 @@ def bad_rows_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path,
 
     folder, outcome = build_once(tmp_path_factory, "bad_rows_demo", build)
     return folder / "landing", folder / "warehouse", outcome
+
+
+def demos_in_formats(
+    tmp_path_factory: pytest.TempPathFactory, formats: tuple[str, ...], **generate_args: Any
+) -> dict[str, Path]:
+    """The same demo landing set in each of ``formats`` (``native`` = the contract's own files;
+    the others through ``cxcs demo-data --format``), each loaded by the real loader into a new
+    DuckDB file and built by real dbt (seeds and models, as of the demo's end date)."""
+    from dbt_build import run_dbt  # the path every test module imports it by (one parse)
+
+    from orchestration.demo_data import generate
+    from orchestration.loading import load_landing
+
+    as_of = {"as_of_date": generate_args["end_date"].isoformat()}
+    built = {}
+    for fmt in formats:
+        folder = tmp_path_factory.mktemp(fmt)
+        generate(out=folder / "landing", formats=() if fmt == "native" else (fmt,), **generate_args)
+        database = folder / "cxcs.duckdb"
+        with duckdb.connect(str(database)) as conn:
+            summary = load_landing(conn, folder / "landing")
+        assert not summary.has_failures, summary.format()
+        run_dbt(database, folder, "seed", dbt_vars=as_of)
+        run_dbt(database, folder, "run", dbt_vars=as_of)
+        built[fmt] = database
+    return built

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_build import run_dbt
 
-from orchestration.demo_data import generate
 from orchestration.loading import load_landing
+from tests_py.demo_warehouse import demos_in_formats
 
 END = date(2026, 6, 30)
 DEMO = {"accounts": 6, "days": 20, "seed": 5, "end_date": END}
@@ -32,18 +31,7 @@ RAW_COLUMNS = {
 @pytest.fixture(scope="module")
 def demos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The same small demo in each format, loaded by the real loader and built by real dbt."""
-    built = {}
-    for fmt in FORMATS:
-        folder = tmp_path_factory.mktemp(fmt)
-        generate(out=folder / "landing", formats=() if fmt == "native" else (fmt,), **DEMO)
-        database = folder / "cxcs.duckdb"
-        with duckdb.connect(str(database)) as conn:
-            summary = load_landing(conn, folder / "landing")
-        assert not summary.has_failures, summary.format()
-        run_dbt(database, folder, "seed", dbt_vars={"as_of_date": END.isoformat()})
-        run_dbt(database, folder, "run", dbt_vars={"as_of_date": END.isoformat()})
-        built[fmt] = database
-    return built
+    return demos_in_formats(tmp_path_factory, FORMATS, **DEMO)
 
 
 def _differences(conn: duckdb.DuckDBPyConnection, a: str, b: str, relation: str, columns: str = "*") -> int:

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_build import run_dbt
 
-from orchestration.demo_data import generate
 from orchestration.loading import load_landing
+from tests_py.demo_warehouse import demos_in_formats
 
 MAP_HEADER = "source,survey,question,survey_type,touchpoint,comment_field,account_field,contact_field,invitation_field"
 QUALTRICS_IDS = ["StartDate", "Status", "RecordedDate", "ResponseId", "ExternalReference", "QID1", "QID2_TEXT"]
@@ -273,18 +272,7 @@ RESPONSE_COLUMNS = "response_id, invitation_id, survey_id, survey_type, touchpoi
 @pytest.fixture(scope="module")
 def survey_demos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The same small demo natively, as Qualtrics and as Delighted exports: real loader, real dbt."""
-    built = {}
-    for fmt in ("native", "qualtrics", "delighted"):
-        folder = tmp_path_factory.mktemp(fmt)
-        generate(out=folder / "landing", formats=() if fmt == "native" else (fmt,), **DEMO)
-        database = folder / "cxcs.duckdb"
-        with duckdb.connect(str(database)) as conn:
-            summary = load_landing(conn, folder / "landing")
-        assert not summary.has_failures, summary.format()
-        run_dbt(database, folder, "seed", dbt_vars={"as_of_date": END.isoformat()})
-        run_dbt(database, folder, "run", dbt_vars={"as_of_date": END.isoformat()})
-        built[fmt] = database
-    return built
+    return demos_in_formats(tmp_path_factory, ("native", "qualtrics", "delighted"), **DEMO)
 
 
 def _differences(conn: duckdb.DuckDBPyConnection, relation: str, columns: str = "*") -> int:
