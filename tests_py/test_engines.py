@@ -87,12 +87,13 @@ FLOAT_DERIVED: dict[tuple[str, str], Decimal] = {
 DUCKDB_ONLY_TAG = "duckdb_only"
 DUCKDB_ONLY_COLUMNS = {
     "cs_clv": ("retention_model_segment", "tenure_months", "derl_months", "model_clv"),
-    # The learned churn risk (DuckDB only) opens churn_risk_high alerts, which customer_360
-    # counts among its open alerts (DECISIONLOG "Learned churn risk").
+    # The learned churn risk and the comment scoring (DuckDB only) open churn_risk_high and
+    # negative_theme alerts, which customer_360 counts among its open alerts.
     "customer_360": ("open_alerts",),
 }
-# Rows a portable mart has on DuckDB only: the churn_risk_high alerts of the learned model.
-DUCKDB_ONLY_ROWS = {"cs_playbook_alerts": "alert_type <> 'churn_risk_high'"}
+# Rows a portable mart has on DuckDB only: the alerts of the DuckDB-only models, churn_risk_high
+# (the learned churn model) and negative_theme (the comment scoring).
+DUCKDB_ONLY_ROWS = {"cs_playbook_alerts": "alert_type not in ('churn_risk_high', 'negative_theme')"}
 
 ENGINES = [name.strip() for name in os.environ.get("CXCS_TEST_ENGINES", "").split(",") if name.strip()]
 pytestmark = pytest.mark.skipif(
