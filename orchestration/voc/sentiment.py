@@ -16,6 +16,7 @@ to import): only a build that scores comments pays it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -100,8 +101,10 @@ LANGUAGES = (
 )  # fmt: skip
 
 
+@functools.cache
 def language_identifier():
-    """py3langid's own model, restricted to LANGUAGES (a new instance: the module's is global)."""
+    """py3langid's own model, restricted to LANGUAGES: its own instance (py3langid's module-level
+    one is shared), loaded once per process (seconds: the model is xz-compressed)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
