@@ -6,15 +6,17 @@
     health backtest) and the as-of date's rows are scored now. A table, not ephemeral like
     the health marts' steps: the dbt Python models read it, and they cannot read an
     ephemeral model; in schema marts, as every table of this folder (the graph's layers).
+
+    Four features, each a signal a CS team reads for any subscription business (DECISIONLOG
+    "Learned churn risk, round 2"): the fixed health score itself (the model learns
+    corrections to a good prior instead of re-learning its weights from a few dozen
+    churners), whether the contract can end within the label's 90 days at all, the payment
+    history, and usage against the account's own recent baseline.
 -#}
 
 {#- The feature set: orchestration/churn/model.py FEATURES reads the same columns. -#}
 {%- set feature_columns = [
-    'health_score', 'usage_score', 'adoption_score', 'sentiment_score', 'billing_score',
-    'lifecycle_score', 'health_score_change_30d', 'usage_score_change_30d', 'activity_trend_log',
-    'seat_utilisation_pct', 'stickiness', 'feature_breadth_pct', 'seats_log', 'seat_change_90d_log',
-    'onboarding_progress_pct', 'tenure_years', 'is_nps_detractor', 'is_nps_promoter', 'has_sentiment',
-    'csat_180d_pct', 'ces_180d_mean', 'max_days_past_due',
+    'health_score', 'renews_within_90d', 'late_invoices_365d', 'usage_vs_baseline_log',
 ] %}
 
 with
@@ -34,6 +36,24 @@ account_days as (
 paying_spells as (
 
     select * from {{ ref('int_health__paying_spells') }}
+
+),
+
+versions as (
+
+    select * from {{ ref('int_cs__subscription_versions') }}
+
+),
+
+invoices as (
+
+    select * from {{ ref('stg_billing__invoices') }}
+
+),
+
+activity as (
+
+    select * from {{ ref('int_product__activity_daily') }}
 
 ),
 
@@ -57,6 +77,97 @@ observation_days as (
 
 ),
 
+-- An account cannot stop paying within 90 days while an annual term in force runs past
+-- day + 90 (a cancellation takes effect at the term end). A monthly term always ends within
+-- the window; its delivered contract_end is the export's current period, not that day's, so
+-- only annual terms' ends are read (each renewal is a new version with its own term end).
+locked_terms as (
+
+    select distinct
+        observation_days.account_id,
+        observation_days.observed_on
+    from observation_days
+    inner join versions
+        on
+            observation_days.account_id = versions.account_id
+            and {{ cs_is_in_force('versions', 'observation_days.observed_on') }}
+    where
+        not versions.is_trial
+        and versions.billing_interval = 'year'
+        and versions.contract_end > cast({{ dbt.dateadd('day', 90, 'observation_days.observed_on') }} as date)
+
+),
+
+-- Payment history: invoices due in the 365 days before the day that were not paid by their
+-- due date (paid later, or still unpaid: open or uncollectible). Known on the day: the due
+-- date has passed. Drafts and voided invoices asked for no payment.
+late_invoices as (
+
+    select
+        observation_days.account_id,
+        observation_days.observed_on,
+        count(*) as late_invoices_365d
+    from observation_days
+    inner join invoices
+        on
+            observation_days.account_id = invoices.account_id
+            and cast(invoices.due_at as date) < observation_days.observed_on
+            and cast(invoices.due_at as date)
+            >= cast({{ dbt.dateadd('day', -365, 'observation_days.observed_on') }} as date)
+    where
+        invoices.status not in ('draft', 'void')
+        and (invoices.paid_at is null or cast(invoices.paid_at as date) > cast(invoices.due_at as date))
+    group by 1, 2
+
+),
+
+active_user_days as (
+
+    select
+        account_id,
+        activity_date,
+        count(*) as active_users
+    from activity
+    where rollup_level = 'user'
+    group by 1, 2
+
+),
+
+usage_bounds as (
+
+    select
+        account_id,
+        observed_on,
+        cast({{ dbt.dateadd('day', -14, 'observed_on') }} as date) as recent_after,
+        cast({{ dbt.dateadd('day', -104, 'observed_on') }} as date) as baseline_after
+    from observation_days
+
+),
+
+-- Usage against the account's own baseline: active user-days of the last 14 days against
+-- the 90 days before them (scaled to 14 days), so a large account and a small one that both
+-- halve their usage look alike; +1 on both sides keeps quiet accounts finite.
+usage_windows as (
+
+    select
+        usage_bounds.account_id,
+        usage_bounds.observed_on,
+        sum(
+            case when active_user_days.activity_date > usage_bounds.recent_after then active_user_days.active_users end
+        ) as active_user_days_14d,
+        sum(
+            case when active_user_days.activity_date <= usage_bounds.recent_after then active_user_days.active_users end
+        ) as active_user_days_prior_90d
+    from usage_bounds
+    inner join active_user_days
+        on
+            usage_bounds.account_id = active_user_days.account_id
+            and usage_bounds.observed_on >= active_user_days.activity_date
+            and usage_bounds.baseline_after < active_user_days.activity_date
+    group by 1, 2
+
+),
+
 final as (
 
     select
@@ -65,46 +176,29 @@ final as (
         observation_days.is_month_start,
         observation_days.churned_90d,
         health.health_score,
-        health.usage_score,
-        health.adoption_score,
-        health.sentiment_score,
-        health.billing_score,
-        health.lifecycle_score,
-        health.seat_utilisation_pct,
-        health.stickiness,
-        health.feature_breadth_pct,
-        health.onboarding_progress_pct,
-        health.csat_180d_pct,
-        health.ces_180d_mean,
-        health.max_days_past_due,
-        -- Trends: the change since 30 days earlier (null when the account was not scored then).
-        health.health_score - health_30d.health_score as health_score_change_30d,
-        health.usage_score - health_30d.usage_score as usage_score_change_30d,
-        -- Activity this 30 days against the 30 before, on a log scale (+1: quiet accounts).
-        ln((health.active_user_days_30d + 1.0) / (health.active_user_days_prev_30d + 1.0)) as activity_trend_log,
-        ln(1.0 + days_now.licensed_seats) as seats_log,
-        ln((1.0 + days_now.licensed_seats) / (1.0 + days_90d.licensed_seats)) as seat_change_90d_log,
-        health.tenure_days / 365.0 as tenure_years,
-        case when health.latest_nps_class_180d = 'detractor' then 1.0 else 0.0 end as is_nps_detractor,
-        case when health.latest_nps_class_180d = 'promoter' then 1.0 else 0.0 end as is_nps_promoter,
-        case when health.sentiment_score is not null then 1.0 else 0.0 end as has_sentiment
+        case when locked_terms.account_id is null then 1.0 else 0.0 end as renews_within_90d,
+        coalesce(late_invoices.late_invoices_365d, 0) as late_invoices_365d,
+        ln(
+            (coalesce(usage_windows.active_user_days_14d, 0) + 1.0)
+            / (coalesce(usage_windows.active_user_days_prior_90d, 0) * 14.0 / 90.0 + 1.0)
+        ) as usage_vs_baseline_log
     from observation_days
     inner join health
         on
             observation_days.account_id = health.account_id
             and observation_days.observed_on = health.date
-    inner join account_days as days_now
+    left join locked_terms
         on
-            observation_days.account_id = days_now.account_id
-            and observation_days.observed_on = days_now.date_day
-    left join health as health_30d
+            observation_days.account_id = locked_terms.account_id
+            and observation_days.observed_on = locked_terms.observed_on
+    left join late_invoices
         on
-            observation_days.account_id = health_30d.account_id
-            and cast({{ dbt.dateadd('day', -30, 'observation_days.observed_on') }} as date) = health_30d.date
-    left join account_days as days_90d
+            observation_days.account_id = late_invoices.account_id
+            and observation_days.observed_on = late_invoices.observed_on
+    left join usage_windows
         on
-            observation_days.account_id = days_90d.account_id
-            and cast({{ dbt.dateadd('day', -90, 'observation_days.observed_on') }} as date) = days_90d.date_day
+            observation_days.account_id = usage_windows.account_id
+            and observation_days.observed_on = usage_windows.observed_on
 
 )
 
