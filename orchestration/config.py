@@ -86,6 +86,11 @@ SETTINGS: tuple[Setting, ...] = (
         "0.1",
         "largest share of a mart's rows a build may lose against the previous publication",
     ),
+    Setting(
+        "CXCS_DBT_RUNS_KEPT",
+        "20",
+        "dbt artifact folders (`target/cxcs_dbt_models-<run>-*`) kept; older ones, beyond a day old, are removed when a run starts",
+    ),
     Setting("CXCS_BENCH_DIR", "data/bench", "the benchmark's cache and scratch folder"),
     Setting("CXCS_TEST_ENGINES", "", "the other engines `tests_py/test_engines.py` runs (postgres, spark)"),
     Setting("CXCS_PG_HOST", "127.0.0.1", "PostgreSQL server"),

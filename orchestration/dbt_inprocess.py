@@ -17,13 +17,15 @@ DECISIONLOG.md "dbt build runs in the refresh process" has the measurements.
 from __future__ import annotations
 
 import queue
+import shutil
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from orchestration.config import PROJECT_DIR
+from orchestration.config import PROJECT_DIR, setting
 from orchestration.run_log import DBT_ERRORS_MARKER  # run_log reads the cause after it
 
 PARTIAL_PARSE_FILE = PROJECT_DIR / "target" / "partial_parse.msgpack"
@@ -109,10 +111,32 @@ def _close_duckdb() -> None:
         environment.close()
 
 
+RUN_FOLDER_PREFIX = "cxcs_dbt_models-"
+
+
 def run_target_path(run_id: str) -> Path:
     """Where a run's dbt artifacts go: ``target/cxcs_dbt_models-<run>-<uuid>/`` (the layout
-    dagster-dbt uses, which orchestration.gate_rows and the benchmark read)."""
-    return PROJECT_DIR / "target" / f"cxcs_dbt_models-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    dagster-dbt uses, which orchestration.gate_rows and the benchmark read). The oldest such
+    folders beyond ``CXCS_DBT_RUNS_KEPT`` are removed first: a daily schedule would otherwise
+    add a few MB a day to ``target/`` for ever."""
+    prune_run_folders(PROJECT_DIR / "target", int(setting("CXCS_DBT_RUNS_KEPT")))
+    return PROJECT_DIR / "target" / f"{RUN_FOLDER_PREFIX}{run_id[:7]}-{uuid.uuid4().hex[:7]}"
+
+
+def prune_run_folders(target: Path, keep: int, min_age_seconds: float = 86_400) -> list[Path]:
+    """Remove the run folders beyond the ``keep`` newest (by modification time) that are also
+    older than ``min_age_seconds``: a run takes minutes, so a day-old folder is no run's in
+    progress, whatever else (tests, a backfill) made newer ones meanwhile. Returns what went."""
+    folders = sorted(
+        (p for p in target.glob(f"{RUN_FOLDER_PREFIX}*") if p.is_dir()),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    cutoff = time.time() - min_age_seconds
+    stale = [p for p in folders[max(keep, 0) :] if p.stat().st_mtime < cutoff]
+    for folder in stale:
+        shutil.rmtree(folder, ignore_errors=True)  # another process may be removing it too
+    return stale
 
 
 def stream_build_events(args: Sequence[str], manifest: Any, target_path: Path) -> Iterator[dict[str, Any]]:

@@ -82,3 +82,29 @@ def test_cli_folders_become_run_config_not_environment(tmp_path: Path) -> None:
     assert dbt_build_args(DbtBuildConfig(as_of_date="2026-11-30"), ["product_usage_daily"])[-1] == json.dumps(
         {"as_of_date": "2026-11-30", "full_refresh_models": ["product_usage_daily"]}
     )
+
+
+def test_old_dbt_run_folders_are_pruned_but_never_a_recent_one(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from orchestration.dbt_inprocess import prune_run_folders
+
+    now = time.time()
+    # 22 folders two days old (one minute apart) and 3 made in the last minutes; keep 20.
+    for i in range(22):
+        folder = tmp_path / f"cxcs_dbt_models-old{i:02d}-x"
+        folder.mkdir()
+        os.utime(folder, (now - 2 * 86_400 - 60 * i,) * 2)
+    for i in range(3):
+        (tmp_path / f"cxcs_dbt_models-new{i}-x").mkdir()
+    (tmp_path / "manifest.json").write_text("{}")  # not a run folder
+    removed = prune_run_folders(tmp_path, keep=20)
+    # Newest first: the 3 new, then old00 .. old21; beyond the 20th: old17 .. old21.
+    assert sorted(p.name for p in removed) == [f"cxcs_dbt_models-old{i}-x" for i in range(17, 22)]
+    assert len(list(tmp_path.glob("cxcs_dbt_models-*"))) == 20 and (tmp_path / "manifest.json").exists()
+    # A busy hour (tests, a backfill beside the schedule): 25 new folders, none old enough to go.
+    busy = tmp_path / "busy"
+    for i in range(25):
+        (busy / f"cxcs_dbt_models-busy{i:02d}-x").mkdir(parents=True)
+    assert prune_run_folders(busy, keep=20) == []
