@@ -19,7 +19,7 @@ from tests_py.demo_warehouse import demos_in_formats
 
 END = date(2026, 6, 30)
 DEMO = {"accounts": 6, "days": 20, "seed": 5, "end_date": END}
-FORMATS = ("native", "segment", "amplitude", "stripe-fivetran")
+FORMATS = ("native", "segment", "amplitude", "stripe-fivetran", "stripe-api")
 # The contract columns compared in raw (properties as normalised JSON: the converter re-serialises it).
 RAW_COLUMNS = {
     "product_events": "event_id, account_id, user_id, event_name, occurred_at, received_at, "
@@ -44,8 +44,9 @@ def _differences(conn: duckdb.DuckDBPyConnection, a: str, b: str, relation: str,
 
 # stripe-fivetran: the billing as a Stripe export (tests_py/test_adapters_stripe.py has its rules);
 # its raw billing holds only the latest delivery of each row (Fivetran's current state), the marts
-# are the same.
-@pytest.mark.parametrize("fmt", ["segment", "amplitude", "stripe-fivetran"])
+# are the same.  stripe-api: the billing as API snapshots (tests_py/test_adapters_stripe_api.py), the
+# same: raw billing holds the current state, with a snapshot's export time as updated_at.
+@pytest.mark.parametrize("fmt", ["segment", "amplitude", "stripe-fivetran", "stripe-api"])
 def test_each_format_builds_the_native_marts(demos: dict[str, Path], fmt: str) -> None:
     with duckdb.connect() as conn:
         conn.execute(f"attach '{demos['native']}' as native (read_only)")

@@ -31,8 +31,10 @@ from orchestration.adapters.base import Adapter, Target, text_lines
 from orchestration.adapters.stripe_api_states import build_states, unexpanded_sql
 from orchestration.adapters.stripe_fivetran import accounts_sql, invoices_sql
 from orchestration.adapters.stripe_versions import subscriptions_sql
+from orchestration.landing_files import sha256_file
 from orchestration.loading.results import FileRejected
 from orchestration.loading.validation import sql_str
+from orchestration.raw_schema import MANIFEST_TABLE
 
 FOLDER = "stripe_api"
 EXTENSIONS = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
@@ -65,31 +67,57 @@ def export_time(name: str) -> datetime:
 
 def read(conn: duckdb.DuckDBPyConnection, path: Path, name: str) -> str | None:
     own = export_time(name)
-    # The folder's other snapshots (a file whose name has no export time is reported by its own load).
-    folder = path.resolve().parent
-    others = []
-    for sibling in sorted(p for p in folder.iterdir() if p.is_file() and p.name.lower().endswith(EXTENSIONS)):
-        if sibling.resolve() != path.resolve():
-            try:
-                others.append((sibling, export_time(sibling.name)))
-            except FileRejected:
-                continue
+    others = _siblings(path)
+    derive = _derives(conn, own, others)
     conn.execute(
         "create or replace temp table _sa_lines (_self boolean, _export timestamp, _file varchar, "
         "_line_number bigint, line varchar, _bad varchar)"
     )
-    for index, (snapshot, when) in enumerate([(path, own), *others]):
-        text_lines(conn, snapshot, "_lines")
-        conn.execute(
-            "insert into _sa_lines select ?, ?, ?, _line_number, line, _bad from _lines",
-            [index == 0, when, name if index == 0 else snapshot.name],
-        )
-    conn.execute("drop table if exists _lines")
+    _add_lines(conn, path, own, name, True)
+    # Invoices resolve their account through the folder's customers; versions need every snapshot.
+    if derive or conn.execute("select count(*) from _sa_lines where contains(line, '\"invoice\"')").fetchone()[0]:
+        for sibling, when in others:
+            _add_lines(conn, sibling, when, sibling.name, False)
     _parse(conn)
-    build_states(conn)
-    note = _note(conn, 1 + len(others))
+    build_states(conn, derive)
+    note = _note(conn, 1 + len(others) if derive else 0)
     conn.execute("drop table _sa_rec")
     return note
+
+
+def _siblings(path: Path) -> list[tuple[Path, datetime]]:
+    """The other snapshots of the file's folder (a name without an export time is reported by
+    its own load, not read here)."""
+    found = []
+    for sibling in sorted(p for p in path.resolve().parent.iterdir() if p.is_file()):
+        if sibling.name.lower().endswith(EXTENSIONS) and sibling.resolve() != path.resolve():
+            try:
+                found.append((sibling, export_time(sibling.name)))
+            except FileRejected:
+                continue
+    return found
+
+
+def _derives(conn: duckdb.DuckDBPyConnection, own: datetime, others: list[tuple[Path, datetime]]) -> bool:
+    """Whether this load derives the folder's versions: the newest snapshot does, and so does an
+    older one arriving after the newest was loaded (it is placed by its export time).  An older
+    one loaded before the newest leaves that to the newest's load (one pass per folder per run,
+    not one per file)."""
+    newest = max([own, *(when for _, when in others)])
+    if own == newest:
+        return True
+    shas = [sha256_file(p) for p, when in others if when == newest]
+    return bool(
+        conn.execute(
+            f"select count(*) from {MANIFEST_TABLE} where status = 'loaded' and list_contains(?, sha256)", [shas]
+        ).fetchone()[0]
+    )
+
+
+def _add_lines(conn: duckdb.DuckDBPyConnection, path: Path, when: datetime, name: str, own: bool) -> None:
+    text_lines(conn, path, "_lines")
+    conn.execute("insert into _sa_lines select ?, ?, ?, _line_number, line, _bad from _lines", [own, when, name])
+    conn.execute("drop table _lines")
 
 
 def _parse(conn: duckdb.DuckDBPyConnection) -> None:
@@ -118,6 +146,8 @@ def _note(conn: duckdb.DuckDBPyConnection, snapshots: int) -> str:
     )
     objects = ", ".join(f"{counts[k]} {k}" for k in sorted(counts))
     versions = conn.execute("select count(*) from _src where _table = 'subscription_history'").fetchone()[0]
+    if not snapshots:
+        return f"snapshot of {objects or 'no objects'}; versions left to the folder's newest snapshot"
     return f"snapshot of {objects or 'no objects'}; {versions} subscription state(s) from {snapshots} snapshot(s) of its folder"
 
 

@@ -194,7 +194,7 @@ def _lookups(conn: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _source(conn: duckdb.DuckDBPyConnection) -> None:
+def _source(conn: duckdb.DuckDBPyConnection, derive: bool) -> None:
     """``_src``: the file's own records (row number = line), then one history row per state."""
     own = "from _sa_rec where _self"
     synced = f"strftime(_export, {FMT}) as _fivetran_synced"
@@ -229,16 +229,20 @@ def _source(conn: duckdb.DuckDBPyConnection) -> None:
                case when exists (select 1 from (select unnest(from_json(r.discounts, '["JSON"]')) as e)
                                  where json_type(e) = 'VARCHAR' and (e ->> '$') is distinct from (r.discount ->> '$.id'))
                     then '{UNEXPANDED}' end as _unexpanded
-        from _sa_runs as r
+        from _sa_runs as r where {derive}
         """
     )
 
 
-def build_states(conn: duckdb.DuckDBPyConnection) -> None:
+def build_states(conn: duckdb.DuckDBPyConnection, derive: bool) -> None:
+    """The tables above; without ``derive`` no subscription state (the folder's newest snapshot
+    derives them), the customers still read for the invoices' accounts."""
+    if not derive:
+        conn.execute("delete from _sa_rec where d.object = 'subscription' and not _self")
     _objects(conn)
     _runs(conn)
     _lookups(conn)
-    _source(conn)
+    _source(conn, derive)
     for table in ("_sa_subs", "_sa_items", "_sa_coupons", "_sa_runs"):
         conn.execute(f"drop table if exists {table}")
 

@@ -22,11 +22,14 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.demo_data.stripe_api_format import convert_billing_api
 from orchestration.demo_data.stripe_format import convert_billing
 from orchestration.demo_data.survey_formats import SURVEY_FORMATS, convert_surveys
 
 FORMATS = ("segment", "amplitude")
 STRIPE = "stripe-fivetran"  # the billing entities as a Stripe export (orchestration.demo_data.stripe_format)
+STRIPE_API = "stripe-api"  # ... as Stripe API JSON Lines snapshots (orchestration.demo_data.stripe_api_format)
+BILLING = {STRIPE: convert_billing, STRIPE_API: convert_billing_api}
 PROJECT = "187520"  # an Amplitude project id for the member names
 EVENT_COLUMNS = (
     "{'event_id': 'VARCHAR', 'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'event_name': 'VARCHAR', "
@@ -52,19 +55,22 @@ def convert(out: Path, entries: list[dict], formats: tuple[str, ...]) -> None:
     """Rewrite the product files of ``out`` (and their manifest ``entries``) in ``formats``
     (``segment`` takes events and users; ``amplitude`` then has no events left to take, so
     both at once are rejected)."""
-    if STRIPE in formats:
+    billing = [f for f in formats if f in BILLING]
+    if len(billing) > 1:
+        raise ValueError(f"--format: one billing format ({STRIPE} or {STRIPE_API}), got {', '.join(billing)}")
+    if billing:
         # Billing, independent of the product formats; converted last, as Segment's account map
         # is read from the native accounts files.
-        product = tuple(f for f in formats if f != STRIPE)
+        product = tuple(f for f in formats if f not in BILLING)
         if product:
             convert(out, entries, product)
-        convert_billing(out, entries)
+        BILLING[billing[0]](out, entries)
         entries.sort(key=lambda e: e["path"])
         return
     unknown = sorted(set(formats) - set(FORMATS) - set(SURVEY_FORMATS))
     if unknown or len(formats) > 1:
         raise ValueError(
-            f"--format: one of {', '.join(FORMATS + SURVEY_FORMATS)}, plus {STRIPE} (got {', '.join(formats)})"
+            f"--format: one of {', '.join(FORMATS + SURVEY_FORMATS)}, plus {STRIPE} or {STRIPE_API} (got {', '.join(formats)})"
         )
     if formats[0] in SURVEY_FORMATS:  # the survey responses, not the product data
         convert_surveys(out, entries, formats[0])
