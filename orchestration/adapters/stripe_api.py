@@ -75,7 +75,8 @@ def read(conn: duckdb.DuckDBPyConnection, path: Path, name: str) -> str | None:
     )
     _add_lines(conn, path, own, name, True)
     # Invoices resolve their account through the folder's customers; versions need every snapshot.
-    if derive or conn.execute("select count(*) from _sa_lines where contains(line, '\"invoice\"')").fetchone()[0]:
+    invoices = "select count(*) from _sa_lines where try(json_extract_string(line, '$.object')) = 'invoice'"
+    if derive or conn.execute(invoices).fetchone()[0]:
         for sibling, when in others:
             _add_lines(conn, sibling, when, sibling.name, False)
     _parse(conn)
@@ -140,9 +141,7 @@ def _parse(conn: duckdb.DuckDBPyConnection) -> None:
 
 def _note(conn: duckdb.DuckDBPyConnection, snapshots: int) -> str:
     counts = dict(
-        conn.execute(
-            "select coalesce(d.object, 'unreadable'), count(*) from _sa_rec where _self group by 1"
-        ).fetchall()
+        conn.execute("select coalesce(d.object, 'unreadable'), count(*) from _sa_rec where _self group by 1").fetchall()
     )
     objects = ", ".join(f"{counts[k]} {k}" for k in sorted(counts))
     versions = conn.execute("select count(*) from _src where _table = 'subscription_history'").fetchone()[0]

@@ -21,8 +21,7 @@ from orchestration.adapters.base import text
 FMT = "'%Y-%m-%d %H:%M:%S'"
 ITEM_SPEC = '[{"id": "VARCHAR", "quantity": "JSON", "price": "JSON", "plan": "JSON", "current_period_end": "JSON"}]'
 UNEXPANDED = (
-    "unexpanded_discount: discounts holds ids only (export with expand[]=data.discounts, "
-    "so each coupon can be priced)"
+    "unexpanded_discount: discounts holds ids only (export with expand[]=data.discounts, so each coupon can be priced)"
 )
 
 
@@ -82,6 +81,11 @@ def _objects(conn: duckdb.DuckDBPyConnection) -> None:
         where (coupon ->> '$.id') is not null
         """
     )
+    # 2025-03-31.basil moved the billing period from the subscription to each item.
+    conn.execute(
+        "update _sa_subs as s set period_end = (select max(i.period_end) from _sa_items as i "
+        "where i.sid = s.sid and i._export = s._export) where s.period_end is null"
+    )
 
 
 def _runs(conn: duckdb.DuckDBPyConnection) -> None:
@@ -116,14 +120,15 @@ def _runs(conn: duckdb.DuckDBPyConnection) -> None:
             from (select *, lag(_key) over (partition by sid order by _export) as _prev
                   from (select * from keyed union all by name select * from gone))
         )
-        select sid, _run, min(_export) as _from, max(_export) as _last,
-               arg_min(_file, _export) as _file, arg_min(_line_number, _export) as _line_number,
-               arg_min(line, _export) as line, arg_max(customer_id, _export) as customer_id,
-               arg_min(status, _export) as status, arg_max(start_date, _export) as start_date,
-               arg_min(cape, _export) as cape, arg_min(cancel_at, _export) as cancel_at,
-               arg_max(canceled_at, _export) as canceled_at, arg_max(ended_at, _export) as ended_at,
-               arg_max(period_end, _export) as period_end, arg_min(discounts, _export) as discounts,
-               arg_min(discount, _export) as discount
+        -- a state's terms are its first snapshot's (equal throughout); the rest its latest snapshot's
+        select sid, _run, min(_export) as _from,
+               arg_min_null(_file, _export) as _file, arg_min_null(_line_number, _export) as _line_number,
+               arg_min_null(line, _export) as line, arg_max_null(customer_id, _export) as customer_id,
+               arg_min_null(status, _export) as status, arg_max_null(start_date, _export) as start_date,
+               arg_min_null(cape, _export) as cape, arg_min_null(cancel_at, _export) as cancel_at,
+               arg_max_null(canceled_at, _export) as canceled_at, arg_max_null(ended_at, _export) as ended_at,
+               arg_max_null(period_end, _export) as period_end, arg_min_null(discounts, _export) as discounts,
+               arg_min_null(discount, _export) as discount
         from states group by sid, _run
         """
     )
@@ -136,7 +141,7 @@ def _runs(conn: duckdb.DuckDBPyConnection) -> None:
 def _lookups(conn: duckdb.DuckDBPyConnection) -> None:
     """The Fivetran adapter's item (history mode: one row per state), price, plan, coupon and
     discount tables; a price or coupon id's latest object wins (Stripe prices are immutable)."""
-    window = "strftime(r._from, {fmt}) as _fivetran_start, strftime(r._to, {fmt}) as _fivetran_end".format(fmt=FMT)
+    window = f"strftime(r._from, {FMT}) as _fivetran_start, strftime(r._to, {FMT}) as _fivetran_end"
     conn.execute(
         f"""
         create or replace temp table _st_subscription_item as
@@ -223,8 +228,7 @@ def _source(conn: duckdb.DuckDBPyConnection, derive: bool) -> None:
                    + row_number() over (order by r.sid, r._from) as _row_number,
                r._line_number, r.line, r.sid as id, r.customer_id, r.status, strftime(r._from, {FMT}) as _fivetran_start,
                r.start_date, r.cape as cancel_at_period_end, r.cancel_at, r.canceled_at, r.ended_at,
-               coalesce(r.period_end, (select max(i.period_end) from _sa_items as i where i.sid = r.sid and i._export = r._last))
-                   as current_period_end,
+               r.period_end as current_period_end,
                (select strftime(max(_export), {FMT}) from _sa_rec) as _fivetran_synced,
                case when exists (select 1 from (select unnest(from_json(r.discounts, '["JSON"]')) as e)
                                  where json_type(e) = 'VARCHAR' and (e ->> '$') is distinct from (r.discount ->> '$.id'))
