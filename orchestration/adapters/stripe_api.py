@@ -38,8 +38,9 @@ from orchestration.raw_schema import MANIFEST_TABLE
 
 FOLDER = "stripe_api"
 EXTENSIONS = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
-# The export time in a file name: a date, optionally a time (separators optional), UTC.
-EXPORT_TIME = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:[T_ ]?(\d{2})[:-]?(\d{2})[:-]?(\d{2}))?")
+# The export time in a file name, UTC: a dashed date, optionally ``T`` and a time (``060000``,
+# ``06:00:00``); dashes required, so no other number in the name (a dlt load id) reads as a date.
+EXPORT_TIME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):?(\d{2}):?(\d{2}))?")
 SPEC = (
     '{"object": "VARCHAR", "id": "VARCHAR", "deleted": "JSON", "customer": "JSON", "status": "VARCHAR", '
     '"created": "JSON", "start_date": "JSON", "current_period_start": "JSON", "current_period_end": "JSON", '
