@@ -17,7 +17,9 @@ import duckdb
 import pytest
 from dbt_build import run_dbt
 
+from orchestration.adapters.stripe_api import export_time
 from orchestration.loading import load_landing
+from orchestration.loading.results import FileRejected
 
 
 def _t(day: str) -> int:
@@ -78,6 +80,8 @@ SNAPSHOT_A = [
     INVOICE | {"id": "in_str", "amount_due": "4800", "amount_paid": 0, "status": "open"},  # 11
     "{not json",  # 12
     {"object": "list", "data": []},  # 13: `stripe subscriptions list` output not flattened
+    # 14: missing from the later snapshots (the CLI lists no canceled subscription by default)
+    _sub("sub_gone", "cus_1", _price("price_m", 2000), 1, basil=False, period_end="2025-04-01"),
 ]
 # B: 2025-04-15 06:00, basil layout: sub_old to 5 seats; sub_q renewed (a new period: no change).
 SNAPSHOT_B = [
@@ -137,6 +141,8 @@ def test_versions_follow_the_snapshots_by_export_time_in_both_layouts(loaded: Pa
         "contract_end, mrr from intermediate.int_cs__subscription_versions order by 1, 2",
     )
     assert rows == [
+        # USD 20.00 a month; absent from B on: ended at B's export (before B arrived: at C's).
+        ("sub_gone", 1, 1, "month", D("20"), D("0"), date(2025, 3, 1), date(2025, 4, 15), date(2025, 4, 1), D("20")),
         # USD 1,200.00 a year x 2 seats less 25% (a clover-shaped coupon) = 2 x 100 x 0.75 = 150; it
         # started (start_date 2025-05-01) before the first snapshot that lists it.
         ("sub_new", 1, 2, "year", D("1200"), D("25"), date(2025, 5, 1), None, date(2026, 5, 1), D("150")),
@@ -233,3 +239,23 @@ def test_the_demo_format_writes_snapshots_in_both_layouts(tmp_path: Path) -> Non
         ).fetchall()
     # basil (2025-03-31 on): the period on each item only; before it: on the subscription only.
     assert layouts == [(False, False, True), (True, True, False)]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("2026-06-30_subscriptions.jsonl", datetime(2026, 6, 30)),
+        ("subscriptions_2026-06-30T061500Z.jsonl.gz", datetime(2026, 6, 30, 6, 15)),
+        ("2026-06-30T06:15:00.ndjson", datetime(2026, 6, 30, 6, 15)),
+        # dlt's layout "{YYYY}-{MM}-{DD}_{table_name}.{load_id}.{file_id}.{ext}": the load id is no time
+        ("2026-06-30_subscriptions.1719712345.678.a1b2c3.jsonl", datetime(2026, 6, 30)),
+    ],
+)
+def test_the_export_time_is_the_dashed_date_in_the_name(name: str, expected: datetime) -> None:
+    assert export_time(name) == expected
+
+
+@pytest.mark.parametrize("name", ["subscriptions.jsonl", "20260630.jsonl", "2026-02-30_subscriptions.jsonl"])
+def test_a_name_without_a_calendar_date_is_rejected(name: str) -> None:
+    with pytest.raises(FileRejected, match="^missing_export_time: "):
+        export_time(name)
