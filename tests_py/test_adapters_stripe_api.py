@@ -163,10 +163,11 @@ def test_accounts_invoices_and_the_quarantine(loaded: Path) -> None:
         ("acc_1", "Acme", "smb", "EMEA"),
         ("acc_2", "Globex", "mid_market", None),
     ]
+    # updated_at: the invoice's latest status change (paid 2025-03-02), not the export time.
     assert _query(
         loaded,
         "select invoice_id, account_id, subscription_id, amount_due, paid_at, updated_at from raw.billing_invoices",
-    ) == [("in_1", "acc_1", "sub_old", D("48"), datetime(2025, 3, 2), datetime(2025, 3, 1, 6))]
+    ) == [("in_1", "acc_1", "sub_old", D("48"), datetime(2025, 3, 2), datetime(2025, 3, 2))]
     no_account = "unmapped_account: no customer metadata.account_id, and the user id is not in mappings/account_map.csv"
     # The bad states, by subscription id, each with the line of snapshot A that opened it; each
     # derivation of the folder's versions (C's load, then B's) delivers them again.

@@ -90,9 +90,9 @@ def read(conn: duckdb.DuckDBPyConnection, path: Path, name: str) -> str | None:
 def _siblings(path: Path) -> list[tuple[Path, datetime]]:
     """The other snapshots of the file's folder (a name without an export time is reported by
     its own load, not read here)."""
-    found = []
-    for sibling in sorted(p for p in path.resolve().parent.iterdir() if p.is_file()):
-        if sibling.name.lower().endswith(EXTENSIONS) and sibling.resolve() != path.resolve():
+    found, own = [], path.resolve()
+    for sibling in sorted(own.parent.iterdir()):
+        if sibling.name != own.name and sibling.name.lower().endswith(EXTENSIONS) and sibling.is_file():
             try:
                 found.append((sibling, export_time(sibling.name)))
             except FileRejected:
@@ -141,9 +141,13 @@ def _parse(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 def _note(conn: duckdb.DuckDBPyConnection, snapshots: int) -> str:
+    left = conn.execute("select max(n) from _sa_own_subs").fetchone()[0] if not snapshots else 0
+    conn.execute("drop table if exists _sa_own_subs")
     counts = dict(
         conn.execute("select coalesce(d.object, 'unreadable'), count(*) from _sa_rec where _self group by 1").fetchall()
     )
+    if left:
+        counts["subscription"] = left
     objects = ", ".join(f"{counts[k]} {k}" for k in sorted(counts))
     versions = conn.execute("select count(*) from _src where _table = 'subscription_history'").fetchone()[0]
     if not snapshots:

@@ -199,6 +199,17 @@ def _lookups(conn: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _last_transition() -> str:
+    """An invoice's ``updated_at``: its latest status change (``status_transitions``), as the
+    native contract's (the health marts date a void or uncollectible invoice's closing by it);
+    an invoice with none (a draft) is as of the snapshot."""
+    moments = ", ".join(
+        ts(f"d.status_transitions -> '$.{k}'")
+        for k in ("finalized_at", "paid_at", "voided_at", "marked_uncollectible_at")
+    )
+    return f"greatest({moments})"
+
+
 def _source(conn: duckdb.DuckDBPyConnection, derive: bool) -> None:
     """``_src``: the file's own records (row number = line), then one history row per state."""
     own = "from _sa_rec where _self"
@@ -215,7 +226,7 @@ def _source(conn: duckdb.DuckDBPyConnection, derive: bool) -> None:
                d.status, d.currency, {json_text("d.amount_due")} as amount_due, {json_text("d.amount_paid")} as amount_paid,
                {ts("d.created")} as created, {ts("d.due_date")} as due_date,
                {ts("d.status_transitions -> '$.paid_at'")} as status_transitions_paid_at,
-               cast(null as varchar) as paid_at, {synced}
+               cast(null as varchar) as paid_at, coalesce({_last_transition()}, strftime(_export, {FMT})) as _fivetran_synced
         {own} and _bad is null and d.object = 'invoice'
         union all by name
         select 'bad' as _table, _line_number as _row_number, _line_number, line,
@@ -241,8 +252,11 @@ def _source(conn: duckdb.DuckDBPyConnection, derive: bool) -> None:
 def build_states(conn: duckdb.DuckDBPyConnection, derive: bool) -> None:
     """The tables above; without ``derive`` no subscription state (the folder's newest snapshot
     derives them), the customers still read for the invoices' accounts."""
-    if not derive:
-        conn.execute("delete from _sa_rec where d.object = 'subscription' and not _self")
+    if not derive:  # the subscriptions are left to the folder's newest snapshot (the note counts them)
+        conn.execute(
+            "create or replace temp table _sa_own_subs as select count(*) as n from _sa_rec where _self and d.object = 'subscription'"
+        )
+        conn.execute("delete from _sa_rec where d.object = 'subscription'")
     _objects(conn)
     _runs(conn)
     _lookups(conn)

@@ -1,7 +1,7 @@
 """The demo's billing as Stripe API JSON Lines snapshots (``cxcs demo-data --format stripe-api``):
 the native billing files are converted with DuckDB into ``stripe_api/demo/`` and removed.
 
-* ``<day>_subscriptions.jsonl``: one snapshot per day a version starts or ends (up to the demo's
+* ``<day>T000000Z_subscriptions.jsonl``: one snapshot per day a version starts or ends (up to the demo's
   end date), listing every subscription that has started (``stripe subscriptions list --status
   all``): its version's price (one price id per version, minor units), quantity, trial status and
   forever coupon; ``paused`` in a gap between versions, ``canceled`` after the last one; the last
@@ -92,7 +92,10 @@ INVOICES = f"""
                id := invoice_id, object := 'invoice', customer := 'cus_' || account_id, status := status,
                currency := lower(currency), amount_due := {_cents("amount_due", "currency")},
                amount_paid := {_cents("amount_paid", "currency")}, created := {_epoch("issued_at")},
-               due_date := {_epoch("due_at")}, status_transitions := {{'paid_at': {_epoch("paid_at")}}},
+               due_date := {_epoch("due_at")},
+               status_transitions := {{'finalized_at': case when status <> 'draft' then {_epoch("issued_at")} end,
+                   'paid_at': {_epoch("paid_at")}, 'voided_at': case when status = 'void' then {_epoch("updated_at")} end,
+                   'marked_uncollectible_at': case when status = 'uncollectible' then {_epoch("updated_at")} end}},
                parent := case when subscription_id is not null then {{'type': 'subscription_details',
                    'subscription_details': {{'subscription': subscription_id}}}} end,
                lines := {{'object': 'list', 'data': [{{'id': 'il_' || invoice_id, 'object': 'line_item',
@@ -137,7 +140,7 @@ def convert_billing_api(out: Path, entries: list[dict]) -> None:
     ]
     target = out / FOLDER
     target.mkdir(parents=True, exist_ok=True)
-    files = [(f"{day}_subscriptions.jsonl", _subscriptions_sql(day)) for day in days]
+    files = [(f"{day}T000000Z_subscriptions.jsonl", _subscriptions_sql(day)) for day in days]
     files += [(f"{last}T235959Z_customers.jsonl", CUSTOMERS), (f"{last}T235959Z_invoices.jsonl", INVOICES)]
     for name, select in files:
         conn.execute(f"copy ({select}) to {_q(target / name)} (format json)")
