@@ -222,6 +222,21 @@ def test_a_snapshot_without_an_export_time_fails_and_the_rest_loads(conn, landin
     ]
 
 
+def test_an_unreadable_snapshot_fails_alone_and_the_others_give_the_versions(conn, landing: Path) -> None:
+    folder = landing / "stripe_api" / "prod"
+    folder.mkdir(parents=True)
+    (folder / "2025-03-01.jsonl").write_text(_jsonl([CUSTOMERS[0], SNAPSHOT_A[3]]))  # sub_old, 3 seats
+    (folder / "2025-04-15.jsonl.gz").write_bytes(gzip.compress(_jsonl(SNAPSHOT_B).encode(), mtime=0)[:-30])
+    (folder / "2025-05-20.jsonl").write_text(_jsonl(SNAPSHOT_C[:1]))  # 7 seats
+    summary = load_landing(conn, landing)
+    [(failed, reason)] = summary.entities["billing_accounts"].files_failed
+    assert failed == "stripe_api/prod/2025-04-15.jsonl.gz" and reason.startswith("corrupt_gzip: ")
+    # Without B's 5 seats: 3 seats until C, 7 from C.
+    assert conn.execute(
+        "select version, quantity, valid_from, valid_to from raw.billing_subscriptions order by version"
+    ).fetchall() == [(1, 3, date(2025, 3, 1), date(2025, 5, 20)), (2, 7, date(2025, 5, 20), None)]
+
+
 def test_the_demo_format_writes_snapshots_in_both_layouts(tmp_path: Path) -> None:
     from orchestration.demo_data import generate
 
