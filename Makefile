@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 UV_VERSION := 0.13.9
 
-.PHONY: setup demo test test-python lint dev serve docs clean postgres-start test-postgres test-spark test-engines bench
+.PHONY: setup demo test test-python lint dev serve docs clean postgres-start test-postgres test-spark test-engines bench sentiment-weights
 .DEFAULT_GOAL := demo
 
 # The locked environment in .venv (uv.lock): re-synced when the lock, pyproject.toml or
@@ -49,6 +49,14 @@ SCALE  ?= medium
 REPEAT ?= 1
 bench: setup
 	$(BIN)/cxcs bench --scale $(SCALE) --repeat $(REPEAT) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
+
+## Re-train the comment sentiment weights (orchestration/voc/sentiment_weights.npy) from the
+## vaderSentiment 3.3.2 sdist's labelled sentences; deterministic (same file byte for byte).
+## pip of the system Python fetches the sdist: uv has no `download` (DECISIONLOG "Sentiment: VADER plus a linear model").
+SENTIMENT_SDIST_DIR ?= /tmp/cxcs-sentiment-sdist
+sentiment-weights: setup
+	$(PYTHON) -m pip download --quiet --no-binary :all: --no-deps vaderSentiment==3.3.2 -d $(SENTIMENT_SDIST_DIR)
+	$(BIN)/python -m orchestration.voc.train_sentiment $(SENTIMENT_SDIST_DIR)/vaderSentiment-3.3.2.tar.gz
 
 ## The Dagster UI with the full lineage (http://127.0.0.1:3000).
 ## .venv/bin need not be on PATH: the definitions run the dbt beside their interpreter

@@ -123,8 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo_data.add_argument(
         "--format",
         default="native",
-        help="product data as: native (default), segment or amplitude; survey responses as qualtrics or delighted; "
-        "billing as stripe-fivetran or stripe-api (comma-separated, e.g. segment,stripe-fivetran; docs/connect-sources.md)",
+        help="native (default), or one export per kind, comma-separated: product segment|amplitude, surveys "
+        "qualtrics|delighted, billing stripe-fivetran|stripe-api (e.g. stripe-fivetran,segment,delighted; docs/connect-sources.md)",
     )
     demo_data.set_defaults(func=cmd_demo_data)
 

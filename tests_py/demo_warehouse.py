@@ -153,7 +153,7 @@ def demos_in_formats(
     tmp_path_factory: pytest.TempPathFactory, formats: tuple[str, ...], **generate_args: Any
 ) -> dict[str, Path]:
     """The same demo landing set in each of ``formats`` (``native`` = the contract's own files;
-    the others through ``cxcs demo-data --format``), each loaded by the real loader into a new
+    the others through ``cxcs demo-data --format``, e.g. ``segment,qualtrics``), each loaded by the real loader into a new
     DuckDB file and built by real dbt (seeds and models, as of the demo's end date)."""
     from dbt_build import run_dbt  # the path every test module imports it by (one parse)
 
@@ -163,8 +163,8 @@ def demos_in_formats(
     as_of = {"as_of_date": generate_args["end_date"].isoformat()}
     built = {}
     for fmt in formats:
-        folder = tmp_path_factory.mktemp(fmt)
-        generate(out=folder / "landing", formats=() if fmt == "native" else (fmt,), **generate_args)
+        folder = tmp_path_factory.mktemp(fmt.replace(",", "+"))
+        generate(out=folder / "landing", formats=tuple(f for f in fmt.split(",") if f != "native"), **generate_args)
         database = folder / "cxcs.duckdb"
         with duckdb.connect(str(database)) as conn:
             summary = load_landing(conn, folder / "landing")

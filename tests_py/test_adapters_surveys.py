@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration.loading import load_landing
-from tests_py.demo_warehouse import demos_in_formats
 
 MAP_HEADER = "source,survey,question,survey_type,touchpoint,comment_field,account_field,contact_field,invitation_field"
 QUALTRICS_IDS = ["StartDate", "Status", "RecordedDate", "ResponseId", "ExternalReference", "QID1", "QID2_TEXT"]
@@ -261,45 +260,3 @@ def test_a_map_naming_an_email_as_the_contact_is_refused(conn, landing: Path) ->
             "(name the file <survey>..., list the survey there)",
         ),
     ]
-
-
-END = date(2026, 6, 30)
-# Enough days and accounts for every survey kind (relationship waves, support, product, in-app).
-DEMO = {"accounts": 10, "days": 120, "seed": 5, "end_date": END}
-RESPONSE_COLUMNS = "response_id, invitation_id, survey_id, survey_type, touchpoint, account_id, contact_id, score, comment, responded_at"
-
-
-@pytest.fixture(scope="module")
-def survey_demos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The same small demo natively, as Qualtrics and as Delighted exports: real loader, real dbt."""
-    return demos_in_formats(tmp_path_factory, ("native", "qualtrics", "delighted"), **DEMO)
-
-
-def _differences(conn: duckdb.DuckDBPyConnection, relation: str, columns: str = "*") -> int:
-    one_way = f"select {columns} from native.{relation} except all select {columns} from other.{relation}"
-    other_way = f"select {columns} from other.{relation} except all select {columns} from native.{relation}"
-    return conn.execute(f"select (select count(*) from ({one_way})) + (select count(*) from ({other_way}))").fetchone()[
-        0
-    ]
-
-
-@pytest.mark.parametrize("fmt", ["qualtrics", "delighted"])
-def test_each_survey_format_builds_the_native_marts(survey_demos: dict[str, Path], fmt: str) -> None:
-    # Both formats carry every response column (comment, invitation and account through the
-    # mapping's fields), so nothing is excepted.
-    with duckdb.connect() as conn:
-        conn.execute(f"attach '{survey_demos['native']}' as native (read_only)")
-        conn.execute(f"attach '{survey_demos[fmt]}' as other (read_only)")
-        kinds = conn.execute("select count(distinct survey_type), count(*) from native.raw.survey_responses").fetchone()
-        assert kinds[0] == 3 and kinds[1] > 0  # nps, csat and ces all present
-        assert _differences(conn, "raw.survey_responses", RESPONSE_COLUMNS) == 0
-        marts = [
-            name
-            for (name,) in conn.execute(
-                "select table_name from information_schema.tables "
-                "where table_catalog = 'native' and table_schema = 'marts' order by 1"
-            ).fetchall()
-        ]
-        assert "cx_nps_monthly" in marts
-        assert conn.execute("select count(*) from native.marts.cx_nps_monthly").fetchone()[0] > 0
-        assert [m for m in marts if _differences(conn, f"marts.{m}")] == []

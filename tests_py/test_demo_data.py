@@ -631,3 +631,11 @@ def test_summary_counts(tmp_path: Path) -> None:
         assert summary.rows[table] == sum(f["data_rows"] or 0 for f in entries)
     text = summary.format()
     assert "product_events" in text and "total" in text
+
+
+@pytest.mark.parametrize("formats", [("segment", "amplitude"), ("qualtrics", "delighted"), ("segmnt",)])
+def test_one_export_per_kind_of_data(tmp_path: Path, formats: tuple[str, ...]) -> None:
+    # A landing holds one export of each kind (product, surveys, billing): two product exports
+    # would both claim the same native events, and a misspelt format must not pass as native.
+    with pytest.raises(ValueError, match=r"at most one per group \(product: segment \| amplitude; surveys"):
+        generate(out=tmp_path / "landing", accounts=2, days=3, seed=1, end_date=date(2026, 6, 30), formats=formats)

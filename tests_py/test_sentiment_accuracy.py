@@ -9,11 +9,11 @@ rating is >= +1, negative when <= -1 (on -4 .. +4; the ratings in between are mi
 and left out); the first 500 of each polarity in file order.
 
 The method is the warehouse's own: ``score`` of models/intermediate/cx/int_cx__comment_scores.py
-(py3langid, then VADER's compound with its +-0.05 thresholds). Accuracy = correct / sentences the
-method labelled positive or negative: a `neutral` or `unscored` label is an abstention (the
-warehouse shows such a comment as neither, it does not assert the wrong polarity), excluded from
-the accuracy and counted in the coverage, which has a floor so that accuracy cannot be bought by
-abstaining. DECISIONLOG "Sentiment accuracy on real labelled review sentences".
+(py3langid, then VADER's scores and the comment's hashed words in the logistic model whose weights
+ship in orchestration/voc/sentiment_weights.npy; they were trained on other corpora, never on
+these sentences). Strict accuracy = correct / ALL 1000 sentences: a `neutral` or `unscored` label
+counts as wrong, so nothing is excluded. Coverage (the share labelled positive or negative) is
+reported beside it. DECISIONLOG "Sentiment: VADER plus a linear model".
 """
 
 from __future__ import annotations
@@ -27,11 +27,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "tests_py" / "fixtures" / "sentiment" / "amazonReviewSnippets_GroundTruth_head.txt"
 PER_POLARITY = 500
-# The issue's acceptance bar.
+# The issue's acceptance bar, on every sentence of the set.
 MIN_ACCURACY = 0.80
-# At least this share of the set gets a polarity: below it the accuracy would say little
-# (the measured share is in DECISIONLOG; the floor leaves room for a small method change).
-MIN_COVERAGE = 0.70
 
 
 def scoring_model():
@@ -74,12 +71,44 @@ def test_sentiment_accuracy_on_labelled_review_sentences() -> None:
     scored = model.score(sentences.assign(comment_sha=""), {}, "accuracy-test")
     predicted = pd.Series(scored["sentiment_label"].to_numpy(), index=sentences.index)
     decided = predicted.isin(["positive", "negative"])
-    correct = (predicted[decided] == sentences.loc[decided, "gold"]).sum()
-    accuracy = correct / decided.sum()
-    coverage = decided.mean()
+    correct = int((predicted == sentences["gold"]).sum())
+    accuracy = correct / len(sentences)
     print(
-        f"sentiment accuracy {accuracy:.4f} ({correct}/{decided.sum()} decided), coverage {coverage:.3f}, "
+        f"strict sentiment accuracy {accuracy:.4f} ({correct}/{len(sentences)}, neutral and unscored count as "
+        f"wrong), coverage {decided.mean():.3f}, accuracy on decided {correct / decided.sum():.4f}, "
         f"labels {predicted.value_counts().to_dict()}"
     )
-    assert coverage >= MIN_COVERAGE
     assert accuracy >= MIN_ACCURACY
+
+
+def test_scores_are_the_sign_of_the_label_and_in_range() -> None:
+    """The label is the score's sign (int_cx__comment_scores.sentiment_label), the score,
+    2 P(positive) - 1, lies in [-1, 1]; comments of plain polarity from the demo's story read as
+    their polarity, a French one stays unscored."""
+    model = scoring_model()
+    assert [model.sentiment_label(v) for v in (0.3, 1e-9, 0.0, -1e-9, -1.0)] == [
+        "positive",
+        "positive",
+        "neutral",
+        "negative",
+        "negative",
+    ]
+    comments = pd.DataFrame(
+        {
+            "response_id": ["a", "b", "c", "d"],
+            "comment": [
+                "Constant outages and bugs, the sync is broken again. Terrible.",
+                "Love the Slack integration, it saves our team hours!",
+                "Too expensive for what we use, considering alternatives",
+                "Très bien, merci! Équipe réactive",
+            ],
+            "comment_sha": "",
+        }
+    )
+    scored = model.score(comments, {}, "v")
+    assert list(scored["sentiment_label"]) == ["negative", "positive", "negative", "unscored"]
+    assert list(scored["language"])[3] == "fr"
+    english = scored["sentiment_score"].iloc[:3]
+    assert english.between(-1, 1).all()
+    assert (english.iloc[[0, 2]] < 0).all() and english.iloc[1] > 0
+    assert list(scored["sentiment_label"].iloc[:3]) == [model.sentiment_label(v) for v in english]

@@ -10,7 +10,8 @@ same raw rows.  The other entities stay native.
 * ``amplitude``: every events file -> ``amplitude/<name>.zip`` holding one gzipped JSON Lines
   member, as the Export API names them (``<project>/<project>_<day>_0#0.json.gz``);
   ``groups.account`` = the account id.
-* ``qualtrics``, ``delighted``: the survey responses instead (``demo_data.survey_formats``).
+* ``qualtrics``, ``delighted``: the survey responses (``demo_data.survey_formats``); ``stripe-fivetran``
+  or ``stripe-api`` the billing (``demo_data.stripe_format``, ``demo_data.stripe_api_format``). One format per group (``GROUPS``), any groups together.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from orchestration.demo_data.survey_formats import SURVEY_FORMATS, convert_surve
 FORMATS = ("segment", "amplitude")
 STRIPE = "stripe-fivetran"  # the billing entities as a Stripe export (orchestration.demo_data.stripe_format)
 STRIPE_API = "stripe-api"  # ... as Stripe API JSON Lines snapshots (orchestration.demo_data.stripe_api_format)
-BILLING = {STRIPE: convert_billing, STRIPE_API: convert_billing_api}
 PROJECT = "187520"  # an Amplitude project id for the member names
 EVENT_COLUMNS = (
     "{'event_id': 'VARCHAR', 'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'event_name': 'VARCHAR', "
@@ -52,45 +52,43 @@ def _stem(path: Path) -> str:
 
 
 def convert(out: Path, entries: list[dict], formats: tuple[str, ...]) -> None:
-    """Rewrite the product files of ``out`` (and their manifest ``entries``) in ``formats``
-    (``segment`` takes events and users; ``amplitude`` then has no events left to take, so
-    both at once are rejected)."""
-    billing = [f for f in formats if f in BILLING]
-    if len(billing) > 1:
-        raise ValueError(f"--format: one billing format ({STRIPE} or {STRIPE_API}), got {', '.join(billing)}")
-    if billing:
-        # Billing, independent of the product formats; converted last, as Segment's account map
-        # is read from the native accounts files.
-        product = tuple(f for f in formats if f not in BILLING)
-        if product:
-            convert(out, entries, product)
-        BILLING[billing[0]](out, entries)
-        entries.sort(key=lambda e: e["path"])
-        return
-    unknown = sorted(set(formats) - set(FORMATS) - set(SURVEY_FORMATS))
-    if unknown or len(formats) > 1:
-        raise ValueError(
-            f"--format: one of {', '.join(FORMATS + SURVEY_FORMATS)}, plus {STRIPE} or {STRIPE_API} (got {', '.join(formats)})"
-        )
-    if formats[0] in SURVEY_FORMATS:  # the survey responses, not the product data
-        convert_surveys(out, entries, formats[0])
-        return
+    """Rewrite the files of ``out`` (and their manifest ``entries``) in ``formats``: at most one
+    format per entity group (``GROUPS``: a landing holds one export of each kind, e.g. Stripe +
+    Segment + Delighted), each converted by its own function, billing last (Segment's account
+    map is read from the native accounts files)."""
+    check_formats(formats)
+    for members in GROUPS.values():
+        for fmt in (f for f in members if f in formats):
+            CONVERTERS[fmt](out, entries, fmt)
+    entries.sort(key=lambda e: e["path"])
+
+
+def check_formats(formats: tuple[str, ...]) -> None:
+    """Known formats, at most one per group (``GROUPS``)."""
+    unknown = sorted(set(formats) - {f for group in GROUPS.values() for f in group})
+    clashes = [group for group, members in GROUPS.items() if len(set(formats) & set(members)) > 1]
+    if unknown or clashes:
+        choices = "; ".join(f"{group}: {' | '.join(members)}" for group, members in GROUPS.items())
+        raise ValueError(f"--format: at most one per group ({choices}); got {', '.join(formats)}")
+
+
+def convert_product(out: Path, entries: list[dict], fmt: str) -> None:
+    """The product events (and, for ``segment``, users) as ``fmt``'s export."""
     conn = duckdb.connect()
     conn.execute("set TimeZone = 'UTC'")
-    tables = {"product_events"} | ({"product_users"} if "segment" in formats else set())
+    tables = {"product_events"} | ({"product_users"} if fmt == "segment" else set())
     converted = [e for e in entries if e["entity"] in tables]
     for entry in converted:
         entries.remove(entry)
         source = out / entry["path"]
-        if "segment" in formats:
+        if fmt == "segment":
             target, count = _segment(conn, out, source, entry["entity"])
         else:
             target, count = _amplitude(conn, out, source)
         source.unlink()
         entries.append({**entry, "path": target.relative_to(out).as_posix(), "data_rows": count})
-    if "segment" in formats:
+    if fmt == "segment":
         _account_map(conn, out)
-    entries.sort(key=lambda e: e["path"])
     conn.close()
 
 
@@ -152,3 +150,18 @@ def _account_map(conn: duckdb.DuckDBPyConnection, out: Path) -> None:
         to {_q(out / "mappings" / "account_map.csv")} (header, delimiter ',')
         """
     )
+
+
+# One export per kind of data, converted in this order (billing last: see ``convert``).
+GROUPS: dict[str, tuple[str, ...]] = {
+    "product": FORMATS,
+    "surveys": SURVEY_FORMATS,
+    "billing": (STRIPE, STRIPE_API),
+}
+CONVERTERS = {
+    "segment": convert_product,
+    "amplitude": convert_product,
+    **{fmt: convert_surveys for fmt in SURVEY_FORMATS},
+    STRIPE: lambda out, entries, _fmt: convert_billing(out, entries),
+    STRIPE_API: lambda out, entries, _fmt: convert_billing_api(out, entries),
+}

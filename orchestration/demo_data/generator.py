@@ -15,7 +15,7 @@ from orchestration.contract import ENTITY_BY_TABLE
 from orchestration.demo_data.accounts import account_rows, build_accounts
 from orchestration.demo_data.bad_input import BAD_CASES, BadInput
 from orchestration.demo_data.events import generate_events
-from orchestration.demo_data.formats import convert
+from orchestration.demo_data.formats import check_formats, convert
 from orchestration.demo_data.formatting import Progress
 from orchestration.demo_data.invoices import invoice_rows
 from orchestration.demo_data.subscriptions import build_subscriptions, subscription_rows
@@ -42,6 +42,9 @@ def generate(
     say = progress or (lambda message: None)
     if accounts < 1 or days < 1:
         raise ValueError("accounts and days must be >= 1")
+    if formats and bad_rows:
+        raise ValueError("--format and --bad-rows: the bad input is planted in the native files only")
+    check_formats(formats)  # before minutes of writing, not after
     end = end_date or datetime.now(UTC).date()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -58,10 +61,8 @@ def generate(
         say("bad input planted: " + ", ".join(BAD_CASES))
 
     if formats:
-        if bad_rows:
-            raise ValueError("--format and --bad-rows: the bad input is planted in the native files only")
         convert(out, landing.entries, formats)
-        say(f"product data converted to {', '.join(formats)}")
+        say(f"converted to {', '.join(formats)}")
 
     seconds = time.monotonic() - started
     manifest = {

@@ -1,6 +1,6 @@
 {#-
     The comments behind the playbook alert negative_theme (int_health__alert_candidates): a
-    comment with strongly negative sentiment (VADER compound <= var negative_theme_max_sentiment)
+    comment with strongly negative sentiment (sentiment score <= var negative_theme_max_sentiment)
     that mentions a churn-linked theme (var negative_theme_alert_themes), one row per comment
     with its themes listed. The comment scores are built by a dbt Python model on DuckDB only
     (DECISIONLOG "Comment scoring runs as a dbt Python model on DuckDB"); on PostgreSQL and Spark

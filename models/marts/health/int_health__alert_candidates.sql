@@ -278,7 +278,7 @@ churn_risk_signals as (
 ),
 
 -- A strongly negative comment on a churn-linked theme (int_cx__negative_theme_comments) by an
--- account paying on the comment's day; high priority at a compound score of -0.75 or below.
+-- account paying on the comment's day; high priority at a sentiment score of -0.75 or below.
 negative_theme_signals as (
 
     select
