@@ -20,11 +20,12 @@ from tests_py.demo_warehouse import demos_in_formats
 END = date(2026, 6, 30)
 # Enough days and accounts for every survey kind (relationship waves, support, product, in-app).
 DEMO = {"accounts": 10, "days": 120, "seed": 5, "end_date": END}
-COMBINATIONS = ("segment,qualtrics,stripe-fivetran", "amplitude,delighted")
+COMBINATIONS = ("segment,qualtrics,stripe-fivetran", "amplitude,delighted,stripe-api")
 # What each format maps into, and the contract columns compared there: `properties` as normalised
 # JSON (the converters re-serialise it); billing raw rows are compared through the marts only (a
-# Stripe export holds the latest delivery of each row, Fivetran's current state: raw differs by
-# design, the marts do not).
+# Stripe export holds the latest delivery of each row, Fivetran's current state, and API snapshots
+# the current state of each object with a snapshot's export time: raw differs by design, the marts
+# do not).
 RAW = {
     "segment": {
         "product_events": "event_id, account_id, user_id, event_name, occurred_at, received_at, "

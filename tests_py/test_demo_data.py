@@ -633,7 +633,9 @@ def test_summary_counts(tmp_path: Path) -> None:
     assert "product_events" in text and "total" in text
 
 
-@pytest.mark.parametrize("formats", [("segment", "amplitude"), ("qualtrics", "delighted"), ("segmnt",)])
+@pytest.mark.parametrize(
+    "formats", [("segment", "amplitude"), ("qualtrics", "delighted"), ("stripe-fivetran", "stripe-api"), ("segmnt",)]
+)
 def test_one_export_per_kind_of_data(tmp_path: Path, formats: tuple[str, ...]) -> None:
     # A landing holds one export of each kind (product, surveys, billing): two product exports
     # would both claim the same native events, and a misspelt format must not pass as native.

@@ -11,7 +11,7 @@ same raw rows.  The other entities stay native.
   member, as the Export API names them (``<project>/<project>_<day>_0#0.json.gz``);
   ``groups.account`` = the account id.
 * ``qualtrics``, ``delighted``: the survey responses (``demo_data.survey_formats``); ``stripe-fivetran``
-  the billing (``demo_data.stripe_format``). One format per group (``GROUPS``), any groups together.
+  or ``stripe-api`` the billing (``demo_data.stripe_format``, ``demo_data.stripe_api_format``). One format per group (``GROUPS``), any groups together.
 """
 
 from __future__ import annotations
@@ -23,11 +23,13 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.demo_data.stripe_api_format import convert_billing_api
 from orchestration.demo_data.stripe_format import convert_billing
 from orchestration.demo_data.survey_formats import SURVEY_FORMATS, convert_surveys
 
 FORMATS = ("segment", "amplitude")
 STRIPE = "stripe-fivetran"  # the billing entities as a Stripe export (orchestration.demo_data.stripe_format)
+STRIPE_API = "stripe-api"  # ... as Stripe API JSON Lines snapshots (orchestration.demo_data.stripe_api_format)
 PROJECT = "187520"  # an Amplitude project id for the member names
 EVENT_COLUMNS = (
     "{'event_id': 'VARCHAR', 'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'event_name': 'VARCHAR', "
@@ -154,11 +156,12 @@ def _account_map(conn: duckdb.DuckDBPyConnection, out: Path) -> None:
 GROUPS: dict[str, tuple[str, ...]] = {
     "product": FORMATS,
     "surveys": SURVEY_FORMATS,
-    "billing": (STRIPE,),
+    "billing": (STRIPE, STRIPE_API),
 }
 CONVERTERS = {
     "segment": convert_product,
     "amplitude": convert_product,
     **{fmt: convert_surveys for fmt in SURVEY_FORMATS},
     STRIPE: lambda out, entries, _fmt: convert_billing(out, entries),
+    STRIPE_API: lambda out, entries, _fmt: convert_billing_api(out, entries),
 }
