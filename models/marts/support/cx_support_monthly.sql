@@ -67,8 +67,8 @@ event_facts as (
         coalesce(accounts.segment, 'unknown') as segment,
         tickets.reopens,
         tickets.satisfaction_rating,
-        {{ support_hours('tickets.created_at', 'tickets.first_reply_at') }} as first_reply_hours,
-        {{ support_hours('tickets.created_at', 'tickets.solved_at') }} as resolution_hours
+        tickets.first_reply_hours,
+        tickets.resolution_hours
     from ticket_events
     inner join tickets on ticket_events.ticket_id = tickets.ticket_id
     left join accounts on tickets.account_id = accounts.account_id
