@@ -77,7 +77,7 @@ def test_ticket_states_load_and_bad_rows_are_quarantined_with_their_reason(conn,
             "Call +44 20 7946 0958",
             "x@example.com",
         ),  # fmt: skip
-        ("T1", datetime(2026, 3, 1, 9), datetime(2026, 4, 2, 9), "solved", None, None, None, None),
+        ("T1", datetime(2026, 3, 1, 9), datetime(2026, 4, 2, 9), "solved", None, 0, None, None),
     ]
 
 
