@@ -58,6 +58,9 @@ class Entity:
     # (from, to) of a half-open validity [from, to): a row whose `to` is not after its `from`
     # is an empty version and is quarantined (subscriptions only).
     period: tuple[str, str] | None = None
+    # (earlier, later) timestamp pairs: a row whose `later` is before its `earlier` is
+    # quarantined (a ticket updated before it was created is a broken export, not a state).
+    not_before: tuple[tuple[str, str], ...] = ()
 
     @property
     def table(self) -> str:
@@ -83,6 +86,11 @@ TOUCHPOINTS = ("relationship", "onboarding", "support", "billing", "product", "r
 INVOICE_STATUSES = ("draft", "open", "paid", "void", "uncollectible")
 BILLING_INTERVALS = ("month", "year")
 ROLES = ("admin", "member", "viewer")
+# Support tickets (the native support contract; the Zendesk adapter maps into it).
+TICKET_STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
+TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
+TICKET_CHANNELS = ("email", "web", "chat", "phone", "api", "other")
+SATISFACTION_RATINGS = ("unoffered", "offered", "good", "bad")
 # Inclusive score scale per survey_type.
 SCORE_SCALES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 
@@ -313,6 +321,83 @@ ENTITIES: tuple[Entity, ...] = (
                 "properties",
                 "json",
                 description="Free-form JSON object kept as text; properties.feature names the feature used.",
+            ),
+        ),
+    ),
+    Entity(
+        source="support",
+        name="tickets",
+        key=("ticket_id",),
+        formats=("csv", "parquet"),
+        not_before=(("created_at", "updated_at"),),
+        description=(
+            "Support tickets, one row per ticket state at export time: a later file carries the ticket "
+            "again when it changed; the latest updated_at wins."
+        ),
+        columns=(
+            Column("ticket_id", "text", True, description="Ticket identifier."),
+            Column("account_id", "text", True, description="Account of the requester."),
+            Column("created_at", "timestamp", True, description="When the ticket was created (UTC).", plausible="past"),
+            Column(
+                "updated_at",
+                "timestamp",
+                True,
+                description="When this state of the ticket was written (UTC), not before created_at; orders states of one ticket.",
+                plausible="past",
+            ),
+            Column(
+                "status",
+                "text",
+                True,
+                TICKET_STATUSES,
+                description="new, open, pending, hold, solved or closed.",
+            ),
+            Column("priority", "text", allowed=TICKET_PRIORITIES, description="low, normal, high or urgent; optional."),
+            Column(
+                "channel",
+                "text",
+                allowed=TICKET_CHANNELS,
+                description="Where the ticket came in: email, web, chat, phone, api or other.",
+            ),
+            Column(
+                "first_reply_at",
+                "timestamp",
+                description="First public agent reply (UTC); empty until answered.",
+                plausible="past",
+            ),
+            Column(
+                "solved_at",
+                "timestamp",
+                description="LAST time the ticket was solved (UTC); empty while never solved.",
+                plausible="past",
+            ),
+            Column(
+                "reopens",
+                "int",
+                min_value=0,
+                description="Times the ticket went from solved back to open or pending, >= 0; empty means 0.",
+            ),
+            Column(
+                "satisfaction_rating",
+                "text",
+                allowed=SATISFACTION_RATINGS,
+                description="unoffered, offered (survey sent, no answer), good or bad; empty means unoffered.",
+            ),
+            Column(
+                "satisfaction_comment",
+                "text",
+                description="Free text of the rating; personal data possible: redacted in staging, never copied raw past it.",
+            ),
+            Column(
+                "satisfaction_rated_at",
+                "timestamp",
+                description="When the requester rated (UTC); empty unless rated.",
+                plausible="past",
+            ),
+            Column(
+                "requester_email",
+                "text",
+                description="Personal data. Read only by stg_support__tickets to derive has_requester_email; never copied past staging.",
             ),
         ),
     ),

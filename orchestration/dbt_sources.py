@@ -26,7 +26,7 @@ from orchestration.config import PROJECT_DIR
 from orchestration.contract import ENTITY_BY_TABLE, LOAD_COLUMN_DESCRIPTIONS, LOAD_COLUMNS, Entity
 
 STAGING_DIR = PROJECT_DIR / "models" / "staging"
-SOURCES = ("billing", "survey", "product")  # the contract's sources; `loader` is bookkeeping, not contract
+SOURCES = ("billing", "survey", "product", "support")  # the contract's sources; `loader` is bookkeeping, not contract
 
 
 def sources_path(source: str, staging_dir: Path = STAGING_DIR) -> Path:

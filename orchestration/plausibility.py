@@ -69,6 +69,13 @@ def row_rules(entity: Entity, bounds: TimeBounds | None) -> list[tuple[str, str]
                 f"'invalid_period: {end}=' || t_{end} || ' is not after {start}=' || t_{start}",
             )
         )
+    for earlier, later in entity.not_before:
+        checks.append(
+            (
+                f"t_{later} < t_{earlier}",
+                f"'invalid_order: {later}=' || t_{later} || ' is before {earlier}=' || t_{earlier}",
+            )
+        )
     return checks
 
 

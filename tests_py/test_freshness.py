@@ -22,7 +22,7 @@ from orchestration.raw_schema import MANIFEST_DDL, MANIFEST_TABLE, ensure_raw_sc
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "cx"
 NOW = datetime(2026, 12, 6, 19, 2)
-LIMITS = {"billing": 26.0, "survey": 26.0, "product": 48.0}
+LIMITS = {"billing": 26.0, "survey": 26.0, "product": 48.0, "support": 26.0}
 
 
 def _ages(last_loaded: dict[str, datetime]) -> dict[str, tuple[float | None, bool]]:
@@ -36,7 +36,7 @@ def test_ages_and_staleness_from_the_newest_loads_and_a_clock() -> None:
         "billing_invoices": datetime(2026, 12, 2, 19, 2),  # 4 d = 96 h
         "survey_invitations": datetime(2026, 12, 5, 17, 2),  # exactly 26 h: meets the 26 h limit
         "survey_responses": datetime(2026, 12, 5, 14, 2),  # 29 h
-        # product_users and product_events: never loaded
+        # product_users, product_events and support_tickets: never loaded
     }
     ages = _ages(last)
     assert ages["billing_accounts"] == (77.0, True)
@@ -53,6 +53,7 @@ def test_ages_and_staleness_from_the_newest_loads_and_a_clock() -> None:
         # only responses stale: named
         "Survey data is stale: responses last file loaded 2026-12-05 14:02 UTC, 29 h ago, limit 26 h",
         "Product data never delivered",
+        "Support data never delivered",
     ]
 
 
@@ -66,7 +67,12 @@ def test_all_fresh_says_nothing_and_a_partly_delivered_source_names_the_missing_
 
 
 def test_limits_and_check_names_come_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert {s: freshness.max_age_hours(s) for s in freshness.SOURCES} == {"billing": 26, "survey": 26, "product": 26}
+    assert {s: freshness.max_age_hours(s) for s in freshness.SOURCES} == {
+        "billing": 26,
+        "survey": 26,
+        "product": 26,
+        "support": 26,
+    }
     monkeypatch.setenv("CXCS_FRESHNESS_HOURS_PRODUCT", "1.5")
     assert freshness.max_age_hours("product") == 1.5 and freshness.check_name("product") == "fresh_within_1_5h"
     monkeypatch.setenv("CXCS_FRESHNESS_HOURS_SURVEY", "0")

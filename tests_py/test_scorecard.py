@@ -426,7 +426,7 @@ def test_sections_without_their_marts_are_not_available_not_failing(
         )
         # The published load manifest, ages against the latest publication (2026-06-01 05:00):
         # billing's newest load 05-29 00:00 = 77 h > 26 h; survey 05-31 10:00 = 19 h, fresh;
-        # product only a failed file: never delivered.
+        # product only a failed file: never delivered; support: no file at all.
         conn.execute("create schema loader")
         conn.execute(MANIFEST_DDL.replace(MANIFEST_TABLE, "loader.load_manifest"))
         loads = [
@@ -455,6 +455,7 @@ def test_sections_without_their_marts_are_not_available_not_failing(
     assert stale == [
         "Billing data is stale: last file loaded 2026-05-29 00:00 UTC, 77 h ago, limit 26 h",
         "Product data never delivered",
+        "Support data never delivered",
     ]
     assert list(marks) == ["nps"] and marks["nps"]["points"] >= 12
     assert len(texts) == len(SECTIONS) - 1

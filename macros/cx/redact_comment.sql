@@ -49,3 +49,19 @@
 {% macro count_occurrences(text, token) -%}
     cast((length({{ text }}) - length(replace({{ text }}, '{{ token }}', ''))) / {{ token | length }} as {{ dbt.type_int() }})
 {%- endmacro %}
+
+{#- `text` with personal data replaced by its placeholders (the patterns of comment_redactions,
+    in their order), spaces trimmed, and a no-comment value (no_comment_values) null: the one
+    expression a staging model applies to free text it passes on. -#}
+{% macro redacted_free_text(text) -%}
+    {%- set trimmed = regex_replace_all(text, '^\\s+|\\s+$', '') -%}
+    {%- set ns = namespace(text=trimmed) -%}
+    {%- for kind, pattern in comment_redactions() -%}
+        {%- set ns.text = regex_replace_all(ns.text, pattern, '[' ~ kind ~ ']') -%}
+    {%- endfor -%}
+    case
+        when lower({{ trimmed }}) not in (
+            {%- for value in no_comment_values() %}'{{ value }}'{{ ', ' if not loop.last }}{% endfor -%}
+        ) then {{ ns.text }}
+    end
+{%- endmacro %}
