@@ -45,6 +45,8 @@ KNOWN_AT_D = {
     "survey_responses": f"responded_at::timestamptz < {NEXT_DAY}",
     "product_users": f"created_at::timestamptz < {NEXT_DAY}",
     "product_events": f"occurred_at::timestamptz < {NEXT_DAY}",
+    # a ticket state counts once written; staging keeps the last state written by D
+    "support_tickets": f"updated_at::timestamptz < {NEXT_DAY}",
 }
 # A version still open at D: its later end and cancellation are not known at D (left empty).
 OPEN_AT_D = {

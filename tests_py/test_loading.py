@@ -52,6 +52,7 @@ ALL_TABLES = (
     "survey_responses",
     "product_users",
     "product_events",
+    "support_tickets",
 )
 
 
@@ -1349,6 +1350,7 @@ def test_rerun_is_idempotent(conn, landing):
         "survey_responses": (0, 0, 0, 0),
         "product_users": (0, 0, 0, 0),
         "product_events": (0, 1, 0, 0),
+        "support_tickets": (0, 0, 0, 0),
     }
     after = conn.execute(
         "select (select count(*) from raw.load_manifest), (select count(*) from raw.load_quarantine), "

@@ -19,6 +19,7 @@ from orchestration.demo_data.formats import convert
 from orchestration.demo_data.formatting import Progress
 from orchestration.demo_data.invoices import invoice_rows
 from orchestration.demo_data.subscriptions import build_subscriptions, subscription_rows
+from orchestration.demo_data.support import ticket_rows
 from orchestration.demo_data.surveys import survey_rows
 from orchestration.demo_data.users import build_milestones, build_users, prepare_events, user_rows
 from orchestration.demo_data.world import World
@@ -116,6 +117,9 @@ def _write_entities(w: World, landing: Landing, say: Progress) -> Samples:
     landing.write_split("survey_invitations", "invitations", invitations, inv_keys)
     landing.write_split("survey_responses", "responses", responses, resp_keys)
     say(f"users and surveys: {len(rows):,} users, {len(invitations):,} invitations, {len(responses):,} responses")
+    tickets, ticket_keys = ticket_rows(w)
+    landing.write_split("support_tickets", "tickets", tickets, ticket_keys)
+    say(f"support: {len(tickets):,} ticket states")
     return samples  # the rows themselves are freed here, before the event loop
 
 
