@@ -124,7 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         default="native",
         help="product data as: native (default), segment or amplitude; survey responses as qualtrics or delighted; "
-        "billing as stripe-fivetran (comma-separated, e.g. segment,stripe-fivetran; docs/connect-sources.md)",
+        "billing as stripe-fivetran; support tickets as zendesk (comma-separated, e.g. segment,stripe-fivetran; "
+        "docs/connect-sources.md)",
     )
     demo_data.set_defaults(func=cmd_demo_data)
 

@@ -11,6 +11,7 @@ same raw rows.  The other entities stay native.
   member, as the Export API names them (``<project>/<project>_<day>_0#0.json.gz``);
   ``groups.account`` = the account id.
 * ``qualtrics``, ``delighted``: the survey responses instead (``demo_data.survey_formats``).
+* ``zendesk``: the support tickets, alongside any other (``demo_data.zendesk_format``).
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ import duckdb
 
 from orchestration.demo_data.stripe_format import convert_billing
 from orchestration.demo_data.survey_formats import SURVEY_FORMATS, convert_surveys
+from orchestration.demo_data.zendesk_format import convert_support
 
 FORMATS = ("segment", "amplitude")
 STRIPE = "stripe-fivetran"  # the billing entities as a Stripe export (orchestration.demo_data.stripe_format)
+ZENDESK = "zendesk"  # the support tickets as a Zendesk export (orchestration.demo_data.zendesk_format)
 PROJECT = "187520"  # an Amplitude project id for the member names
 EVENT_COLUMNS = (
     "{'event_id': 'VARCHAR', 'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'event_name': 'VARCHAR', "
@@ -52,6 +55,14 @@ def convert(out: Path, entries: list[dict], formats: tuple[str, ...]) -> None:
     """Rewrite the product files of ``out`` (and their manifest ``entries``) in ``formats``
     (``segment`` takes events and users; ``amplitude`` then has no events left to take, so
     both at once are rejected)."""
+    if ZENDESK in formats:
+        # Support, independent of every other format (the tickets are no other format's input).
+        others = tuple(f for f in formats if f != ZENDESK)
+        if others:
+            convert(out, entries, others)
+        convert_support(out, entries)
+        entries.sort(key=lambda e: e["path"])
+        return
     if STRIPE in formats:
         # Billing, independent of the product formats; converted last, as Segment's account map
         # is read from the native accounts files.
@@ -64,7 +75,7 @@ def convert(out: Path, entries: list[dict], formats: tuple[str, ...]) -> None:
     unknown = sorted(set(formats) - set(FORMATS) - set(SURVEY_FORMATS))
     if unknown or len(formats) > 1:
         raise ValueError(
-            f"--format: one of {', '.join(FORMATS + SURVEY_FORMATS)}, plus {STRIPE} (got {', '.join(formats)})"
+            f"--format: one of {', '.join(FORMATS + SURVEY_FORMATS)}, plus {STRIPE} and {ZENDESK} (got {', '.join(formats)})"
         )
     if formats[0] in SURVEY_FORMATS:  # the survey responses, not the product data
         convert_surveys(out, entries, formats[0])
