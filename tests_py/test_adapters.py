@@ -19,13 +19,20 @@ from tests_py.demo_warehouse import demos_in_formats
 
 END = date(2026, 6, 30)
 DEMO = {"accounts": 6, "days": 20, "seed": 5, "end_date": END}
-FORMATS = ("native", "segment", "amplitude", "stripe-fivetran")
+FORMATS = ("native", "segment", "amplitude", "stripe-fivetran", "zendesk")
 # The contract columns compared in raw (properties as normalised JSON: the converter re-serialises it).
 RAW_COLUMNS = {
     "product_events": "event_id, account_id, user_id, event_name, occurred_at, received_at, "
     "cast(json(properties) as varchar)",
     "product_users": "user_id, account_id, email, role, created_at",
 }
+# Support tickets compared as each ticket's latest state: a Zendesk export (Fivetran's current
+# state) carries no earlier one, the column set the format cannot carry.
+SUPPORT_COLUMNS = (
+    "ticket_id, account_id, created_at, updated_at, status, priority, channel, first_reply_at, solved_at, reopens, "
+    "satisfaction_rating, satisfaction_comment, satisfaction_rated_at, requester_email"
+)
+LATEST = "qualify row_number() over (partition by ticket_id order by updated_at desc, _batch_id desc) = 1"
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +51,9 @@ def _differences(conn: duckdb.DuckDBPyConnection, a: str, b: str, relation: str,
 
 # stripe-fivetran: the billing as a Stripe export (tests_py/test_adapters_stripe.py has its rules);
 # its raw billing holds only the latest delivery of each row (Fivetran's current state), the marts
-# are the same.
-@pytest.mark.parametrize("fmt", ["segment", "amplitude", "stripe-fivetran"])
+# are the same.  zendesk: likewise the support tickets (tests_py/test_adapters_zendesk.py): raw
+# holds each ticket's latest state only, equal to the native latest state.
+@pytest.mark.parametrize("fmt", ["segment", "amplitude", "stripe-fivetran", "zendesk"])
 def test_each_format_builds_the_native_marts(demos: dict[str, Path], fmt: str) -> None:
     with duckdb.connect() as conn:
         conn.execute(f"attach '{demos['native']}' as native (read_only)")
@@ -53,6 +61,12 @@ def test_each_format_builds_the_native_marts(demos: dict[str, Path], fmt: str) -
         for table, columns in RAW_COLUMNS.items():
             assert conn.execute(f"select count(*) from native.raw.{table}").fetchone()[0] > 0
             assert _differences(conn, "native", "other", f"raw.{table}", columns) == 0, table
+        native, other = (
+            f"select {SUPPORT_COLUMNS} from {db}.raw.support_tickets {LATEST}" for db in ("native", "other")
+        )
+        assert conn.execute(f"select count(*) from ({native})").fetchone()[0] > 0
+        assert conn.execute(f"select count(*) from ({native} except all {other})").fetchone()[0] == 0
+        assert conn.execute(f"select count(*) from ({other} except all {native})").fetchone()[0] == 0
         marts = [
             name
             for (name,) in conn.execute(
