@@ -337,9 +337,7 @@ ENTITIES: tuple[Entity, ...] = (
         columns=(
             Column("ticket_id", "text", True, description="Ticket identifier."),
             Column("account_id", "text", True, description="Account of the requester."),
-            Column(
-                "created_at", "timestamp", True, description="When the ticket was created (UTC).", plausible="past"
-            ),
+            Column("created_at", "timestamp", True, description="When the ticket was created (UTC).", plausible="past"),
             Column(
                 "updated_at",
                 "timestamp",

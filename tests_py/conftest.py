@@ -59,6 +59,7 @@ SPEC_MARTS = {
     "cx_emerging_themes",
     "cx_themes_monthly",
     "cx_key_drivers",
+    "cx_support_monthly",  # issue 16: support as a CX touchpoint
     # The key-driver Python model's input: a table (dbt Python models cannot read ephemeral models).
     "int_cx__driver_observations",
     # Issue 18 section 4: the learned churn risk (DuckDB only) and its features table.

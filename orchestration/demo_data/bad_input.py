@@ -55,7 +55,9 @@ BAD_CASES: tuple[str, ...] = (
 )
 # Cases after which the loader must record the whole file as failed.
 FAILING_CASES: tuple[str, ...] = ("zero_bytes", "not_csv", "missing_required_column", "truncated_gzip", "not_json")
-CSV_TABLES: tuple[str, ...] = tuple(e.table for e in ENTITIES if "csv" in e.formats)
+# Support tickets (issue 16) are left out: the bad-rows demo's figures are pinned by the
+# loading tests; support's bad input has its own exact tests (tests_py/test_support.py).
+CSV_TABLES: tuple[str, ...] = tuple(e.table for e in ENTITIES if "csv" in e.formats and e.source != "support")
 # Required column left out of the ``missing_required_column`` file of each entity.
 MISSING_COLUMN = {
     "billing_accounts": "segment",

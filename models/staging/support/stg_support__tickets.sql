@@ -66,6 +66,9 @@ select
     satisfaction_rated_at,
     -- solved or closed now (the status of the latest state): "solved" in every support metric
     status in ('solved', 'closed') as is_solved,
+    -- calendar hours, not business hours (DECISIONLOG "Support metrics"); null until it happened
+    {{ support_hours('created_at', 'first_reply_at') }} as first_reply_hours,
+    {{ support_hours('created_at', 'solved_at') }} as resolution_hours,
     has_requester_email,
     _batch_id,
     _loaded_at
