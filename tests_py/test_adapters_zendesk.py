@@ -102,8 +102,17 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[duckdb.DuckDBPyCon
     export = {"organization.csv": ORGANIZATIONS, "user.csv": USERS, "ticket.csv": TICKETS}
     _write(
         landing / "zendesk" / "2026-06-30",
-        {**export, "ticket_field_history.csv": HISTORY, "ticket_comment.csv": COMMENTS},
+        {**export, "ticket_field_history.csv": HISTORY, "_comments.csv": COMMENTS},
     )
+    # Comments as a warehouse unloads them to Parquet: `created` a TIMESTAMP, `public` a BOOLEAN.
+    folder = landing / "zendesk" / "2026-06-30"
+    with duckdb.connect() as writer:
+        writer.execute(
+            "copy (select * replace (cast(created as timestamp) as created, cast(public as boolean) as public) "
+            f"from read_csv('{folder / '_comments.csv'}', all_varchar = true)) to '{folder / 'ticket_comment.parquet'}' "
+            "(format parquet)"
+        )
+    (folder / "_comments.csv").unlink()
     # An export without ticket_comment (comments not synced): ticket 9's first reply is the
     # first status change out of new.
     _write(
@@ -171,7 +180,7 @@ def test_the_manifest_names_what_each_file_gave(loaded) -> None:
     assert rows == [
         ("2026-06-30/organization.csv", "support_tickets", 0, 0, 0, f"2 organization row(s): {read_with}"),
         ("2026-06-30/ticket.csv", "support_tickets", 8, 3, 5, None),
-        ("2026-06-30/ticket_comment.csv", "support_tickets", 0, 0, 0, f"4 ticket_comment row(s): {read_with}"),
+        ("2026-06-30/ticket_comment.parquet", "support_tickets", 0, 0, 0, f"4 ticket_comment row(s): {read_with}"),
         ("2026-06-30/ticket_field_history.csv", "support_tickets", 0, 0, 0, f"22 ticket_field_history row(s): {read_with}"),
         ("2026-06-30/user.csv", "support_tickets", 0, 0, 0, f"4 user row(s): {read_with}"),
         ("no-comments/ticket.csv", "support_tickets", 1, 1, 0,
