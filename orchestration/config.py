@@ -75,6 +75,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("CXCS_FRESHNESS_HOURS_SURVEY", "26", "the same for the survey entities"),
     Setting("CXCS_FRESHNESS_HOURS_PRODUCT", "26", "the same for the product entities"),
+    Setting("CXCS_FRESHNESS_HOURS_SUPPORT", "26", "the same for the support tickets"),
     Setting("CXCS_EARLIEST_PLAUSIBLE", "2000-01-01", "a timestamp or date before it is quarantined"),
     Setting(
         "CXCS_MAX_FUTURE_HOURS",

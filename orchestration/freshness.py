@@ -28,8 +28,9 @@ SETTING_OF_SOURCE = {
     "billing": "CXCS_FRESHNESS_HOURS_BILLING",
     "survey": "CXCS_FRESHNESS_HOURS_SURVEY",
     "product": "CXCS_FRESHNESS_HOURS_PRODUCT",
+    "support": "CXCS_FRESHNESS_HOURS_SUPPORT",
 }
-SOURCES = tuple(dict.fromkeys(e.source for e in ENTITIES))  # billing, survey, product
+SOURCES = tuple(dict.fromkeys(e.source for e in ENTITIES))  # billing, survey, product, support
 if set(SOURCES) != set(SETTING_OF_SOURCE):  # a new source in the contract needs its policy here
     raise RuntimeError(f"freshness settings {sorted(SETTING_OF_SOURCE)} do not match the sources {sorted(SOURCES)}")
 

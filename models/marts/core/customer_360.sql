@@ -48,6 +48,12 @@ versions as (
 
 ),
 
+support as (
+
+    select * from {{ ref('int_support__account_signals') }}
+
+),
+
 latest_sentiment as (
 
     select
@@ -147,6 +153,10 @@ final as (
         onboarding.time_to_value_days,
         next_renewals.next_renewal_date,
         coalesce(open_alerts.open_alerts, 0) as open_alerts,
+        -- an account without tickets has no support signal: 0, not unknown
+        coalesce(support.open_urgent_tickets, 0) as open_urgent_tickets,
+        coalesce(support.bad_ratings_30d, 0) as bad_support_ratings_30d,
+        coalesce(support.tickets_30d, 0) as support_tickets_30d,
         {{ as_of_date() }} as as_of_date
     from accounts
     left join clv
@@ -163,6 +173,8 @@ final as (
         on accounts.account_id = next_renewals.account_id
     left join open_alerts
         on accounts.account_id = open_alerts.account_id
+    left join support
+        on accounts.account_id = support.account_id
 
 )
 
@@ -193,5 +205,8 @@ select
     time_to_value_days,
     cast(next_renewal_date as date) as next_renewal_date,
     cast(open_alerts as {{ dbt.type_int() }}) as open_alerts,
+    cast(open_urgent_tickets as {{ dbt.type_int() }}) as open_urgent_tickets,
+    cast(bad_support_ratings_30d as {{ dbt.type_int() }}) as bad_support_ratings_30d,
+    cast(support_tickets_30d as {{ dbt.type_int() }}) as support_tickets_30d,
     cast(as_of_date as date) as as_of_date
 from final
