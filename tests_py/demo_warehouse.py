@@ -163,8 +163,9 @@ def demos_in_formats(
     as_of = {"as_of_date": generate_args["end_date"].isoformat()}
     built = {}
     for fmt in formats:
-        folder = tmp_path_factory.mktemp(fmt)
-        generate(out=folder / "landing", formats=() if fmt == "native" else (fmt,), **generate_args)
+        folder = tmp_path_factory.mktemp(fmt.replace(",", "+"))
+        # "a,b": one landing in both formats (independent ones, e.g. billing and support: one build for two)
+        generate(out=folder / "landing", formats=() if fmt == "native" else tuple(fmt.split(",")), **generate_args)
         database = folder / "cxcs.duckdb"
         with duckdb.connect(str(database)) as conn:
             summary = load_landing(conn, folder / "landing")
