@@ -16,8 +16,8 @@ final as (
         ticket_id,
         account_id,
         channel,
-        coalesce(priority, 'none') as priority,
         cast(created_at as date) as created_date,
+        coalesce(priority, 'none') as priority,
         -- the month of the LAST solve, only for a ticket solved now (as in the mart)
         case when is_solved then cast(solved_at as date) end as solved_date,
         case when satisfaction_rating in ('good', 'bad') then cast(satisfaction_rated_at as date) end as rated_date,

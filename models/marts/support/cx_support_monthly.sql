@@ -5,6 +5,9 @@
     full-resolution times: a ticket's whole timeline is known once solved) and its rating
     (CSAT good %). Hours are calendar hours.
 -#}
+{#- The times are measured over the month's solved tickets: the value of a solved event only. -#}
+{%- set solved_first_reply = "case when event_kind = 'solved' then first_reply_hours end" -%}
+{%- set solved_resolution = "case when event_kind = 'solved' then resolution_hours end" %}
 with
 
 tickets as (
@@ -102,11 +105,10 @@ monthly as (
         sum(case when event_kind = 'solved' and reopens > 0 then 1 else 0 end) as solved_reopened,
         sum(case when event_kind = 'rated' then 1 else 0 end) as ratings,
         sum(case when event_kind = 'rated' and satisfaction_rating = 'good' then 1 else 0 end) as ratings_good,
-        {%- for column in ['first_reply_hours', 'resolution_hours'] %}
-        {%- set solved_value = "case when event_kind = 'solved' then " ~ column ~ " end" %}
-        {{ percentile_cont(solved_value, 0.5) }} as {{ column }}_median,
-        {{ percentile_cont(solved_value, 0.9) }} as {{ column }}_p90{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ percentile_cont(solved_first_reply, 0.5) }} as first_reply_hours_median,
+        {{ percentile_cont(solved_first_reply, 0.9) }} as first_reply_hours_p90,
+        {{ percentile_cont(solved_resolution, 0.5) }} as resolution_hours_median,
+        {{ percentile_cont(solved_resolution, 0.9) }} as resolution_hours_p90
     from event_dimensions
     group by 1, 2, 3
 
@@ -158,12 +160,10 @@ final as (
         {{ cx_count('monthly.ratings') }} as ratings,
         {{ cx_count('monthly.ratings_good') }} as ratings_good,
         {{ cx_pct('monthly.ratings_good', 'monthly.ratings') }} as csat_good_pct,
-        {%- for column in ['first_reply_hours', 'resolution_hours'] %}
-        {%- for stat in ['median', 'p90'] %}
-        cast({{ round_decimal('monthly.' ~ column ~ '_' ~ stat, 2, 12) }} as decimal(12, 2))
-            as {{ column }}_{{ stat }}{{ ',' if not loop.last }}
-        {%- endfor %}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ round_decimal('monthly.first_reply_hours_median', 2, 12) }} as first_reply_hours_median,
+        {{ round_decimal('monthly.first_reply_hours_p90', 2, 12) }} as first_reply_hours_p90,
+        {{ round_decimal('monthly.resolution_hours_median', 2, 12) }} as resolution_hours_median,
+        {{ round_decimal('monthly.resolution_hours_p90', 2, 12) }} as resolution_hours_p90
     from published_rows
     left join monthly
         on
