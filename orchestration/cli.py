@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         default="native",
         help="native (default), or one export per kind, comma-separated: product segment|amplitude, surveys "
-        "qualtrics|delighted, billing stripe-fivetran|stripe-api (e.g. stripe-fivetran,segment,delighted; docs/connect-sources.md)",
+        "qualtrics|delighted, billing stripe-fivetran|stripe-api, support zendesk (e.g. stripe-fivetran,segment,delighted; docs/connect-sources.md)",
     )
     demo_data.set_defaults(func=cmd_demo_data)
 

@@ -36,7 +36,7 @@ from orchestration.contract import ENTITIES, ENTITY_BY_FOLDER, Entity
 # Source adapter folders (orchestration.adapters): any file below ``<landing>/<folder>/`` is an
 # export of that tool, read by its adapter into the native raw tables.  Kept here as plain
 # names, not imported from the adapters, so discovery does not depend on the loader.
-ADAPTER_FOLDERS = ("segment", "amplitude", "qualtrics", "delighted", "stripe", "stripe_api")
+ADAPTER_FOLDERS = ("segment", "amplitude", "qualtrics", "delighted", "stripe", "stripe_api", "zendesk")
 # The account map that the adapters read on every run (orchestration.adapters.accounts).
 MAPPINGS_FOLDER = "mappings"
 ACCOUNT_MAP = f"{MAPPINGS_FOLDER}/account_map.csv"

@@ -20,7 +20,7 @@ from tests_py.demo_warehouse import demos_in_formats
 END = date(2026, 6, 30)
 # Enough days and accounts for every survey kind (relationship waves, support, product, in-app).
 DEMO = {"accounts": 10, "days": 120, "seed": 5, "end_date": END}
-COMBINATIONS = ("segment,qualtrics,stripe-fivetran", "amplitude,delighted,stripe-api")
+COMBINATIONS = ("segment,qualtrics,stripe-fivetran,zendesk", "amplitude,delighted,stripe-api")
 # What each format maps into, and the contract columns compared there: `properties` as normalised
 # JSON (the converters re-serialise it); billing raw rows are compared through the marts only (a
 # Stripe export holds the latest delivery of each row, Fivetran's current state, and API snapshots
@@ -39,6 +39,15 @@ RAW = {
         "contact_id, score, comment, responded_at",
     },
 }
+# Support tickets as each ticket's latest state: a Zendesk export (Fivetran's current state)
+# carries no earlier one, the rows the format cannot carry.
+RAW["zendesk"] = {
+    "support_tickets": "ticket_id, account_id, created_at, updated_at, status, priority, channel, first_reply_at, "
+    "solved_at, reopens, satisfaction_rating, satisfaction_comment, satisfaction_rated_at, requester_email"
+}
+LATEST = {
+    "support_tickets": "qualify row_number() over (partition by ticket_id order by updated_at desc, _batch_id desc) = 1"
+}
 RAW["amplitude"] = {"product_events": RAW["segment"]["product_events"]}
 RAW["qualtrics"] = RAW["delighted"] = RAW["survey"]
 
@@ -50,8 +59,13 @@ def demos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _differences(conn: duckdb.DuckDBPyConnection, relation: str, columns: str = "*") -> int:
-    one_way = f"select {columns} from native.{relation} except all select {columns} from other.{relation}"
-    other_way = f"select {columns} from other.{relation} except all select {columns} from native.{relation}"
+    latest = LATEST.get(relation.split(".")[-1], "")
+    one_way = (
+        f"select {columns} from native.{relation} {latest} except all select {columns} from other.{relation} {latest}"
+    )
+    other_way = (
+        f"select {columns} from other.{relation} {latest} except all select {columns} from native.{relation} {latest}"
+    )
     return conn.execute(f"select (select count(*) from ({one_way})) + (select count(*) from ({other_way}))").fetchone()[
         0
     ]
@@ -75,7 +89,13 @@ def test_each_format_builds_the_native_marts(demos: dict[str, Path], combination
                 "where table_catalog = 'native' and table_schema = 'marts' order by 1"
             ).fetchall()
         ]
-        filled = ("product_usage_daily", "cs_account_health_daily", "cx_nps_monthly", "cs_revenue_monthly")
+        filled = (
+            "product_usage_daily",
+            "cs_account_health_daily",
+            "cx_nps_monthly",
+            "cs_revenue_monthly",
+            "cx_support_monthly",
+        )
         for mart in filled:
             assert conn.execute(f"select count(*) from native.marts.{mart}").fetchone()[0] > 0, mart
         assert [m for m in marts if _differences(conn, f"marts.{m}")] == []

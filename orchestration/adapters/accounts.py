@@ -90,9 +90,10 @@ def load_account_map(conn: duckdb.DuckDBPyConnection, landing_dir: Path, readabl
     return errors
 
 
-def resolved_sql(source: str, inner: str, candidate_label: str) -> str:
-    """``inner`` (with ``_cand``, the source's account candidate, and ``_user``) plus ``_account``
-    (the resolved account id) and ``_account_problem`` (why there is none, else null)."""
+def resolved_sql(source: str, inner: str, candidate_label: str, user_label: str = "the user id") -> str:
+    """``inner`` (with ``_cand``, the source's account candidate, and ``_user``, the id looked up
+    in the map without one, named ``user_label`` in the reason) plus ``_account`` (the resolved
+    account id) and ``_account_problem`` (why there is none, else null)."""
     src = sql_str(source)
     return f"""
         select s.*,
@@ -105,7 +106,7 @@ def resolved_sql(source: str, inner: str, candidate_label: str) -> str:
                     then 'unmapped_account: conflicting account_map entries for {source} ' || chr(39) || s._user || chr(39)
                          || ' (' || cu.accounts || ')'
                     when coalesce(mc.account_id, s._cand, mu.account_id) is null
-                    then 'unmapped_account: no {candidate_label}, and the user id is not in {ACCOUNT_MAP}' end
+                    then 'unmapped_account: no {candidate_label}, and {user_label} is not in {ACCOUNT_MAP}' end
                    as _account_problem
         from ({inner}) as s
         left join _account_map as mc on mc.source = {src} and mc.source_id = s._cand

@@ -12,6 +12,7 @@ same raw rows.  The other entities stay native.
   ``groups.account`` = the account id.
 * ``qualtrics``, ``delighted``: the survey responses (``demo_data.survey_formats``); ``stripe-fivetran``
   or ``stripe-api`` the billing (``demo_data.stripe_format``, ``demo_data.stripe_api_format``). One format per group (``GROUPS``), any groups together.
+* ``zendesk``: the support tickets (``demo_data.zendesk_format``).
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ import duckdb
 from orchestration.demo_data.stripe_api_format import convert_billing_api
 from orchestration.demo_data.stripe_format import convert_billing
 from orchestration.demo_data.survey_formats import SURVEY_FORMATS, convert_surveys
+from orchestration.demo_data.zendesk_format import convert_support
 
 FORMATS = ("segment", "amplitude")
 STRIPE = "stripe-fivetran"  # the billing entities as a Stripe export (orchestration.demo_data.stripe_format)
 STRIPE_API = "stripe-api"  # ... as Stripe API JSON Lines snapshots (orchestration.demo_data.stripe_api_format)
+ZENDESK = "zendesk"  # the support tickets as a Zendesk export (orchestration.demo_data.zendesk_format)
 PROJECT = "187520"  # an Amplitude project id for the member names
 EVENT_COLUMNS = (
     "{'event_id': 'VARCHAR', 'account_id': 'VARCHAR', 'user_id': 'VARCHAR', 'event_name': 'VARCHAR', "
@@ -152,10 +155,12 @@ def _account_map(conn: duckdb.DuckDBPyConnection, out: Path) -> None:
     )
 
 
-# One export per kind of data, converted in this order (billing last: see ``convert``).
+# One export per kind of data, converted in this order (billing last: see ``convert``; the
+# Zendesk organizations and Segment's map read the native accounts files billing replaces).
 GROUPS: dict[str, tuple[str, ...]] = {
     "product": FORMATS,
     "surveys": SURVEY_FORMATS,
+    "support": (ZENDESK,),
     "billing": (STRIPE, STRIPE_API),
 }
 CONVERTERS = {
@@ -164,4 +169,5 @@ CONVERTERS = {
     **{fmt: convert_surveys for fmt in SURVEY_FORMATS},
     STRIPE: lambda out, entries, _fmt: convert_billing(out, entries),
     STRIPE_API: lambda out, entries, _fmt: convert_billing_api(out, entries),
+    ZENDESK: lambda out, entries, _fmt: convert_support(out, entries),
 }
