@@ -28,6 +28,10 @@ final as (
             ('lifecycle', 'weight'),
             ('lifecycle', 'onboarding_share'),
             ('lifecycle', 'tenure_days_for_full'),
+            ('support', 'weight'),
+            ('support', 'urgent_share'),
+            ('support', 'open_urgent_for_zero'),
+            ('support', 'bad_ratings_for_zero'),
             ('band', 'green_min'),
             ('band', 'yellow_min'),
         ] %}

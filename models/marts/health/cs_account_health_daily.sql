@@ -2,8 +2,8 @@
     Incremental on DuckDB and PostgreSQL (a table on Spark): each run deletes and rebuilds the
     days on or after health_daily_cutoff (macros/health/health_incremental.sql): the first
     day the events rollup or the usage mart rewrote since the last build, or the day after
-    the last one; every day when billing or survey batches, the project's models or seeds
-    changed. A row depends on its own day's inputs only, so no context days are read.
+    the last one; every day when billing, survey or support batches, the project's models or
+    seeds changed. A row depends on its own day's inputs only, so no context days are read.
 -#}
 {{
     config(
@@ -52,6 +52,23 @@ billing as (
     {%- if cutoff is not none %}
     where date_day >= {{ cutoff }}
     {%- endif %}
+
+),
+
+support as (
+
+    select * from {{ ref('int_support__account_daily') }}
+    {%- if cutoff is not none %}
+    where date_day >= {{ cutoff }}
+    {%- endif %}
+
+),
+
+-- The first day any ticket is known: from then on an account without a ticket has none urgent
+-- open and no bad rating (a fact); before it, or without support data, support is missing.
+support_start as (
+
+    select min(date_day) as first_day from {{ ref('int_support__account_daily') }}
 
 ),
 
@@ -139,6 +156,14 @@ signals as (
         scored_days.first_invoice_date is not null
         and scored_days.first_invoice_date <= scored_days.date_day as has_billing_history,
         coalesce(billing.max_days_past_due, 0) as max_days_past_due,
+        -- An account without tickets has none urgent open and no bad rating (a fact), once the
+        -- warehouse knows any ticket; before that (or with no support source) support is missing
+        case
+            when support_start.first_day <= scored_days.date_day then coalesce(support.open_urgent_tickets, 0)
+        end as open_urgent_tickets,
+        case
+            when support_start.first_day <= scored_days.date_day then coalesce(support.bad_ratings_30d, 0)
+        end as bad_ratings_30d,
         case
             when onboarding_by_day.is_observed = 1 and onboarding_by_day.required_milestones > 0
                 then 100.0 * onboarding_by_day.required_reached / onboarding_by_day.required_milestones
@@ -156,6 +181,11 @@ signals as (
         on
             scored_days.account_id = billing.account_id
             and scored_days.date_day = billing.date_day
+    cross join support_start
+    left join support
+        on
+            scored_days.account_id = support.account_id
+            and scored_days.date_day = support.date_day
     left join onboarding_by_day
         on
             scored_days.account_id = onboarding_by_day.account_id
@@ -199,6 +229,13 @@ parts as (
                     100.0 - {{ health_scale('signals.max_days_past_due', 'parameters.billing_days_past_due_for_zero') }}
         end as billing_part,
         {{ health_scale('signals.tenure_days', 'parameters.lifecycle_tenure_days_for_full') }} as tenure_part,
+        -- 100 with nothing urgent open (no bad rating), 0 at the parameter's count; null (part
+        -- missing) without support data or when the parameter is not positive
+        100.0 - {{ health_scale('signals.open_urgent_tickets', 'parameters.support_open_urgent_for_zero') }}
+            as urgent_part,
+        100.0 - {{ health_scale('signals.bad_ratings_30d', 'parameters.support_bad_ratings_for_zero') }}
+            as bad_ratings_part,
+        parameters.support_urgent_share,
         parameters.usage_seat_utilisation_share,
         parameters.usage_stickiness_share,
         parameters.sentiment_detractor_cap,
@@ -225,6 +262,8 @@ components as (
         max_days_past_due,
         onboarding_progress_pct,
         tenure_days,
+        open_urgent_tickets,
+        bad_ratings_30d,
         {{ health_round(health_weighted_mean([
             ('seat_part', 'usage_seat_utilisation_share'),
             ('stickiness_part', 'usage_stickiness_share'),
@@ -238,6 +277,10 @@ components as (
             ('onboarding_progress_pct', 'lifecycle_onboarding_share'),
             ('tenure_part', '(1 - lifecycle_onboarding_share)'),
         ])) }} as lifecycle_score,
+        {{ health_round(health_weighted_mean([
+            ('urgent_part', 'support_urgent_share'),
+            ('bad_ratings_part', '(1 - support_urgent_share)'),
+        ])) }} as support_score,
         sentiment_detractor_cap
     from parts
 
@@ -271,6 +314,7 @@ totals as (
             ('capped.sentiment_score', 'parameters.sentiment_weight'),
             ('capped.billing_score', 'parameters.billing_weight'),
             ('capped.lifecycle_score', 'parameters.lifecycle_weight'),
+            ('capped.support_score', 'parameters.support_weight'),
         ])) }} as health_score,
         parameters.band_green_min,
         parameters.band_yellow_min
@@ -313,5 +357,8 @@ select
     ces_180d_mean,
     cast(max_days_past_due as {{ dbt.type_int() }}) as max_days_past_due,
     {{ round_decimal('onboarding_progress_pct', 2) }} as onboarding_progress_pct,
-    cast(tenure_days as {{ dbt.type_int() }}) as tenure_days
+    cast(tenure_days as {{ dbt.type_int() }}) as tenure_days,
+    support_score,
+    cast(open_urgent_tickets as {{ dbt.type_int() }}) as open_urgent_tickets,
+    cast(bad_ratings_30d as {{ dbt.type_int() }}) as bad_support_ratings_30d
 from final
