@@ -398,7 +398,7 @@ def test_changing_a_weight_rescores_without_sql(demo_build: Path, tmp_path: Path
     0.45 -> 0.60 (what `dbt seed` loads from an edited CSV); `dbt run` of the models downstream
     of the parameters then re-scores every day. Each new score is recomputed here from the
     published components with the new weights (usage 0.60, adoption 0.10, billing 0.10,
-    lifecycle 0.05, support 0.15 as seeded; sentiment 0): sum(weight * component) / sum(weights
+    lifecycle 0.05; sentiment 0; support 0 as seeded): sum(weight * component) / sum(weights
     of the components present), rounded half away from zero to 1 decimal.
     """
     database = tmp_path / "wh" / "cxcs.duckdb"
@@ -415,7 +415,7 @@ def test_changing_a_weight_rescores_without_sql(demo_build: Path, tmp_path: Path
             "update seeds.health_score_weights set value = 0.6 where component = 'usage' and parameter = 'weight'"
         )
     dbt(database, tmp_path, "run", "--select", "int_health__parameters+")
-    weights = {"usage": 0.60, "adoption": 0.10, "sentiment": 0.0, "billing": 0.10, "lifecycle": 0.05, "support": 0.15}
+    weights = {"usage": 0.60, "adoption": 0.10, "sentiment": 0.0, "billing": 0.10, "lifecycle": 0.05, "support": 0.0}
     with duckdb.connect(str(database), read_only=True) as conn:
         rows = conn.execute(
             "select account_id || '|' || date, health_score, usage_score, adoption_score, sentiment_score,"

@@ -3,12 +3,13 @@
     incremental").
 
     A health row (account, day) is a function of that day's rows of int_health__account_days,
-    product_usage_daily, int_cx__account_sentiment_daily and int_health__billing_daily, of the
-    account's onboarding milestones and of the score's parameters. Between two builds these
+    product_usage_daily, int_cx__account_sentiment_daily, int_health__billing_daily and
+    int_support__account_daily, of the account's onboarding milestones, of the first day any
+    support ticket is known and of the score's parameters. Between two builds these
     change only
       - through the product events: from the first day the events rollup or the usage mart
         rewrote since the last build (intermediate.incremental_rebuilds);
-      - through new billing or survey batches, the project's models or seeds (the weights,
+      - through new billing, survey or support batches, the project's models or seeds (the weights,
         the milestones, the key features): any of these rebuilds every day;
       - through the as-of date: new days are added after the last one.
 -#}
