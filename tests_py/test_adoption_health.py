@@ -26,6 +26,7 @@ import re
 import shutil
 import subprocess
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -129,6 +130,24 @@ def deliver_late_detractor(landing: Path, account_id: str, day: date) -> None:
         )
 
 
+def deliver_late_urgent_ticket(landing: Path, account_id: str, day: date) -> None:
+    """A late support export: the first ticket the warehouse sees, urgent and still open, from
+    ``account_id``, created at 09:00 UTC on ``day`` (its only state, written at 10:00)."""
+    folder = landing / "support" / "tickets"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "tickets_late.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["ticket_id", "account_id", "created_at", "updated_at", "status", "priority", "channel"]
+            + ["first_reply_at", "solved_at", "reopens", "satisfaction_rating", "satisfaction_comment"]
+            + ["satisfaction_rated_at", "requester_email"]
+        )
+        created, written = f"{day.isoformat()}T09:00:00Z", f"{day.isoformat()}T10:00:00Z"
+        writer.writerow(
+            ["tkt_late", account_id, created, written, "open", "urgent", "web", "", "", "0", "", "", "", ""]
+        )
+
+
 def dbt(database: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     # dbt's unit tests read no warehouse data: they run in test_dbt_project's build, not in each
     # of this module's builds.
@@ -200,7 +219,10 @@ def incremental_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
                     " where date = (select min(date) from marts.cs_account_health_daily) group by 1"
                 ).fetchone()
             deliver_late_detractor(landing, account, first_day)
-            corrected = ["survey_responses"]
+            # ... and the warehouse's first support ticket, dated the first day: the support
+            # component appears on every day from then on (the rebuild must reach back).
+            deliver_late_urgent_ticket(landing, account, first_day)
+            corrected = ["survey_responses", "support_tickets"]
         with duckdb.connect(str(incremental)) as conn:
             load_landing(conn, landing, entities=["product_events", *corrected])
         dbt(incremental, tmp, "run", "--select", "+cs_account_health_daily")
@@ -222,6 +244,14 @@ def test_incremental_equals_full_refresh(incremental_and_full: tuple[Path, Path,
         names = tables(conn)
         assert "intermediate.int_product__activity_daily" in names
         assert {"marts.product_usage_daily", "marts.cs_account_health_daily", "marts.cs_playbook_alerts"} <= set(names)
+        # The late urgent ticket, open on every day: urgent part 100 - 100 * 1 / 2 = 50, no bad
+        # rating 100, support = 0.5 * 50 + 0.5 * 100 = 75.0 (seed parameters); every other
+        # account, ticket-less once a ticket is known, scores 100.
+        support = conn.execute(
+            "select open_urgent_tickets, support_score, count(*) from inc.marts.cs_account_health_daily"
+            " group by 1, 2 order by 1"
+        ).fetchall()
+        assert [(urgent, score) for urgent, score, _ in support] == [(0, Decimal("100.0")), (1, Decimal("75.0"))]
         for name in names:
             rows = conn.execute(f"select count(*) from {name}").fetchone()[0]
             only_full = conn.execute(f"select count(*) from (from {name} except all from inc.{name})").fetchone()[0]
