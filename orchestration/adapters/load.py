@@ -1,7 +1,10 @@
 """Adapter files from the landing to the raw tables: the same manifest rules as native files
 (skipped when the path/size/mtime or the content was loaded before, a failed file reported again
 while its bytes stay), one transaction per file, and the same validation and insert path
-(``orchestration.loading.files``) per native table the file feeds.
+(``orchestration.loading.files``) per native table the file feeds.  Files an adapter reads in
+groups (segment-logs JSON Lines, Amplitude archives) load many per statement and one transaction
+per group (``adapters.grouped``) with the same rows, numbers and records; a group that cannot
+load as a whole is loaded file by file here.
 
 Manifest: one batch per (file, native table it delivered rows to), ``entity`` = that table, so
 ``raw.<table>._batch_id`` names the source file as for a native file; a failed file is one row
