@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from orchestration.churn import model
+from orchestration.churn.calibration import platt, time_blocks
 from orchestration.churn.metrics import auc, brier, deciles, evaluate
 
 
@@ -139,3 +140,44 @@ def test_probability_and_contributions_by_hand() -> None:
     # Row 2: a missing sits at its mean (z = 0), b at its mean: logit 0.1, p = 1 / (1 + exp(-0.5)).
     np.testing.assert_allclose(fitted.contributions(frame), [[0.5, 1.0], [0.0, -0.0]])
     np.testing.assert_allclose(fitted.probability(frame), [1 / (1 + math.exp(-3.5)), 1 / (1 + math.exp(-0.5))])
+
+
+def test_time_blocks_count_back_from_the_latest_day() -> None:
+    # 100 days, blocks of 30, at least 30 fit-only days first: (100 - 30) // 30 = 2 blocks,
+    # days 70-99 and 40-69; the 40 days 0-39 only ever fit.
+    assert time_blocks(list(range(100)), 30, 30) == [list(range(40, 70)), list(range(70, 100))]
+    # 60 days: one block (30-59), round 2's single calibration slice; 59 days: none.
+    assert time_blocks(list(range(60)), 30, 30) == [list(range(30, 60))]
+    assert time_blocks(list(range(59)), 30, 30) == []
+
+
+def test_platt_is_the_logistic_maximum_likelihood_by_hand() -> None:
+    # Two logit values: at z = 0 one outcome in 4 is a churn, at z = 1 three in 4. A logistic
+    # curve through two points fits both rates exactly (the saturated fit is the maximum
+    # likelihood): intercept = logit(1/4) = -ln 3, slope + intercept = logit(3/4) = ln 3, so
+    # slope = 2 ln 3.
+    logits = np.array([0, 0, 0, 0, 1, 1, 1, 1], dtype=float)
+    outcomes = np.array([1, 0, 0, 0, 1, 1, 1, 0], dtype=bool)
+    slope, intercept = platt(logits, outcomes)
+    assert slope == pytest.approx(2 * math.log(3), abs=1e-6)
+    assert intercept == pytest.approx(-math.log(3), abs=1e-6)
+
+
+def test_calibration_pools_every_blocks_out_of_time_scores() -> None:
+    # Cutoff 2026-09-01: eligible days from 2026-01-01 + 60 warm-up days = 2026-03-02 to
+    # 2026-09-01 - 90 = 2026-06-03: 30 (Mar) + 30 (Apr) + 31 (May) + 3 (Jun) = 94 days.
+    # Blocks: (94 - 30) // 30 = 2 (the latest 60 days); the regression in service fits the 94 -
+    # 30 = 64 days before the latest block. 4 accounts a day.
+    frame = _history(days=300)
+    fitted = model.fit(frame, date(2026, 9, 1))
+    assert (fitted.fit_rows, fitted.calibration_rows) == (64 * 4, 60 * 4)
+    assert fitted.trained_through == date(2026, 6, 3)
+    # The latest block's labels calibrate but never fit the regression in service: flipping
+    # them leaves its coefficients as they were and moves Platt's sigmoid.
+    flipped = frame.copy()
+    latest = flipped["observed_on"].between(pd.Timestamp(2026, 5, 5), pd.Timestamp(2026, 6, 3))
+    flipped.loc[latest, "churned_90d"] = ~flipped.loc[latest, "churned_90d"].astype(bool)
+    changed = model.fit(flipped, date(2026, 9, 1))
+    np.testing.assert_array_equal(changed.coefficients, fitted.coefficients)
+    assert changed.intercept == fitted.intercept
+    assert (changed.platt_slope, changed.platt_intercept) != (fitted.platt_slope, fitted.platt_intercept)
