@@ -14,7 +14,7 @@ import pytest
 
 from orchestration.churn import model
 from orchestration.churn.calibration import platt, time_blocks
-from orchestration.churn.metrics import auc, brier, deciles, evaluate
+from orchestration.churn.metrics import auc, brier, deciles, evaluate, observed_rate_standard_error
 
 
 def test_auc_by_hand() -> None:
@@ -41,6 +41,15 @@ def test_deciles_are_ntile_by_descending_score() -> None:
     assert deciles(np.zeros(10), ids[:10][::-1]).tolist() == [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]
 
 
+def test_observed_rate_standard_error_by_hand() -> None:
+    # 90 accounts each predicted at 0.25: sqrt(90 * 0.25 * 0.75) / 90 = sqrt(0.1875 / 90) =
+    # 0.04564: the ~4.6 points a 90-account decile's observed rate moves by sampling alone.
+    assert observed_rate_standard_error(np.full(90, 0.25)) == pytest.approx(0.0456435, abs=1e-7)
+    # Mixed: sqrt(0.1 * 0.9 + 0.5 * 0.5 + 0 * 1) / 3 = sqrt(0.34) / 3; no accounts: undefined.
+    assert observed_rate_standard_error(np.array([0.1, 0.5, 0.0])) == pytest.approx(math.sqrt(0.34) / 3)
+    assert observed_rate_standard_error(np.array([])) is None
+
+
 def test_evaluate_lift_and_calibration_by_hand() -> None:
     # 20 accounts, 2 per decile; the two highest scores churned and two more lower down:
     # overall churn 4 / 20 = 0.2, decile 1 churn 2 / 2 = 1, lift 1 / 0.2 = 5.
@@ -56,6 +65,9 @@ def test_evaluate_lift_and_calibration_by_hand() -> None:
     # Decile 5 holds accounts 8 and 9 (probabilities 0.55, 0.5): predicted 0.525, observed 1/2.
     fifth = by_decile[by_decile["decile"] == 5].iloc[0]
     assert (fifth["accounts"], fifth["mean_predicted"], fifth["observed_rate"]) == (2, pytest.approx(0.525), 0.5)
+    # Its observed rate's standard error if the predictions were exact: sqrt(0.55 * 0.45 +
+    # 0.5 * 0.5) / 2 = sqrt(0.4975) / 2.
+    assert fifth["observed_rate_standard_error"] == pytest.approx(math.sqrt(0.4975) / 2)
 
 
 def _history(days: int, accounts: int = 4) -> pd.DataFrame:
