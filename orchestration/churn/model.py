@@ -100,7 +100,11 @@ class Fitted:
 
 def training_split(frame: pd.DataFrame, cutoff: date) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """(fit rows, calibration rows) for a model at `cutoff`, or None with too little history.
-    Only rows with a label whose window ended by the cutoff are eligible."""
+    Only rows with a label whose window ended by the cutoff are eligible. The rows are put in
+    one order first: a database scan returns them in any order, and floating-point sums in
+    another order give coefficients that differ in the last digits, so the same data would
+    publish a different `cs_churn_model_coefficients` row (tests_py/test_publish.py)."""
+    frame = frame.sort_values(["observed_on", "account_id"], kind="mergesort")
     warmed_up = pd.to_datetime(frame["observed_on"]) >= pd.to_datetime(frame["observed_on"]).min() + pd.Timedelta(
         days=WARM_UP_DAYS
     )
