@@ -13,9 +13,13 @@ Prints one line per table and exits 1 when a table, a column list or a row diffe
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import duckdb
-from compare_marts import except_all_counts  # the sibling script (run from scripts/)
+
+# Run as a script (scripts/ on the path) or imported by the tests (the project root on it).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scripts.compare_marts import except_all_counts  # noqa: E402
 
 LOAD_TIME_COLUMNS = {"_loaded_at", "quarantined_at", "started_at", "finished_at"}
 

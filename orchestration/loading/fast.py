@@ -144,10 +144,9 @@ def write_segment(
         [[read, first, first_batch + i] for i, (_, read, first, _, _) in enumerate(segment)],
     )
     conn.execute("create or replace temp table _fraw (_file varchar, _line bigint, _rel varchar, _raw varchar)")
-    conn.executemany(
-        "insert into _fraw values (?, ?, ?, ?)",
-        [[read, n, file.rel, text] for file, read, _, _, raw in segment for n, text in raw.items()],
-    )
+    raw_lines = [[read, n, file.rel, text] for file, read, _, _, raw in segment for n, text in raw.items()]
+    if raw_lines:  # executemany refuses an empty list
+        conn.executemany("insert into _fraw values (?, ?, ?, ?)", raw_lines)
     columns = ", ".join(entity.column_names)
     typed = ", ".join(f"g.t_{c}" for c in entity.column_names)
     conn.execute(
