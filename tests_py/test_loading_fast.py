@@ -72,7 +72,9 @@ def test_a_file_whose_lines_are_not_its_records_takes_the_line_path_in_file_orde
             "select batch_id, file_path, rows_delivered, rows_loaded, rows_quarantined, reason "
             "from raw.load_manifest order by batch_id"
         ).fetchall()
-        quarantined = conn.execute("select file_path, row_number, raw_content, reason from raw.load_quarantine").fetchall()
+        quarantined = conn.execute(
+            "select file_path, row_number, raw_content, reason from raw.load_quarantine"
+        ).fetchall()
     assert manifest == [
         (1, "product/events/a.jsonl", 2, 1, 1, None),
         (2, "product/events/b.jsonl", 2, 2, 0, "1 blank line(s) skipped"),
