@@ -274,3 +274,57 @@ def test_segment_warehouse_tables_as_csv_and_parquet(conn, landing: Path) -> Non
         )
     ]
     assert summary.unmapped == {"segment": 1} and not summary.has_failures
+
+
+def test_segment_files_load_many_per_statement_and_a_bad_one_fails_alone(conn, landing: Path) -> None:
+    """Several segment-logs files are read, mapped and validated by one statement and committed
+    together (adapters.grouped), with each file's own numbering, duplicates and group calls; a
+    group with one bad file falls back to one file at a time: that file fails, the others load."""
+    _write_map(landing, ["segment,grp-A,acc_A"])
+    folder = landing / "segment"
+    folder.mkdir()
+    group_call = {"type": "group", "messageId": "g1", "userId": "u1", "groupId": "grp-A"}
+    grp_a = {"context": {"groupId": "grp-A"}}
+    # a: u1's group call places its tracks; line 3 is blank (counted, not delivered); m1 twice.
+    (folder / "a.jsonl").write_text(_jsonl([group_call, _track("m1", "u1"), "", _track("m1", "u1")]))
+    # c: m1 again (another file: both load), but u1's group call is in a, not here: unmapped.
+    identify = {"type": "identify", "messageId": "i3", "userId": "u2", "timestamp": "2026-03-01T09:00:00Z"}
+    identify["traits"] = {"email": "bo@example.com"}
+    (folder / "c.jsonl").write_text(_jsonl([_track("m1", "u1"), _track("m6", "u2", **grp_a), identify | grp_a]))
+    summary = load_landing(conn, landing)
+    assert not summary.has_failures and summary.unmapped == {"segment": 1}
+    assert conn.execute(
+        "select event_id, account_id, user_id, _batch_id, _row_number from raw.product_events order by _batch_id"
+    ).fetchall() == [("m1", "acc_A", "u1", 1, 4), ("m6", "acc_A", "u2", 2, 2)]
+    assert conn.execute("select user_id, account_id, email, _batch_id from raw.product_users").fetchall() == [
+        ("u2", "acc_A", "bo@example.com", 3)
+    ]
+    assert conn.execute(
+        "select batch_id, file_path, row_number, line_number, reason from raw.load_quarantine order by batch_id"
+    ).fetchall() == [
+        (1, "segment/a.jsonl", 2, 2, "duplicate_key_in_file: kept row 4"),
+        (2, "segment/c.jsonl", 1, 1, NO_ACCOUNT),
+    ]
+    manifest = conn.execute(
+        "select batch_id, entity, file_path, rows_delivered, rows_loaded, rows_quarantined, reason, started_at "
+        "from raw.load_manifest order by batch_id"
+    ).fetchall()
+    assert [row[:-1] for row in manifest] == [
+        (1, "product_events", "segment/a.jsonl", 2, 1, 1, "1 group call(s) used for accounts"),
+        (2, "product_events", "segment/c.jsonl", 2, 1, 1, None),
+        (3, "product_users", "segment/c.jsonl", 1, 1, 0, None),
+    ]
+    assert len({row[-1] for row in manifest}) == 1  # one group, one transaction: one start
+
+    # A truncated gzip in the next group: it fails alone, with nothing of it loaded; d loads.
+    (folder / "b.jsonl.gz").write_bytes(gzip.compress(_jsonl([_track("m7", "u2", **grp_a)] * 50).encode())[:-20])
+    (folder / "d.jsonl").write_text(_jsonl([_track("m8", "u2", **grp_a)]))
+    summary = load_landing(conn, landing)
+    [(path, reason)] = summary.entities["product_events"].files_failed
+    assert path == "segment/b.jsonl.gz" and reason.startswith("corrupt_gzip: ")
+    assert summary.entities["product_events"].files_skipped == 2
+    assert conn.execute("select event_id from raw.product_events where _batch_id > 3").fetchall() == [("m8",)]
+    assert conn.execute(
+        "select file_path, status from raw.load_manifest where batch_id > 3 order by file_path"
+    ).fetchall() == [("segment/b.jsonl.gz", "failed"), ("segment/d.jsonl", "loaded")]
+    assert conn.execute("select count(*) from raw.load_quarantine").fetchone()[0] == 2

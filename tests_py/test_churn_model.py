@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from orchestration.churn import model
-from orchestration.churn.metrics import auc, brier, deciles, evaluate
+from orchestration.churn.calibration import platt, time_blocks
+from orchestration.churn.metrics import auc, brier, deciles, evaluate, observed_rate_standard_error
 
 
 def test_auc_by_hand() -> None:
@@ -40,6 +41,15 @@ def test_deciles_are_ntile_by_descending_score() -> None:
     assert deciles(np.zeros(10), ids[:10][::-1]).tolist() == [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]
 
 
+def test_observed_rate_standard_error_by_hand() -> None:
+    # 90 accounts each predicted at 0.25: sqrt(90 * 0.25 * 0.75) / 90 = sqrt(0.1875 / 90) =
+    # 0.04564: the ~4.6 points a 90-account decile's observed rate moves by sampling alone.
+    assert observed_rate_standard_error(np.full(90, 0.25)) == pytest.approx(0.0456435, abs=1e-7)
+    # Mixed: sqrt(0.1 * 0.9 + 0.5 * 0.5 + 0 * 1) / 3 = sqrt(0.34) / 3; no accounts: undefined.
+    assert observed_rate_standard_error(np.array([0.1, 0.5, 0.0])) == pytest.approx(math.sqrt(0.34) / 3)
+    assert observed_rate_standard_error(np.array([])) is None
+
+
 def test_evaluate_lift_and_calibration_by_hand() -> None:
     # 20 accounts, 2 per decile; the two highest scores churned and two more lower down:
     # overall churn 4 / 20 = 0.2, decile 1 churn 2 / 2 = 1, lift 1 / 0.2 = 5.
@@ -55,6 +65,9 @@ def test_evaluate_lift_and_calibration_by_hand() -> None:
     # Decile 5 holds accounts 8 and 9 (probabilities 0.55, 0.5): predicted 0.525, observed 1/2.
     fifth = by_decile[by_decile["decile"] == 5].iloc[0]
     assert (fifth["accounts"], fifth["mean_predicted"], fifth["observed_rate"]) == (2, pytest.approx(0.525), 0.5)
+    # Its observed rate's standard error if the predictions were exact: sqrt(0.55 * 0.45 +
+    # 0.5 * 0.5) / 2 = sqrt(0.4975) / 2.
+    assert fifth["observed_rate_standard_error"] == pytest.approx(math.sqrt(0.4975) / 2)
 
 
 def _history(days: int, accounts: int = 4) -> pd.DataFrame:
@@ -139,3 +152,44 @@ def test_probability_and_contributions_by_hand() -> None:
     # Row 2: a missing sits at its mean (z = 0), b at its mean: logit 0.1, p = 1 / (1 + exp(-0.5)).
     np.testing.assert_allclose(fitted.contributions(frame), [[0.5, 1.0], [0.0, -0.0]])
     np.testing.assert_allclose(fitted.probability(frame), [1 / (1 + math.exp(-3.5)), 1 / (1 + math.exp(-0.5))])
+
+
+def test_time_blocks_count_back_from_the_latest_day() -> None:
+    # 100 days, blocks of 30, at least 30 fit-only days first: (100 - 30) // 30 = 2 blocks,
+    # days 70-99 and 40-69; the 40 days 0-39 only ever fit.
+    assert time_blocks(list(range(100)), 30, 30) == [list(range(40, 70)), list(range(70, 100))]
+    # 60 days: one block (30-59), round 2's single calibration slice; 59 days: none.
+    assert time_blocks(list(range(60)), 30, 30) == [list(range(30, 60))]
+    assert time_blocks(list(range(59)), 30, 30) == []
+
+
+def test_platt_is_the_logistic_maximum_likelihood_by_hand() -> None:
+    # Two logit values: at z = 0 one outcome in 4 is a churn, at z = 1 three in 4. A logistic
+    # curve through two points fits both rates exactly (the saturated fit is the maximum
+    # likelihood): intercept = logit(1/4) = -ln 3, slope + intercept = logit(3/4) = ln 3, so
+    # slope = 2 ln 3.
+    logits = np.array([0, 0, 0, 0, 1, 1, 1, 1], dtype=float)
+    outcomes = np.array([1, 0, 0, 0, 1, 1, 1, 0], dtype=bool)
+    slope, intercept = platt(logits, outcomes)
+    assert slope == pytest.approx(2 * math.log(3), abs=1e-6)
+    assert intercept == pytest.approx(-math.log(3), abs=1e-6)
+
+
+def test_calibration_pools_every_blocks_out_of_time_scores() -> None:
+    # Cutoff 2026-09-01: eligible days from 2026-01-01 + 60 warm-up days = 2026-03-02 to
+    # 2026-09-01 - 90 = 2026-06-03: 30 (Mar) + 30 (Apr) + 31 (May) + 3 (Jun) = 94 days.
+    # Blocks: (94 - 30) // 30 = 2 (the latest 60 days); the regression in service fits the 94 -
+    # 30 = 64 days before the latest block. 4 accounts a day.
+    frame = _history(days=300)
+    fitted = model.fit(frame, date(2026, 9, 1))
+    assert (fitted.fit_rows, fitted.calibration_rows) == (64 * 4, 60 * 4)
+    assert fitted.trained_through == date(2026, 6, 3)
+    # The latest block's labels calibrate but never fit the regression in service: flipping
+    # them leaves its coefficients as they were and moves Platt's sigmoid.
+    flipped = frame.copy()
+    latest = flipped["observed_on"].between(pd.Timestamp(2026, 5, 5), pd.Timestamp(2026, 6, 3))
+    flipped.loc[latest, "churned_90d"] = ~flipped.loc[latest, "churned_90d"].astype(bool)
+    changed = model.fit(flipped, date(2026, 9, 1))
+    np.testing.assert_array_equal(changed.coefficients, fitted.coefficients)
+    assert changed.intercept == fitted.intercept
+    assert (changed.platt_slope, changed.platt_intercept) != (fitted.platt_slope, fitted.platt_intercept)

@@ -18,7 +18,7 @@ final as (
         channel,
         cast(created_at as date) as created_date,
         coalesce(priority, 'none') as priority,
-        -- the month of the LAST solve, only for a ticket solved now (as in the mart)
+        -- the month of the LAST solve, only for a ticket solved at present (as in the mart)
         case when is_solved then cast(solved_at as date) end as solved_date,
         case when satisfaction_rating in ('good', 'bad') then cast(satisfaction_rated_at as date) end as rated_date,
         case when satisfaction_rating = 'good' then 1 else 0 end as is_rated_good,

@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.adapters.accounts import resolved_sql
-from orchestration.adapters.base import Adapter, Target, gunzip_to, parse_src, text_lines
+from orchestration.adapters.base import Adapter, Target, group_src, gunzip_to, parse_src, text_lines
 from orchestration.loading.results import FileRejected
 
 SPEC = (
@@ -39,33 +39,54 @@ ACCOUNT_GROUP = "account"  # the Amplitude group type whose value is the account
 def read(conn: duckdb.DuckDBPyConnection, path: Path, name: str) -> str | None:
     folder = Path(tempfile.mkdtemp(prefix="cxcs_amplitude_"))
     try:
-        try:
-            archive = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError) as error:
-            raise FileRejected(f"not_zip: {error}") from error
-        with archive:
-            members = [m for m in archive.infolist() if not m.is_dir()]
+        conn.execute(
+            "create or replace temp table _zlines (_row_number bigint, _line_number bigint, line varchar, _bad varchar)"
+        )
+        members = _extract(path, folder, "m")
+        for target in members:
+            text_lines(conn, target, "_lines")
             conn.execute(
-                "create or replace temp table _zlines (_row_number bigint, _line_number bigint, line varchar, _bad varchar)"
+                "insert into _zlines select (select count(*) from _zlines) + _line_number, _line_number, line, _bad "
+                "from _lines order by _line_number"
             )
-            for index, member in enumerate(members):
-                target = folder / f"m{index}.jsonl"
-                with archive.open(member) as stream:
-                    if member.filename.lower().endswith(".gz"):
-                        gunzip_to(stream, target, member.filename)
-                    else:
-                        _copy(stream, target, member.filename)
-                text_lines(conn, target, "_lines")
-                conn.execute(
-                    "insert into _zlines select (select count(*) from _zlines) + _line_number, _line_number, line, _bad "
-                    "from _lines order by _line_number"
-                )
         parse_src(conn, "_zlines", SPEC, row_number="_row_number")
         conn.execute("drop table if exists _lines")
         conn.execute("drop table _zlines")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return f"{len(members)} member(s)"
+
+
+def read_group(conn: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[int, str | None]:
+    """Several archives in one scan (``adapters.grouped``): every member of every archive
+    decompressed, then all read by one statement, each line owned by its archive."""
+    folder = Path(tempfile.mkdtemp(prefix="cxcs_amplitude_"))
+    try:
+        members = [_extract(path, folder, f"a{index}_") for index, path in enumerate(paths)]
+        owners = [index for index, found in enumerate(members) for _ in found]
+        group_src(conn, [m for found in members for m in found], SPEC, owners)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {index: f"{len(found)} member(s)" for index, found in enumerate(members)}
+
+
+def _extract(path: Path, folder: Path, prefix: str) -> list[Path]:
+    """Every member of the archive decompressed into ``folder``, in archive order."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise FileRejected(f"not_zip: {error}") from error
+    targets: list[Path] = []
+    with archive:
+        for index, member in enumerate(m for m in archive.infolist() if not m.is_dir()):
+            target = folder / f"{prefix}{index}.jsonl"
+            with archive.open(member) as stream:
+                if member.filename.lower().endswith(".gz"):
+                    gunzip_to(stream, target, member.filename)
+                else:
+                    _copy(stream, target, member.filename)
+            targets.append(target)
+    return targets
 
 
 def _copy(stream, target: Path, member: str) -> None:
@@ -88,7 +109,7 @@ def events_sql() -> str:
     return f"""
         select {insert_id} as event_id, _account as account_id, d.user_id as user_id, d.event_type as event_name,
                d.event_time as occurred_at, d.server_received_time as received_at,
-               cast(d.event_properties as varchar) as properties, _row_number, _line_number,
+               cast(d.event_properties as varchar) as properties, _file, _row_number, _line_number,
                nullif(case when _bad is not null then _bad
                            else concat_ws('; ', case when nullif(trim({insert_id}), '') is null
                                                      then 'missing_required: $insert_id' end, _account_problem) end, '')
@@ -98,5 +119,10 @@ def events_sql() -> str:
 
 
 AMPLITUDE = Adapter(
-    folder="amplitude", extensions=(".zip",), read=read, targets=(Target("product_events", events_sql),)
+    folder="amplitude",
+    extensions=(".zip",),
+    read=read,
+    targets=(Target("product_events", events_sql),),
+    read_group=read_group,
+    group_extensions=(".zip",),
 )

@@ -1,7 +1,10 @@
 """Adapter files from the landing to the raw tables: the same manifest rules as native files
 (skipped when the path/size/mtime or the content was loaded before, a failed file reported again
 while its bytes stay), one transaction per file, and the same validation and insert path
-(``orchestration.loading.files``) per native table the file feeds.
+(``orchestration.loading.files``) per native table the file feeds.  Files an adapter reads in
+groups (segment-logs JSON Lines, Amplitude archives) load many per statement and one transaction
+per group (``adapters.grouped``) with the same rows, numbers and records; a group that cannot
+load as a whole is loaded file by file here.
 
 Manifest: one batch per (file, native table it delivered rows to), ``entity`` = that table, so
 ``raw.<table>._batch_id`` names the source file as for a native file; a failed file is one row
@@ -17,6 +20,7 @@ import duckdb
 from orchestration.adapters import ADAPTERS
 from orchestration.adapters.accounts import AccountMapUnreadable, load_account_map
 from orchestration.adapters.base import RAW_SQL, Adapter
+from orchestration.adapters.grouped import GROUP_ROWS, estimated_lines, load_group
 from orchestration.contract import ENTITY_BY_TABLE
 from orchestration.landing_files import ACCOUNT_MAP, display, sha256_file
 from orchestration.loading.files import commit_staged, drop_temps, first_line, record_manifest, utcnow
@@ -80,12 +84,64 @@ def load_adapters(
         if not files.get(adapter.folder):
             continue  # a source that delivered nothing this run is not listed in the counts
         summary.unmapped.setdefault(adapter.folder, 0)
-        for path in files.get(adapter.folder, []):
-            _one(conn, adapter, landing_dir, path, summary, say, run)
+        _folder(conn, adapter, landing_dir, files[adapter.folder], summary, say, run)
     conn.execute("drop table if exists _account_map_rows")
 
 
-def _one(conn, adapter: Adapter, landing_dir: Path, path: Path, summary: LoadSummary, say: Progress, run: Run) -> None:
+def _folder(conn, adapter: Adapter, landing_dir: Path, paths: list[Path], summary, say: Progress, run: Run) -> None:
+    """The folder's new files in listing order: consecutive files the adapter reads in groups
+    (``Adapter.groups``) go in groups of about ``GROUP_ROWS`` lines (``adapters.grouped``; a group
+    that cannot load as a whole is loaded file by file), every other file alone.  A file with the
+    bytes of another file pending in this run waits until the end: by then the first is loaded
+    and the copy is skipped by content, as it would be one file after the other."""
+    group: list[Pending] = []
+    estimate = 0
+    seen: set[str] = set()
+    copies: list[Path] = []
+
+    def flush() -> None:
+        nonlocal group, estimate
+        if group and not load_group(conn, adapter, group, summary, say, run):
+            for file in group:
+                _load_reported(conn, adapter, file, summary, say, run)
+        group, estimate = [], 0
+
+    for path in paths:
+        file = _pending(conn, adapter, landing_dir, path, summary, say)
+        if file is None:
+            continue
+        if file.sha in seen:
+            copies.append(path)
+            continue
+        seen.add(file.sha)
+        if not adapter.groups(path.name) or file.size == 0:
+            flush()
+            _load_reported(conn, adapter, file, summary, say, run)
+            continue
+        lines = estimated_lines(file)
+        if group and estimate + lines > GROUP_ROWS:
+            flush()
+        group.append(file)
+        estimate += lines
+    flush()
+    for path in copies:
+        file = _pending(conn, adapter, landing_dir, path, summary, say)
+        if file is not None:
+            _load_reported(conn, adapter, file, summary, say, run)
+
+
+def _load_reported(conn, adapter: Adapter, file: Pending, summary: LoadSummary, say: Progress, run: Run) -> None:
+    failure = _load(conn, adapter, file, summary, say, run)
+    if failure is not None:
+        summary.entities[adapter.targets[0].table].files_failed.append((file.rel, failure))
+        say(f"{adapter.folder}: FAILED {file.rel}: {failure}")
+
+
+def _pending(
+    conn, adapter: Adapter, landing_dir: Path, path: Path, summary: LoadSummary, say: Progress
+) -> Pending | None:
+    """The file to load, or None when it is skipped (loaded before, by path/size/mtime or by
+    content) or failed before with the same bytes (reported again)."""
     rel = display(path.relative_to(landing_dir).as_posix())
     primary = summary.entities[adapter.targets[0].table]
     known = conn.execute(
@@ -113,15 +169,12 @@ def _one(conn, adapter: Adapter, landing_dir: Path, path: Path, summary: LoadSum
         status, reason = "failed", f"unreadable: {type(error).__name__}: {error.strerror or error}"
     if status == "loaded":
         primary.files_skipped += 1
-        return
+        return None
     if status == "failed" and (sha is None or not reason.startswith((LOADER_ERROR, *adapter.retry_reasons))):
         primary.files_failed.append((rel, reason))
         say(f"{adapter.folder}: FAILED {rel}: {reason}")
-        return
-    failure = _load(conn, adapter, Pending(path, rel, sha, info.st_size, info.st_mtime_ns), summary, say, run)
-    if failure is not None:
-        primary.files_failed.append((rel, failure))
-        say(f"{adapter.folder}: FAILED {rel}: {failure}")
+        return None
+    return Pending(path, rel, sha, info.st_size, info.st_mtime_ns)
 
 
 def _load(conn, adapter: Adapter, file: Pending, summary: LoadSummary, say: Progress, run: Run) -> str | None:

@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.adapters.accounts import resolved_sql
-from orchestration.adapters.base import Adapter, Target, parse_src, text_lines
+from orchestration.adapters.base import Adapter, Target, group_src, parse_src, text_lines
 from orchestration.adapters.segment_tables import read_table, table_of
 
 SPEC = (
@@ -51,28 +51,44 @@ def read(conn: duckdb.DuckDBPyConnection, path: Path, name: str) -> str | None:
         text_lines(conn, path, "_lines")
         parse_src(conn, "_lines", SPEC)
         conn.execute("drop table _lines")
-    other = conn.execute(
-        "select lower(d.type), count(*) from _src where _bad is null "
-        "and lower(d.type) not in ('track', 'identify', 'group') group by 1 order by 1"
+    return _notes(conn).get(0)
+
+
+def read_group(conn: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[int, str | None]:
+    """Several segment-logs files in one scan (``adapters.grouped``): ``_src`` with ``_file``."""
+    group_src(conn, paths, SPEC)
+    return _notes(conn)
+
+
+def _notes(conn: duckdb.DuckDBPyConnection) -> dict[int, str | None]:
+    """Each file's manifest note: the calls it delivered that load into no table."""
+    counts = conn.execute(
+        "select _file, kind, count(*) from (select _file, lower(d.type) as kind from _src where _bad is null) "
+        "where kind not in ('track', 'identify') group by 1, 2 order by 1, kind = 'group', 2"
     ).fetchall()
-    groups = conn.execute("select count(*) from _src where _bad is null and lower(d.type) = 'group'").fetchone()[0]
-    parts = [f"{n} {t} call(s) not loaded (no contract entity)" for t, n in other]
-    parts += [f"{groups} group call(s) used for accounts"] if groups else []
-    return "; ".join(parts) or None
+    parts: dict[int, list[str]] = {}
+    for file, kind, n in counts:
+        text = (
+            f"{n} group call(s) used for accounts"
+            if kind == "group"
+            else f"{n} {kind} call(s) not loaded (no contract entity)"
+        )
+        parts.setdefault(file, []).append(text)
+    return {file: "; ".join(texts) for file, texts in parts.items()}
 
 
 def _with_account(types: str) -> str:
     """The calls of ``types`` (and, for track, every unreadable line) with their account."""
     inner = f"""
         with group_calls as (
-            select d.userId as _u, arg_max(d.groupId, _row_number) as _g
-            from _src where _bad is null and lower(d.type) = 'group' and d.userId is not null group by 1
+            select _file, d.userId as _u, arg_max(d.groupId, _row_number) as _g
+            from _src where _bad is null and lower(d.type) = 'group' and d.userId is not null group by 1, 2
         )
         select _src.*, nullif(trim(coalesce(d.userId, d.anonymousId)), '') as _user,
                nullif(trim(coalesce(nullif(trim(d.groupId), ''), d.context ->> '$.groupId',
                                     d.traits ->> '$.account_id', d.context ->> '$.traits.account_id', g._g)), '')
                    as _cand
-        from _src left join group_calls as g on g._u = _src.d.userId
+        from _src left join group_calls as g on g._file = _src._file and g._u = _src.d.userId
         where {types}
     """
     return resolved_sql("segment", inner, CANDIDATE)
@@ -90,7 +106,7 @@ def events_sql() -> str:
                coalesce(nullif(trim(d.userId), ''), d.anonymousId) as user_id,
                d.event as event_name, d.timestamp as occurred_at, d.receivedAt as received_at,
                cast(d.properties as varchar) as properties,
-               _row_number, _line_number,
+               _file, _row_number, _line_number,
                {
         _reason(
             "case when d.type is null then 'missing_required: type' end",
@@ -107,7 +123,7 @@ def users_sql() -> str:
         select d.userId as user_id, _account as account_id, d.traits ->> '$.email' as email,
                d.traits ->> '$.role' as role,
                coalesce(d.traits ->> '$.createdAt', d.timestamp) as created_at,
-               _row_number, _line_number, {_reason("null")} as _reason
+               _file, _row_number, _line_number, {_reason("null")} as _reason
         from ({_with_account(IDENTIFIES)})
     """
 
@@ -117,4 +133,6 @@ SEGMENT = Adapter(
     extensions=(".gz", ".jsonl", ".json", ".csv", ".parquet"),
     read=read,
     targets=(Target("product_events", events_sql, TRACKS), Target("product_users", users_sql, IDENTIFIES)),
+    read_group=read_group,
+    group_extensions=(".gz", ".jsonl", ".json"),  # segment-logs; the warehouse tables are read one by one
 )

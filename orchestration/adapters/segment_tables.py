@@ -76,7 +76,7 @@ def read_table(conn: duckdb.DuckDBPyConnection, path: Path, original_name: str) 
     conn.execute(
         f"""
         create or replace temp table _src as
-        select row_number() over () as _row_number, cast(null as bigint) as _line_number,
+        select 0 as _file, row_number() over () as _row_number, cast(null as bigint) as _line_number,
                cast(to_json(t) as varchar) as line, cast(null as varchar) as _bad,
                struct_pack({fields}) as d
         from {reader} as t

@@ -33,7 +33,8 @@ step's start and end times.  The DuckDB memory limit (``CXCS_DUCKDB_MEMORY_LIMIT
 
 # The package's modules, in the order a run uses them: data (scales, cached landing data),
 # measure (child processes, memory, load), stages (what a run measures), report (medians,
-# targets, the table), run (one run; `cxcs bench`).
+# targets, the table), run (one run; `cxcs bench`).  adapter_load (`python -m
+# orchestration.bench.adapter_load`): the product tables' load per landing format, side by side.
 from orchestration.bench.data import SCALES, TARGETS, next_day_file
 from orchestration.bench.measure import _tree_rss, run_child
 from orchestration.bench.run import add_arguments, main, run_bench, run_from_args

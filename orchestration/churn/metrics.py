@@ -7,6 +7,10 @@
 * Deciles: accounts ordered by score, highest first (ties broken by account id, so the split
   is reproducible), cut into ten groups of sizes differing by at most one (SQL ntile(10)).
 * Top-decile lift: churn rate of decile 1 divided by the churn rate of all accounts.
+* Observed rate's standard error: sqrt(sum p(1 - p)) / n, the spread of a group's observed
+  churn rate if each account churned with exactly its predicted probability p (independent
+  Bernoulli outcomes). A calibration gap of one or two of these is sampling noise: a decile
+  of 90 accounts predicted at ~25 % has ~4.6 points, so "within 5 points" is about one.
 """
 
 from __future__ import annotations
@@ -46,6 +50,13 @@ def deciles(scores: np.ndarray, account_ids: np.ndarray) -> np.ndarray:
     return np.where(position < cut, position // (base + 1) + 1, extra + 1 + (position - cut) // max(base, 1))
 
 
+def observed_rate_standard_error(probabilities: np.ndarray) -> float | None:
+    probabilities = np.asarray(probabilities, dtype=float)
+    if len(probabilities) == 0:
+        return None
+    return float(np.sqrt(np.sum(probabilities * (1.0 - probabilities))) / len(probabilities))
+
+
 def evaluate(frame: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
     """Summary (n, churners, AUC, Brier, top-decile lift) and per-decile calibration of one
     scorer on one evaluation set. `frame` columns: account_id, probability, churned."""
@@ -55,7 +66,12 @@ def evaluate(frame: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
     by_decile = (
         pd.DataFrame({"decile": decile, "probability": probability, "churned": churned.astype(float)})
         .groupby("decile", as_index=False)
-        .agg(accounts=("churned", "size"), churned=("churned", "sum"), mean_predicted=("probability", "mean"))
+        .agg(
+            accounts=("churned", "size"),
+            churned=("churned", "sum"),
+            mean_predicted=("probability", "mean"),
+            observed_rate_standard_error=("probability", observed_rate_standard_error),
+        )
     )
     by_decile["observed_rate"] = by_decile["churned"] / by_decile["accounts"]
     overall = churned.mean() if len(churned) else None
@@ -66,5 +82,6 @@ def evaluate(frame: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
         "auc": auc(probability, churned),
         "brier": brier(probability, churned),
         "top_decile_lift": float(top.iloc[0] / overall) if overall and len(top) else None,
+        "observed_rate_standard_error": observed_rate_standard_error(probability),
     }
     return summary, by_decile

@@ -1,5 +1,6 @@
-"""The learned churn model: standardised logistic regression, Platt-calibrated on a time-later
-slice, trained only on labels whose 90-day window had ended by the cutoff.
+"""The learned churn model: standardised logistic regression, Platt-calibrated on its own
+out-of-time predictions (cross-fitting in time, orchestration/churn/calibration.py), trained
+only on labels whose 90-day window had ended by the cutoff.
 
 Rows are paying account-days from int_churn__features; `churned_90d` is the backtest's label
 (macros/health/churn_label.sql: the paying spell ended within 90 days of the day), null while
@@ -7,10 +8,12 @@ its window is still open at the as-of date.
 
 Time split (expanding window): a model "at" cutoff day c may use a row of day t only when
 t + 90 days <= c, i.e. the label's window ended by c (a row nearer to c would leak outcomes
-the model could not have known). The eligible days are split in time: all but the latest
-CALIBRATION_DAYS fit the regression, the latest CALIBRATION_DAYS fit Platt's sigmoid on the
-regression's out-of-sample scores. Nothing here is tuned on the reported seeds: the feature
-set was chosen on seed 42 and one development seed (DECISIONLOG "Learned churn risk, round 2").
+the model could not have known). All but the latest CALIBRATION_DAYS eligible days fit the
+regression in service; Platt's sigmoid is fitted on the pooled out-of-time scores of every
+30-day block of eligible days, each scored by a regression fitted on the days before it (the
+latest block's is the model in service). Nothing here is tuned on the reported seeds: the
+feature set and the calibration were chosen on seed 42 and one development seed (DECISIONLOG
+"Learned churn risk, round 2" and "round 3: calibration").
 """
 
 from __future__ import annotations
@@ -24,11 +27,14 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
+from orchestration.churn import calibration
+from orchestration.churn.calibration import platt, time_blocks
+
 LABEL_WINDOW_DAYS = 90
-# Days kept for the Platt calibration (the latest eligible ones) and the fewest days left to
-# fit the regression itself: a cutoff with less history is not evaluated.
-CALIBRATION_DAYS = 30
-MIN_FIT_DAYS = 30
+# The latest eligible days, never fitted by the regression in service (the latest calibration
+# block), and the fewest days left to fit it: a cutoff with less history is not evaluated.
+CALIBRATION_DAYS = calibration.BLOCK_DAYS
+MIN_FIT_DAYS = calibration.MIN_FIT_DAYS
 # The warehouse's first 60 days do not train: the health score's usage reads 30 days and the
 # usage baseline the 104 days before the day, so early on every account's windows are cut
 # short by the start of the history, a regime no later day is in.
@@ -94,7 +100,11 @@ class Fitted:
 
 def training_split(frame: pd.DataFrame, cutoff: date) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """(fit rows, calibration rows) for a model at `cutoff`, or None with too little history.
-    Only rows with a label whose window ended by the cutoff are eligible."""
+    Only rows with a label whose window ended by the cutoff are eligible. The rows are put in
+    one order first: a database scan returns them in any order, and floating-point sums in
+    another order give coefficients that differ in the last digits, so the same data would
+    publish a different `cs_churn_model_coefficients` row (tests_py/test_publish.py)."""
+    frame = frame.sort_values(["observed_on", "account_id"], kind="mergesort")
     warmed_up = pd.to_datetime(frame["observed_on"]) >= pd.to_datetime(frame["observed_on"]).min() + pd.Timedelta(
         days=WARM_UP_DAYS
     )
@@ -110,12 +120,9 @@ def training_split(frame: pd.DataFrame, cutoff: date) -> tuple[pd.DataFrame, pd.
     return fit_rows, calibration_rows
 
 
-def fit(frame: pd.DataFrame, cutoff: date, features: tuple[str, ...] = FEATURES) -> Fitted | None:
-    split = training_split(frame, cutoff)
-    if split is None:
-        return None
-    fit_rows, calibration_rows = split
-    values = fit_rows[list(features)].to_numpy(dtype=float)
+def _regression(rows: pd.DataFrame, features: tuple[str, ...]) -> Fitted:
+    """The standardised L2 logistic regression on `rows`, uncalibrated (Platt slope 1, 0)."""
+    values = rows[list(features)].to_numpy(dtype=float)
     means = np.nanmean(values, axis=0)
     means = np.where(np.isnan(means), 0.0, means)  # a feature never observed: constant 0
     filled = np.where(np.isnan(values), means, values)
@@ -125,25 +132,41 @@ def fit(frame: pd.DataFrame, cutoff: date, features: tuple[str, ...] = FEATURES)
     # at its tolerance visibly short of the optimum here (coefficients differing in the first
     # decimal) and took five times as long.
     regression = LogisticRegression(C=REGULARISATION_C, solver=SOLVER, max_iter=100, random_state=SEED)
-    regression.fit((filled - means) / scales, fit_rows["churned_90d"].astype(bool))
-    model = Fitted(
-        features,
-        means,
-        scales,
-        regression.coef_[0],
-        float(regression.intercept_[0]),
-        1.0,
-        0.0,
-        len(fit_rows),
-        len(calibration_rows),
-        pd.Timestamp(calibration_rows["observed_on"].max()).date(),
-    )
-    # Platt scaling: a 1-D logistic regression of the later slice's outcome on the regression's
-    # logit, unregularised (its two parameters are the calibration, not a fit to shrink).
-    platt = LogisticRegression(C=np.inf, solver=SOLVER, max_iter=100, random_state=SEED)
-    platt.fit(model.logit(calibration_rows).reshape(-1, 1), calibration_rows["churned_90d"].astype(bool))
+    regression.fit((filled - means) / scales, rows["churned_90d"].astype(bool))
+    last_day = pd.Timestamp(rows["observed_on"].max()).date()
     return Fitted(
-        **{**model.__dict__, "platt_slope": float(platt.coef_[0][0]), "platt_intercept": float(platt.intercept_[0])}
+        features, means, scales, regression.coef_[0], float(regression.intercept_[0]), 1.0, 0.0, 0, 0, last_day
+    )
+
+
+def fit(frame: pd.DataFrame, cutoff: date, features: tuple[str, ...] = FEATURES) -> Fitted | None:
+    split = training_split(frame, cutoff)
+    if split is None:
+        return None
+    fit_rows, latest_block = split
+    eligible = pd.concat(split)
+    logits, outcomes, model = [], [], None
+    # Cross-fitting in time: each block scored by a regression that never saw it nor anything
+    # later; the blocks are visited in time order, so the last regression is the one fitted on
+    # every eligible day but the latest block: the model in service.
+    for block in time_blocks(list(eligible["observed_on"].unique())):
+        before = eligible[eligible["observed_on"] < block[0]]
+        if before["churned_90d"].nunique() < 2:
+            continue  # an early block whose past holds one outcome only: no regression to score it
+        model = _regression(before, features)
+        scored = eligible[eligible["observed_on"].between(block[0], block[-1])]
+        logits.append(model.logit(scored))
+        outcomes.append(scored["churned_90d"].astype(bool).to_numpy())
+    slope, intercept = platt(np.concatenate(logits), np.concatenate(outcomes))
+    return Fitted(
+        **{
+            **model.__dict__,
+            "platt_slope": slope,
+            "platt_intercept": intercept,
+            "fit_rows": len(fit_rows),
+            "calibration_rows": sum(len(o) for o in outcomes),
+            "trained_through": pd.Timestamp(latest_block["observed_on"].max()).date(),
+        }
     )
 
 
@@ -167,8 +190,9 @@ def fingerprint(frame: pd.DataFrame, cutoff: date, features: tuple[str, ...] = F
         MODEL_NAME,
     )
     digest.update(repr(settings).encode())
-    # This module's own text: a change of the fit (not only of a setting) retrains too.
+    # The fit's and the calibration's code: a change of either (not only of a setting) retrains.
     digest.update(Path(__file__).read_bytes())
+    digest.update(Path(calibration.__file__).read_bytes())
     digest.update(pd.util.hash_pandas_object(rows, index=False).to_numpy().tobytes())
     return digest.hexdigest()
 

@@ -4,8 +4,10 @@ For every file under ``<landing>/<source>/<entity>/`` the loader
 
 1. skips it when its bytes were loaded before (same ``sha256``; a re-run does not
    even hash a file whose path, size and mtime match the manifest);
-2. reads it with DuckDB's own reader (``read_csv`` with reject capture, JSON Lines
-   read as text lines and parsed with DuckDB's JSON functions, ``read_parquet``);
+2. reads it with DuckDB's own reader (``read_csv`` with reject capture, ``read_parquet``;
+   JSON Lines event files with ``read_json`` into the contract's columns, several files a
+   scan (``fast``), and, for a file whose lines are not one JSON object each, as text
+   lines parsed with DuckDB's JSON functions, each line quarantined on its own);
 3. validates and casts every row set-based in SQL against the contract
    (``orchestration.contract``): a row that cannot be used goes to
    ``raw.load_quarantine`` with its row number, raw content and every reason;

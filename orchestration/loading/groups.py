@@ -6,18 +6,31 @@ from __future__ import annotations
 import duckdb
 
 from orchestration.contract import Entity
+from orchestration.loading.fast import Outcomes, load_fast
 from orchestration.loading.files import record_manifest, utcnow
 from orchestration.loading.readers import LINE_DELIMITER, check_gzip_complete, json_fields, json_parse
 from orchestration.loading.results import FileOutcome, FileRejected, Pending, Run
 from orchestration.loading.validation import is_present, rejected_sql, sql_str, staged_sql
 from orchestration.raw_schema import MANIFEST_TABLE, QUARANTINE_TABLE, RAW_SCHEMA
 
-Outcomes = list[tuple[FileOutcome | None, str | None]]
 # per file index: (first rowid, last rowid, physical lines, non-blank lines, characters read)
 Found = dict[int, tuple[int, int, int, int, int]]
 
 
 def load_jsonl_group(
+    conn: duckdb.DuckDBPyConnection, entity: Entity, group: list[Pending], run: Run
+) -> Outcomes | None:
+    """Load JSON Lines files: the fast path (``fast.load_fast``: DuckDB's JSON reader, a
+    line's text only for a quarantined row) when ``read_json`` reads the group, else, for
+    several files, one scan of their lines.  None, with nothing written, when neither
+    applies: the caller then loads the files one by one."""
+    outcomes = load_fast(conn, entity, group, run)
+    if outcomes is None and len(group) > 1:
+        outcomes = _load_lines_group(conn, entity, group, run)
+    return outcomes
+
+
+def _load_lines_group(
     conn: duckdb.DuckDBPyConnection, entity: Entity, group: list[Pending], run: Run
 ) -> Outcomes | None:
     """Load several JSON Lines files with one scan and one transaction; the same rows,

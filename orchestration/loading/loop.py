@@ -151,7 +151,8 @@ def _load_entity(
         loaded_hashes.add(sha)
         pending.append(Pending(path, rel, sha, info.st_size, info.st_mtime_ns))
     for group in _groups(entity, pending):
-        outcomes = load_jsonl_group(conn, entity, group, run) if len(group) > 1 else None
+        # JSON Lines event files, even one alone, try the fast path first (``load_jsonl_group``).
+        outcomes = load_jsonl_group(conn, entity, group, run) if _is_jsonl_group(entity, group) else None
         if outcomes is None:  # one file, or a group that needs the per-file path to tell which file is bad
             outcomes = [load_file(conn, entity, p.path, p.rel, p.sha, p.size, p.mtime_ns, run) for p in group]
         for file, (outcome, reason) in zip(group, outcomes, strict=True):
@@ -167,6 +168,12 @@ def _load_entity(
             )
     if not files:
         say(f"{entity.table}: no landing files yet")
+
+
+def _is_jsonl_group(entity: Entity, group: list[Pending]) -> bool:
+    return entity.table == "product_events" and all(
+        f.size > 0 and f.path.name.lower().endswith((".jsonl", ".jsonl.gz")) for f in group
+    )
 
 
 def _groups(entity: Entity, pending: list[Pending]) -> list[list[Pending]]:

@@ -17,5 +17,6 @@ select
     cast(brier as {{ dbt.type_float() }}) as brier,
     cast(top_decile_lift as {{ dbt.type_float() }}) as top_decile_lift,
     cast(mean_predicted as {{ dbt.type_float() }}) as mean_predicted,
-    cast(observed_rate as {{ dbt.type_float() }}) as observed_rate
+    cast(observed_rate as {{ dbt.type_float() }}) as observed_rate,
+    cast(observed_rate_standard_error as {{ dbt.type_float() }}) as observed_rate_standard_error
 from evaluation

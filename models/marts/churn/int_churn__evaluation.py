@@ -29,6 +29,7 @@ def _rows(scope, month, scorer, frame):
                 "churned": int(decile.churned),
                 "mean_predicted": decile.mean_predicted,
                 "observed_rate": decile.observed_rate,
+                "observed_rate_standard_error": decile.observed_rate_standard_error,
             }
         )
     return rows
@@ -59,4 +60,5 @@ DTYPES = {
     "top_decile_lift": "float64",
     "mean_predicted": "float64",
     "observed_rate": "float64",
+    "observed_rate_standard_error": "float64",
 }

@@ -1,5 +1,5 @@
 """Out-of-time predictions: for every evaluation month start m, the learned model and the
-fixed health score (Platt-calibrated on the same slice, so both give probabilities) are fitted
+fixed health score (Platt-calibrated the same way, so both give probabilities) are fitted
 at cutoff m (labels whose 90-day window ended by m only, orchestration/churn/model.py) and
 score the accounts paying on m. The window expands month by month; m's own outcomes are never
 seen by the models that predict them. DECISIONLOG "Learned churn risk".

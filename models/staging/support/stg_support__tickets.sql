@@ -64,7 +64,7 @@ select
     satisfaction_rating,
     satisfaction_comment,
     satisfaction_rated_at,
-    -- solved or closed now (the status of the latest state): "solved" in every support metric
+    -- solved or closed at present (the status of the latest state): "solved" in every support metric
     status in ('solved', 'closed') as is_solved,
     -- calendar hours, not business hours (DECISIONLOG "Support metrics"); null until it happened
     {{ support_hours('created_at', 'first_reply_at') }} as first_reply_hours,
