@@ -10,13 +10,7 @@ name) and ``subscription_discount`` are the same table.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import duckdb
-
-from orchestration.loading.readers import quote_ident
-from orchestration.loading.results import FileRejected
-from orchestration.loading.validation import sql_str
+from orchestration.adapters.export_tables import EXTENSIONS, ExportSchema
 
 # table -> (required columns, optional columns); all read as text.
 TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -57,60 +51,17 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "invoice_line_item": (("id", "invoice_id"), ("amount", "proration", "type", "subscription_id")),
 }
 ALIASES = {"discount": "subscription_discount"}
-# Longest name first: ``subscription_history`` before ``subscription``, ``invoice_line_item`` before ``invoice``.
-_NAMES = sorted([*TABLES, *ALIASES], key=len, reverse=True)
-EXTENSIONS = (".csv", ".parquet")
 
 
-def table_of(name: str) -> str | None:
-    lower = name.lower()
-    found = next((t for t in _NAMES if lower.startswith(t)), None)
-    return ALIASES.get(found, found) if found else None
+def _price_or_plan(table: str, names: set[str]) -> list[str]:
+    # An item names its price (``price_id``) or, in older exports, its plan (``plan_id``).
+    return ["price_id"] if table == "subscription_item" and not {"price_id", "plan_id"} & names else []
 
 
-def _reader(path: Path) -> str:
-    if path.name.lower().endswith(".parquet"):
-        return f"read_parquet({sql_str(str(path))})"
-    # RFC 4180 quoting stated, not sniffed: the sniffer reads a file whose first rows have no
-    # quoted field as unquoted, and a later '"Acme ""Holdings"""' would keep its quotes.
-    return f"read_csv({sql_str(str(path))}, header = true, all_varchar = true, quote = '\"', escape = '\"')"
-
-
-def select_table(conn: duckdb.DuckDBPyConnection, path: Path, table: str) -> str:
-    """SQL giving the file's rows as the table's text columns plus ``_row_number`` and ``line``
-    (the delivered row as JSON, kept in the quarantine); a missing required column rejects the file."""
-    reader = _reader(path)
-    names = {r[0].lower(): r[0] for r in conn.execute(f"describe select * from {reader}").fetchall()}
-    required, optional = TABLES[table]
-    missing = [c for c in required if c not in names]
-    if table == "subscription_item" and "price_id" not in names and "plan_id" not in names:
-        missing.append("price_id")
-    if missing:
-        raise FileRejected(f"missing_required_columns: {table}: {', '.join(missing)}")
-    cols = ", ".join(
-        (f"cast(t.{quote_ident(names[c])} as varchar)" if c in names else "cast(null as varchar)")
-        + f" as {quote_ident(c)}"
-        for c in (*required, *optional)
-    )
-    return f"select row_number() over () as _row_number, cast(to_json(t) as varchar) as line, {cols} from {reader} as t"
-
-
-def empty_select(table: str) -> str:
-    """No rows, the table's columns (as ``select_table`` gives them)."""
-    required, optional = TABLES[table]
-    columns = ", ".join(f"cast(null as varchar) as {quote_ident(c)}" for c in (*required, *optional))
-    return f"select cast(0 as bigint) as _row_number, '' as line, {columns} where false"
-
-
-def read_siblings(conn: duckdb.DuckDBPyConnection, folder: Path | None, tables: tuple[str, ...]) -> None:
-    """``_st_<table>`` for each of ``tables`` from every file of that table in ``folder`` (the
-    export the file being loaded belongs to); a table with no file (or no folder) is an empty one."""
-    listed = folder.iterdir() if folder is not None else ()
-    files = sorted(p for p in listed if p.is_file() and p.name.lower().endswith(EXTENSIONS))
-    for table in tables:
-        parts = [select_table(conn, p, table) for p in files if table_of(p.name) == table]
-        body = " union all by name ".join(f"({p})" for p in parts) if parts else empty_select(table)
-        conn.execute(f"create or replace temp table _st_{table} as {body}")
+SCHEMA = ExportSchema(TABLES, prefix="_st_", aliases=ALIASES, also_missing=_price_or_plan)
+table_of, select_table, empty_select = SCHEMA.table_of, SCHEMA.select_table, SCHEMA.empty_select
+read_siblings = SCHEMA.read_siblings
+__all__ = ["EXTENSIONS", "SCHEMA", "TABLES", "empty_select", "read_siblings", "select_table", "table_of"]
 
 
 SOURCE = "stripe"  # the adapter folder, and ``source`` in mappings/account_map.csv
