@@ -20,9 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
-from orchestration.demo_data.stripe_format import _cents, _latest, _q
+from orchestration.demo_data.stripe_format import _cents, _q, native_billing
 
 FOLDER = "stripe_api/demo"
 BASIL = "2025-03-31"  # the first API version with the billing period on the subscription items
@@ -107,21 +105,14 @@ INVOICES = f"""
 
 def convert_billing_api(out: Path, entries: list[dict]) -> None:
     """Replace the native billing files of ``out`` (and their manifest ``entries``) by snapshots."""
-    billing = out / "billing"
-    conn = duckdb.connect()
-    conn.execute("set TimeZone = 'UTC'")
-    conn.execute(f"create table accounts as select * from {_latest(_q(billing / 'accounts' / '*.csv'), 'account_id')}")
-    conn.execute(f"create table invoices as select * from {_latest(_q(billing / 'invoices' / '*.csv'), 'invoice_id')}")
+    conn = native_billing(out)
     conn.execute(
         f"""
         create table versions as
-        select *, 'price_' || subscription_id || '_v' || version as price_id,
-               'co_' || subscription_id || '_v' || version as coupon_id, {_cents("unit_amount", "currency")} as cents,
+        select *, {_cents("unit_amount", "currency")} as cents,
                min(valid_from) over (partition by subscription_id) as first_start,
-               lead(valid_from) over (partition by subscription_id order by cast(version as integer)) as next_from,
-               case when lead(valid_from) over (partition by subscription_id order by cast(version as integer)) is null
-                    then valid_to end as cancel_at
-        from {_latest(_q(billing / "subscriptions" / "*.csv"), "subscription_id, version")}
+               case when next_from is null then valid_to end as cancel_at
+        from native_versions
         """
     )
     # The export's last day: every delivery is recorded by then (no snapshot from the future).

@@ -99,8 +99,11 @@ TABLES = {
 ENTITY = {"customer": "billing_accounts", "invoice": "billing_invoices"}  # the rest price subscriptions
 
 
-def convert_billing(out: Path, entries: list[dict]) -> None:
-    """Replace the native billing files of ``out`` (and their manifest ``entries``) by the export."""
+def native_billing(out: Path) -> duckdb.DuckDBPyConnection:
+    """A connection holding the native billing of ``out`` (each row's latest delivery): tables
+    ``accounts``, ``invoices`` and view ``native_versions``, the subscription versions with the
+    ids a Stripe export gives them (one price and one coupon per version) and the next version's
+    start. Both Stripe formats are written from it."""
     billing = out / "billing"
     conn = duckdb.connect()
     conn.execute("set TimeZone = 'UTC'")
@@ -108,13 +111,22 @@ def convert_billing(out: Path, entries: list[dict]) -> None:
     conn.execute(f"create table invoices as select * from {_latest(_q(billing / 'invoices' / '*.csv'), 'invoice_id')}")
     conn.execute(
         f"""
-        create table versions as
+        create view native_versions as
         select *, 'price_' || subscription_id || '_v' || version as price_id,
                'co_' || subscription_id || '_v' || version as coupon_id,
-               min(valid_from) over (partition by subscription_id) || ' 00:00:00' as first_start,
                lead(valid_from) over (partition by subscription_id order by cast(version as integer)) as next_from
         from {_latest(_q(billing / "subscriptions" / "*.csv"), "subscription_id, version")}
         """
+    )
+    return conn
+
+
+def convert_billing(out: Path, entries: list[dict]) -> None:
+    """Replace the native billing files of ``out`` (and their manifest ``entries``) by the export."""
+    conn = native_billing(out)
+    conn.execute(
+        "create table versions as select *, "
+        "min(valid_from) over (partition by subscription_id) || ' 00:00:00' as first_start from native_versions"
     )
     target = out / FOLDER
     target.mkdir(parents=True, exist_ok=True)
