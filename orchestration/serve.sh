@@ -15,6 +15,12 @@ mkdir -p "$DAGSTER_HOME"
 cp "$project/dagster.yaml" "$DAGSTER_HOME/dagster.yaml"
 cd "$project"
 
+# The instance's SQLite storages are created (or upgraded) here, once, before the two processes
+# start: created by both at once, schedules.db can end with two alembic_version rows, and every
+# later start fails "Version table 'alembic_version' has more than one head present" (Dagster
+# issue 27390; seen here in tests_py/test_serve.py on a fresh DAGSTER_HOME). A no-op when current.
+"$bin/dagster" instance migrate >/dev/null
+
 "$bin/dagster-daemon" run -m orchestration.definitions &
 daemon=$!
 # The daemon goes down with the webserver (exit, Ctrl-C, the service manager's SIGTERM).
