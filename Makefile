@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 UV_VERSION := 0.13.9
 
-.PHONY: setup demo test test-python lint dev serve docs clean postgres-start test-postgres test-spark test-engines bench sentiment-weights
+.PHONY: setup demo test test-python lint dev serve docs clean postgres-start test-postgres test-spark engines-setup test-engines bench sentiment-weights
 .DEFAULT_GOAL := demo
 
 # The locked environment in .venv (uv.lock): re-synced when the lock, pyproject.toml or
@@ -35,9 +35,11 @@ demo: setup
 test: setup lint test-python
 
 # Two workers (pytest-xdist), one per core of the CI machine; a module's tests stay together so
-# its module-scoped warehouse is built once (DECISIONLOG "The suite runs on both cores").
+# its module-scoped warehouse is built once (DECISIONLOG "The suite runs on both cores"), the
+# longest modules first (tests_py/conftest.py HEAVY_MODULES). With CXCS_TEST_ENGINES set (CI:
+# `make engines-setup` first) the engine suites run in the same session, on either worker.
 test-python: setup
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 lint: setup
 	$(BIN)/ruff check .
@@ -94,10 +96,14 @@ test-spark: setup
 	$(ENGINE_SYNC) --extra spark
 	CXCS_TEST_ENGINES=spark $(BIN)/python -m pytest tests_py/test_engines.py
 
-## Both in one session (CI): the landing set, the build files and the DuckDB reference are made once.
-test-engines: setup
+## Both engines' packages and a running PostgreSQL: then `CXCS_TEST_ENGINES=postgres,spark make test`
+## runs the engine suites inside the whole suite (CI), or `make test-engines` alone.
+engines-setup: setup
 	$(ENGINE_SYNC) --extra postgres --extra spark
 	bash orchestration/engines/start_postgres.sh
+
+## Both in one session: the landing set, the build files and the DuckDB reference are made once.
+test-engines: engines-setup
 	CXCS_TEST_ENGINES=postgres,spark $(BIN)/python -m pytest tests_py/test_engines.py
 
 clean:

@@ -22,6 +22,8 @@ reported. The Dagster side (a monthly-partitioned asset, one run per backfill) i
 from __future__ import annotations
 
 import calendar
+import fcntl
+import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -37,6 +39,7 @@ from orchestration.publish import PUBLICATION_TABLE, snapshot_path
 
 HISTORY_DIR = "history"
 MANIFEST_MART = "publication"  # history/publication/: what each month-end holds
+BACKFILL_LOCK_FILE = "history.lock"  # in <warehouse>/build/, beside the refresh's lock
 
 
 def month_end(month: date) -> date:
@@ -75,8 +78,37 @@ def work_copy(settings: Settings) -> Iterator[Settings]:
             f"no published build to rebuild history from ({source} is missing): run `cxcs refresh` first"
         )
     folder = settings.build_path.parent / HISTORY_DIR
-    shutil.rmtree(folder, ignore_errors=True)  # a crashed backfill's leftovers
-    folder.mkdir(parents=True)
+    with _backfill_lock(settings.build_path.parent):
+        shutil.rmtree(folder, ignore_errors=True)  # a crashed backfill's leftovers (no backfill runs now)
+        folder.mkdir(parents=True)
+        yield from _work_file(settings, source, folder)
+
+
+class BackfillRunning(RuntimeError):
+    """Another backfill of the same warehouse holds the history lock."""
+
+
+@contextmanager
+def _backfill_lock(build_dir: Path) -> Iterator[None]:
+    """One backfill per warehouse at a time: two would share (and remove) one work folder. The
+    second fails at once, naming the lock; the OS drops the lock when its holder dies, however
+    it dies. A refresh does not take it: the backfill reads only the published snapshot."""
+    build_dir.mkdir(parents=True, exist_ok=True)
+    path = build_dir / BACKFILL_LOCK_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BackfillRunning(
+                f"another backfill is running on {build_dir.parent} (lock {path}); nothing was rebuilt"
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # closing drops the lock
+
+
+def _work_file(settings: Settings, source: Path, folder: Path) -> Iterator[Settings]:
     # Named like the build file: the parsed project's relations name the catalog by file stem.
     work = folder / settings.build_path.name
     shutil.copyfile(source, work)

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import held_by_another_process
 
-from orchestration.history import MANIFEST_MART, last_complete_months, month_end
+from orchestration.history import BACKFILL_LOCK_FILE, MANIFEST_MART, last_complete_months, month_end
 from orchestration.quality import load_suites
 from tests_py.demo_warehouse import published_demo, run_cli
 
@@ -149,3 +150,24 @@ def test_backfill_without_a_publication_fails_clearly(tmp_path: Path) -> None:
     result = run_cli("backfill", "--warehouse", str(tmp_path / "empty"))
     assert result.returncode == 1
     assert "nothing published" in result.stderr and "cxcs refresh" in result.stderr
+
+
+def test_a_second_backfill_of_the_warehouse_fails_at_once_and_changes_nothing(
+    backfilled: tuple[Path, str],
+) -> None:
+    """Two backfills of one warehouse would share its work folder (the second removes the first's
+    build file): the second fails at once with the reason while the first holds the lock."""
+    history, _ = backfilled
+    warehouse = history.parent
+    before = sorted((p.relative_to(history), p.stat().st_mtime_ns) for p in history.rglob("*"))
+    lock = warehouse / "build" / BACKFILL_LOCK_FILE
+    take_lock = f"""
+        import fcntl, os
+        fd = os.open({str(lock)!r}, os.O_RDWR | os.O_CREAT)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    """
+    with held_by_another_process(take_lock):
+        result = run_cli("backfill", "--warehouse", str(warehouse), "--months", "1", "--through", "2026-06-30")
+    assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "another backfill is running" in result.stderr and str(lock) in result.stderr, result.stderr[-2000:]
+    assert sorted((p.relative_to(history), p.stat().st_mtime_ns) for p in history.rglob("*")) == before
