@@ -53,7 +53,7 @@ def ci_bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 
 
 def test_json_has_every_measurement(ci_bench: tuple[Path, dict]) -> None:
-    _, result = ci_bench
+    work, result = ci_bench
     assert result["params"] == {
         "scale": "ci",
         "accounts": 30,
@@ -91,6 +91,15 @@ def test_json_has_every_measurement(ci_bench: tuple[Path, dict]) -> None:
         # imports Dagster and runs dbt uses seconds of CPU; the stages' CPU is part of it.
         assert summary[kind]["cpu_seconds"] > 1.0
         assert sum(s["cpu_seconds"] for s in stages.values()) == pytest.approx(summary[kind]["cpu_seconds"], rel=0.05)
+    # Nothing landed after the incremental refresh: the third refresh loads no row, its dbt step
+    # runs no dbt (no run_results) and the gate and publish steps are skipped
+    # (orchestration.defs.dbt.nothing_new), and it says so.
+    nothing_new = result["runs"][0]["nothing_new_refresh"]
+    assert nothing_new["rows"] == 0 and nothing_new.get("dbt") is None
+    assert {"gate", "publish"}.isdisjoint(summary["nothing_new_refresh"]["stages"])
+    assert {"load", "dbt_build"} <= set(summary["nothing_new_refresh"]["stages"])
+    log = (work / "ci-42" / "run" / "nothing_new.log").read_text()
+    assert "nothing new since the publication of run" in log, log[-3000:]
     dbt = result["runs"][0]["full_refresh"]["dbt"]
     assert dbt["nodes"] > 100 and dbt["slowest"] and dbt["elapsed_seconds"] > 0
     edit = summary["edit_build"]
@@ -108,6 +117,7 @@ def test_markdown_table(ci_bench: tuple[Path, dict]) -> None:
     assert text.startswith("### Scale `ci`: 30 accounts x 30 days, seed 42")
     assert "| measurement | stage | seconds | rows/s | x floor | CPU s | CPU x floor | peak RSS (MiB) |" in text
     assert "| **full refresh** | **total** |" in text and "| **incremental (+1 day)** | **total** |" in text
+    assert "| **nothing landed** | **total** |" in text
     # The gate is a stage of its own: measured when orchestration/quality.py exists, else said so.
     assert "| full refresh | gate |" in text
     assert ("| full refresh | gate | not present |" in text) is (not result["gate_present"])

@@ -8,6 +8,14 @@ from typing import Any
 from orchestration.bench.data import EDIT_MART, TARGETS
 from orchestration.bench.stages import STAGES
 
+# The refreshes of a run, in order: into an empty warehouse, after one more day of events landed,
+# and again with nothing new landed (issue 20: it should notice there is nothing to do).
+REFRESHES = (
+    ("full_refresh", "full refresh"),
+    ("incremental_refresh", "incremental (+1 day)"),
+    ("nothing_new_refresh", "nothing landed"),
+)
+
 
 def _median(values: list[float]) -> float:
     return round(statistics.median(values), 3) if values else 0.0
@@ -22,7 +30,9 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     def cpu_ratio(value: float) -> float | None:
         return round(value / floor_cpu, 3) if floor_cpu else None
 
-    for kind in ("full_refresh", "incremental_refresh"):
+    for kind, _ in REFRESHES:
+        if not all(kind in r for r in runs):  # results of a version without that refresh
+            continue
         total = _median([r[kind]["seconds"] for r in runs])
         stages = {}
         for stage in STAGES:
@@ -50,7 +60,7 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
             "cpu_x_floor": cpu_ratio(total_cpu),
             "min_seconds": round(min(r[kind]["seconds"] for r in runs), 3),
             "rows": runs[0][kind]["rows"],
-            "rows_per_second": round(runs[0][kind]["rows"] / total) if total else None,
+            "rows_per_second": round(runs[0][kind]["rows"] / total) if total and runs[0][kind]["rows"] else None,
             "x_floor": round(total / floor, 3) if floor else None,
             "peak_rss": max(r[kind]["peak_rss"] for r in runs),
             "stages": stages,
@@ -132,7 +142,9 @@ def markdown(result: dict[str, Any]) -> str:
         f"{_mib(s['floor']['peak_rss'])} |",
     ]
     gate = "gate" if result["gate_present"] else None
-    for kind, title in (("full_refresh", "full refresh"), ("incremental_refresh", "incremental (+1 day)")):
+    for kind, title in REFRESHES:
+        if kind not in s:
+            continue
         k = s[kind]
         for stage in STAGES:
             if stage in k["stages"]:
@@ -164,7 +176,9 @@ def markdown(result: dict[str, Any]) -> str:
         f"{_fmt(e['x_floor'], 2)} | {_fmt(e.get('cpu_seconds'))} | | {_mib(e['peak_rss'])} |"
     )
     lines.append(f"| edit-build loop | same, cold (first parse) | {_fmt(e['cold_seconds'])} | | | | | |")
-    for kind, title in (("full_refresh", "full refresh"), ("incremental_refresh", "incremental refresh")):
+    for kind, title in REFRESHES:
+        if kind not in result["runs"][0]:
+            continue
         parts = result["runs"][0][kind]["stages"].get("startup_and_summary", {}).get("parts")
         if parts:
             lines += [
@@ -193,8 +207,8 @@ def _targets_and_slowest(result: dict[str, Any]) -> list[str]:
             "",
         ]
         lines += [f"- {n['node']}: {n['seconds']} s" for n in dbt["slowest"][:8]]
-    for kind in ("full_refresh", "incremental_refresh"):
-        for prof in result["runs"][0][kind].get("profiles", []):
+    for kind, _ in REFRESHES:
+        for prof in result["runs"][0].get(kind, {}).get("profiles", []):
             ops = "; ".join(
                 f"{o['operator']} {o['seconds']} s ({o['rows']:,} rows{', ' + o['detail'] if o['detail'] else ''})"
                 for o in prof["top_operators"][:3]

@@ -66,6 +66,9 @@ def run_once(
     say(f"incremental refresh: {next_file.name} landed")
     incremental = measure_refresh(run_landing, warehouse, run_dir, "incremental", memory_limit, rows_next, profile)
     say(f"incremental refresh: {incremental['seconds']:.1f} s")
+    say("nothing landed: cxcs refresh again")
+    nothing_new = measure_refresh(run_landing, warehouse, run_dir, "nothing_new", memory_limit, 0)
+    say(f"nothing landed: {nothing_new['seconds']:.1f} s")
     say(f"edit-build loop: dbt build -s {EDIT_MART}")
     edit = measure_edit_build(warehouse / "build" / "cxcs.duckdb", run_dir, memory_limit)
     say(f"edit-build loop: {edit['seconds']:.1f} s")
@@ -90,6 +93,7 @@ def run_once(
         "warm_up_dbt_parse_seconds": round(parse_seconds, 2),
         "full_refresh": full,
         "incremental_refresh": incremental,
+        "nothing_new_refresh": nothing_new,
         "edit_build": edit,
         "warehouse_bytes": {"build": build_file.stat().st_size, "published": published.stat().st_size},
     }
