@@ -36,24 +36,29 @@ class Weights:
 def correlations(frame: pd.DataFrame | np.ndarray) -> np.ndarray:
     """Pairwise-complete Pearson correlations, 0 off the diagonal where a column is constant.
 
-    Four matrix products instead of pandas' pairwise loop (the bootstrap calls this a thousand
-    times): with M the 0/1 matrix of known values and X0 the values with NaN as 0, the pair
-    (i, j) has n = M_i.M_j rows, sums X0_i.M_j and X0_j.M_i, squares X0_i^2.M_j and cross
-    products X0_i.X0_j over exactly the rows where both are known."""
-    values = np.asarray(frame, dtype=float)
+    Four matrix products instead of pandas' pairwise loop: with M the 0/1 matrix of known values
+    and X0 the values with NaN as 0, the pair (i, j) has n = M_i.M_j rows, sums X0_i.M_j and
+    X0_j.M_i, squares X0_i^2.M_j and cross products X0_i.X0_j over exactly the rows where both
+    are known."""
+    x0, mask = _known(np.asarray(frame, dtype=float))
+    return _from_sums(mask.T @ mask, x0.T @ mask, (x0 * x0).T @ mask, x0.T @ x0)
+
+
+def _known(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The values with NaN as 0, and the 0/1 matrix of known values."""
     known = ~np.isnan(values)
-    x0 = np.where(known, values, 0.0)
-    mask = known.astype(float)
-    n = mask.T @ mask
-    sums = x0.T @ mask  # sums[i, j]: column i summed over the rows where j is known
-    squares = (x0 * x0).T @ mask
-    cross = x0.T @ x0
+    return np.where(known, values, 0.0), known.astype(float)
+
+
+def _from_sums(n: np.ndarray, sums: np.ndarray, squares: np.ndarray, cross: np.ndarray) -> np.ndarray:
+    """Correlations from the pairwise sums (each ``(..., k, k)``: one matrix or one per resample)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        covariance = n * cross - sums * sums.T
+        covariance = n * cross - sums * np.swapaxes(sums, -1, -2)
         variance = n * squares - sums * sums
-        corr = covariance / np.sqrt(variance * variance.T)
+        corr = covariance / np.sqrt(variance * np.swapaxes(variance, -1, -2))
     corr = np.nan_to_num(corr, nan=0.0, posinf=0.0, neginf=0.0)
-    np.fill_diagonal(corr, 1.0)
+    diagonal = np.arange(corr.shape[-1])
+    corr[..., diagonal, diagonal] = 1.0
     return np.clip(corr, -1.0, 1.0)
 
 
@@ -72,6 +77,38 @@ def weights_of(corr: np.ndarray) -> Weights:
     beta = np.linalg.pinv(root) @ rxy  # the outcome regressed on the orthogonal Z
     raw = (root**2) @ (beta**2)
     return Weights(raw=raw, signs=np.sign(rxy), r_squared=float(raw.sum()))
+
+
+class Resampler:
+    """``correlations(values[draw])`` for draws of row indices, without copying the rows.
+
+    A resample repeats row r c_r times (c: the draw's counts), so each pairwise sum is a sum over
+    rows weighted by c. Observations fall into few patterns of known drivers (a dozen at 90,000
+    observations: the accounts without ratings, without usage, ...), and within a pattern M is
+    constant: n, the sums X0_i.M_j and the squares X0_i^2.M_j need only the count-weighted
+    column sums per pattern (O(rows x drivers)); only the cross products X0_i.X0_j take a
+    (drivers x rows) x (rows x drivers) product. The same sums as copying the resample's rows, up
+    to the order of floating-point additions, in about 70% of the time (BENCHMARKS.md, "Key
+    drivers: the bootstrap without row copies")."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        x0, mask = _known(values)
+        self.order = np.lexsort(mask.T[::-1])  # rows grouped by pattern of known values
+        self.x0, sorted_mask = x0[self.order], mask[self.order]
+        self.squares = self.x0 * self.x0
+        new_pattern = np.any(sorted_mask[1:] != sorted_mask[:-1], axis=1)
+        self.starts = np.concatenate([[0], np.flatnonzero(new_pattern) + 1])
+        self.patterns = sorted_mask[self.starts]  # one 0/1 row per pattern
+        self.rows = len(values)
+
+    def correlations(self, draw: np.ndarray) -> np.ndarray:
+        counts = np.bincount(draw, minlength=self.rows)[self.order].astype(float)
+        weighted = self.x0 * counts[:, None]
+        per_pattern = np.add.reduceat(counts, self.starts)
+        x_sums = np.add.reduceat(weighted, self.starts)  # [pattern, i]: sum of c X0_i
+        square_sums = np.add.reduceat(weighted * self.x0, self.starts)
+        n = self.patterns.T @ (per_pattern[:, None] * self.patterns)
+        return _from_sums(n, x_sums.T @ self.patterns, square_sums.T @ self.patterns, weighted.T @ self.x0)
 
 
 @dataclass(frozen=True)
@@ -96,8 +133,9 @@ def bootstrap(drivers: pd.DataFrame, outcome: pd.Series, resamples: int, seed: i
     # resample serves both weightings (a pairwise correlation does not depend on other columns).
     values = pd.concat([outcome.rename("__y__"), drivers, noise], axis=1).to_numpy(dtype=float)
     plain, versus = [], []
+    resampler = Resampler(values)
     for _ in range(resamples):
-        corr = correlations(values[rng.integers(0, n, n)])
+        corr = resampler.correlations(rng.integers(0, n, n))
         plain.append(weights_of(corr[:-1, :-1]).raw)
         weights = weights_of(corr).raw
         versus.append(weights[:-1] - weights[-1])
