@@ -147,16 +147,7 @@ def write_segment(
     raw_lines = [[read, n, file.rel, text] for file, read, _, _, raw in segment for n, text in raw.items()]
     if raw_lines:  # executemany refuses an empty list
         conn.executemany("insert into _fraw values (?, ?, ?, ?)", raw_lines)
-    columns = ", ".join(entity.column_names)
-    typed = ", ".join(f"g.t_{c}" for c in entity.column_names)
-    conn.execute(
-        f"""
-        insert into {RAW_SCHEMA}.{entity.table} ({columns}, _batch_id, _row_number, _loaded_at)
-        select {typed}, f._batch_id, g.rowid - f._first + 1, cast(current_timestamp as timestamp)
-        from _fast as g join _ffiles as f using (_file)
-        where g._problem is null and g.rowid not in (select _rid from _frejected)
-        """
-    )
+    insert_kept_rows(conn, entity, "_fast", "_ffiles", "_frejected")
     conn.execute(
         f"""
         insert into {QUARANTINE_TABLE}
@@ -243,3 +234,23 @@ def _commit_segment(conn, entity: Entity, segment, started, run: Run) -> Outcome
         conn.execute("rollback")
         raise
     return [load_file(conn, entity, f.path, f.rel, f.sha, f.size, f.mtime_ns, run) for f, *_ in segment]
+
+
+def insert_kept_rows(
+    conn: duckdb.DuckDBPyConnection, entity: Entity, staged: str, files: str, rejected: str, keep: str = "true"
+) -> None:
+    """One insert of every staged row (``staged``: ``rowid``, ``_file``, ``_problem``, the typed
+    ``t_<column>``) that no check rejected (``rejected``: ``_rid``) into the raw table, numbered
+    within its file (``files``: ``_file``, ``_first`` rowid, ``_batch_id``); ``keep`` a further
+    condition on the staged rows (the grouped reader's blank lines). The fast path and the grouped
+    adapter loads share it."""
+    columns = ", ".join(entity.column_names)
+    typed = ", ".join(f"g.t_{c}" for c in entity.column_names)
+    conn.execute(
+        f"""
+        insert into {RAW_SCHEMA}.{entity.table} ({columns}, _batch_id, _row_number, _loaded_at)
+        select {typed}, f._batch_id, g.rowid - f._first + 1, cast(current_timestamp as timestamp)
+        from {staged} as g join {files} as f using (_file)
+        where g._problem is null and {keep} and g.rowid not in (select _rid from {rejected})
+        """
+    )

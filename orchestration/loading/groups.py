@@ -6,12 +6,12 @@ from __future__ import annotations
 import duckdb
 
 from orchestration.contract import Entity
-from orchestration.loading.fast import Outcomes, load_fast
+from orchestration.loading.fast import Outcomes, insert_kept_rows, load_fast
 from orchestration.loading.files import record_manifest, utcnow
 from orchestration.loading.readers import LINE_DELIMITER, check_gzip_complete, json_fields, json_parse
 from orchestration.loading.results import FileOutcome, FileRejected, Pending, Run
 from orchestration.loading.validation import is_present, rejected_sql, sql_str, staged_sql
-from orchestration.raw_schema import MANIFEST_TABLE, QUARANTINE_TABLE, RAW_SCHEMA
+from orchestration.raw_schema import MANIFEST_TABLE, QUARANTINE_TABLE
 
 # per file index: (first rowid, last rowid, physical lines, non-blank lines, characters read)
 Found = dict[int, tuple[int, int, int, int, int]]
@@ -151,16 +151,7 @@ def _write_rows(
         join="join _gfiles as f using (_file)",
     )
     conn.execute(f"create or replace temp table _grejected as {rejected}")
-    columns = ", ".join(entity.column_names)
-    typed = ", ".join(f"g.t_{c}" for c in entity.column_names)
-    conn.execute(
-        f"""
-        insert into {RAW_SCHEMA}.{entity.table} ({columns}, _batch_id, _row_number, _loaded_at)
-        select {typed}, f._batch_id, g.rowid - f._first + 1, cast(current_timestamp as timestamp)
-        from _g as g join _gfiles as f using (_file)
-        where g._problem is null and not g._blank and g.rowid not in (select _rid from _grejected)
-        """
-    )
+    insert_kept_rows(conn, entity, "_g", "_gfiles", "_grejected", keep="not g._blank")
     conn.execute("create or replace temp table _gpaths (_file integer, _rel varchar)")
     conn.executemany("insert into _gpaths values (?, ?)", [[i, f.rel] for i, f in enumerate(group)])
     conn.execute(
