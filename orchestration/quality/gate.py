@@ -34,12 +34,14 @@ SAMPLE_SIZE = 5
 Progress = Callable[[str], None]
 
 
-def _gx_context(docs_dir: Path) -> Any:
+def _gx_context(docs_dir: Path | None) -> Any:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    if docs_dir is None:
+        return context
     context.add_data_docs_site(
         "cxcs_gate",
         {
@@ -259,14 +261,15 @@ def _validate(batch_definition: Any, frame: MartFrames, validated: list[tuple[An
 def run_gate(
     build_path: Path,
     published_path: Path | None,
-    docs_dir: Path,
+    docs_dir: Path | None,
     run_id: str,
     marts: Iterable[str] | None = None,
     suites_dir: Path = SUITES_DIR,
     progress: Progress | None = None,
     docs_in_background: bool = False,
 ) -> GateReport:
-    """Validate the build file's marts against their suites; rebuild the Data Docs.
+    """Validate the build file's marts against their suites; rebuild the Data Docs in ``docs_dir``
+    (``None``: no Data Docs, for a caller that would throw them away, as the month-end history does).
 
     ``docs_in_background``: the Data Docs are a report, not part of the verdict, so a refresh
     writes them in a thread while it publishes (DuckDB and file copies, which release the
@@ -311,17 +314,19 @@ def run_gate(
         say(f"{mart.mart}: {mart.status} ({passed}/{total} critical, {len(mart.warnings)} warning(s))")
     timings["gx validate"] = time.monotonic() - tick
 
-    index = docs_dir / "index.html"
-    if docs_in_background:
+    if docs_dir is None:
+        data_docs: str | None = None
+    elif docs_in_background:
+        index = docs_dir / "index.html"
         global _docs_writer
         _docs_writer = threading.Thread(
             target=_write_data_docs, args=(context, docs_dir, validated, gx_run), name="gx-data-docs"
         )
         _docs_writer.start()  # not a daemon: the interpreter joins it before it exits
-        data_docs: str | None = str(index)
+        data_docs = str(index)
     else:
         timings["data docs"] = _write_data_docs(context, docs_dir, validated, gx_run)
-        data_docs = str(index) if index.exists() else None
+        data_docs = str(docs_dir / "index.html") if (docs_dir / "index.html").exists() else None
     return GateReport(
         run_id=run_id,
         build_path=str(build_path),
