@@ -314,19 +314,19 @@ def run_gate(
         say(f"{mart.mart}: {mart.status} ({passed}/{total} critical, {len(mart.warnings)} warning(s))")
     timings["gx validate"] = time.monotonic() - tick
 
-    if docs_dir is None:
-        data_docs: str | None = None
-    elif docs_in_background:
+    data_docs: str | None = None
+    if docs_dir is not None:
         index = docs_dir / "index.html"
-        global _docs_writer
-        _docs_writer = threading.Thread(
-            target=_write_data_docs, args=(context, docs_dir, validated, gx_run), name="gx-data-docs"
-        )
-        _docs_writer.start()  # not a daemon: the interpreter joins it before it exits
-        data_docs = str(index)
-    else:
-        timings["data docs"] = _write_data_docs(context, docs_dir, validated, gx_run)
-        data_docs = str(docs_dir / "index.html") if (docs_dir / "index.html").exists() else None
+        if docs_in_background:
+            global _docs_writer
+            _docs_writer = threading.Thread(
+                target=_write_data_docs, args=(context, docs_dir, validated, gx_run), name="gx-data-docs"
+            )
+            _docs_writer.start()  # not a daemon: the interpreter joins it before it exits
+            data_docs = str(index)
+        else:
+            timings["data docs"] = _write_data_docs(context, docs_dir, validated, gx_run)
+            data_docs = str(index) if index.exists() else None
     return GateReport(
         run_id=run_id,
         build_path=str(build_path),
