@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import shutil
 import sys
@@ -379,10 +380,23 @@ def wait_for_data_docs() -> None:
 
 
 def prewarm() -> None:
-    """Import Great Expectations in a background thread (it takes seconds), e.g. while dbt runs."""
+    """Import Great Expectations in a background thread (it takes seconds), e.g. while dbt runs.
+
+    setuptools is imported first, in the calling thread (0.2 s), when it is installed. With the
+    ``spark`` extra, Great Expectations imports pyspark, which imports ``distutils``; setuptools'
+    distutils shim (``_distutils_hack``, installed by a .pth file) answers that import by
+    importing setuptools from inside an import-system hook, which holds the interpreter's global
+    import lock. A refresh hung for ever that way: that thread held the global lock waiting for
+    ``email.headerregistry``, which dbt's import chain in the main thread was executing and which
+    needed the global lock for its next import (py-spy of the hung run, DECISIONLOG "The
+    background import of Great Expectations no longer deadlocks"). With setuptools already
+    imported, the shim's hook finds it loaded and waits on nothing."""
     import importlib
     import threading
 
+    if "distutils" not in sys.modules:
+        with contextlib.suppress(ImportError):  # no setuptools: no shim either
+            importlib.import_module("setuptools")
     threading.Thread(
         target=importlib.import_module, args=("great_expectations",), daemon=True, name="gx-import"
     ).start()
