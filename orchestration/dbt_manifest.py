@@ -51,10 +51,10 @@ def tree_fingerprint(project_dir: Path, names: Iterable[str], suffixes: tuple[st
 
 
 def parse_fingerprint(project_dir: Path) -> str:
-    """Every file dbt parses (path, size, mtime) and the dbt version, hashed."""
+    """The project's folder, the dbt version and every file dbt parses (path, size, mtime), hashed."""
     from dbt.version import __version__
 
-    return f"dbt {__version__} " + tree_fingerprint(project_dir, PARSE_INPUTS)
+    return f"{project_dir} dbt {__version__} " + tree_fingerprint(project_dir, PARSE_INPUTS)
 
 
 def parse_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -86,8 +86,15 @@ def prepare_dbt_manifest() -> bool:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if current():
             return False
+        if not (stamp.exists() and stamp.read_text().startswith(f"{PROJECT_DIR} ")):
+            # Parsed in another folder (a moved clone) or before the stamp named the folder: dbt's
+            # partial parse would keep each node's old root path (a seed's CSV is read from it),
+            # so the whole project is parsed again.
+            (target / "partial_parse.msgpack").unlink(missing_ok=True)
+        # An absolute --project-dir: dbt records it as each node's root path, and dbt-duckdb
+        # reads a seed's CSV from there, so a refresh started in another folder finds it.
         subprocess.run(
-            [dbt_executable(), "parse", "--quiet", "--profiles-dir", str(PROJECT_DIR)],
+            [dbt_executable(), "parse", "--quiet", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)],
             cwd=PROJECT_DIR,
             env=parse_environment(),
             check=True,

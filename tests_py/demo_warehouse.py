@@ -39,7 +39,7 @@ class _Zygote:
         self.process: subprocess.Popen[str] | None = None
         self.lock = threading.Lock()
 
-    def run(self, argv: list[str], env: dict[str, str], timeout: float) -> tuple[int, str, str]:
+    def run(self, argv: list[str], env: dict[str, str], timeout: float, cwd: Path) -> tuple[int, str, str]:
         with self.lock:
             if self.process is None or self.process.poll() is not None:
                 self.process = subprocess.Popen(
@@ -53,7 +53,7 @@ class _Zygote:
             assert self.process.stdin is not None and self.process.stdout is not None
             with tempfile.TemporaryDirectory() as folder:
                 out, err = Path(folder, "stdout"), Path(folder, "stderr")
-                request = {"argv": argv, "env": env, "cwd": str(PROJECT_DIR), "stdout": str(out), "stderr": str(err)}
+                request = {"argv": argv, "env": env, "cwd": str(cwd), "stdout": str(out), "stderr": str(err)}
                 self.process.stdin.write(json.dumps(request) + "\n")
                 self.process.stdin.flush()
                 pid = json.loads(self.process.stdout.readline())["pid"]
@@ -69,12 +69,14 @@ class _Zygote:
 _zygote = _Zygote()
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 1200) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: int = 1200, cwd: Path = PROJECT_DIR
+) -> subprocess.CompletedProcess[str]:
     """The real `cxcs` CLI in a new process of its own (its own DuckDB, dbt and Dagster): forked
     from a parent that imported the third-party libraries once (tests_py/cli_zygote.py says why
-    the run is the same as ``python -m orchestration.cli``)."""
+    the run is the same as ``python -m orchestration.cli``), started in ``cwd``."""
     argv = list(args)
-    code, out, err = _zygote.run(argv, {**os.environ, **(env or {})}, timeout)
+    code, out, err = _zygote.run(argv, {**os.environ, **(env or {})}, timeout, cwd)
     return subprocess.CompletedProcess([sys.executable, "-m", "orchestration.cli", *argv], code, out, err)
 
 
@@ -97,12 +99,12 @@ def build_once(
     return folder, json.loads(record.read_text())
 
 
-def _refreshed(folder: Path, expect: int, **generate_args: Any) -> dict[str, Any]:
+def _refreshed(folder: Path, expect: int, cwd: Path = PROJECT_DIR, **generate_args: Any) -> dict[str, Any]:
     from orchestration.demo_data import generate
 
     landing, warehouse = folder / "landing", folder / "warehouse"
     generate(out=landing, **generate_args)
-    result = run_cli("refresh", "--landing", str(landing), "--warehouse", str(warehouse))
+    result = run_cli("refresh", "--landing", str(landing), "--warehouse", str(warehouse), cwd=cwd)
     assert result.returncode == expect, result.stdout[-4000:] + result.stderr[-4000:]
     return {"stdout": result.stdout, "stderr": result.stderr}
 
@@ -126,7 +128,9 @@ def published_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
     """(landing folder, warehouse folder) of the session's 60-account demo."""
 
     def build(folder: Path) -> dict[str, Any]:
-        outcome = _refreshed(folder, 0, accounts=60, days=430, seed=23, end_date=END_DATE)
+        # Started in its own folder, not the project's, as from a user's shell elsewhere (dbt's
+        # seeds are then found by the project's absolute path, orchestration.dbt_manifest).
+        outcome = _refreshed(folder, 0, folder, accounts=60, days=430, seed=23, end_date=END_DATE)
         published = folder / "warehouse" / "cxcs.duckdb"
         assert f"published warehouse: {published}" in outcome["stdout"]
         assert f"scorecard: {folder / 'warehouse' / 'scorecard.html'}" in outcome["stdout"]

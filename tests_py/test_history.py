@@ -1,6 +1,12 @@
-"""The month-end history (`cxcs backfill`, the Dagster ``history`` job): the last 12 month-ends of
-the session's 60-account demo (data 2025-05 .. 2026-06-30) rebuilt in one run, each exactly as of
-its last day, written where a BI tool reads them, validated, and idempotent."""
+"""The month-end history (`cxcs backfill`, the Dagster ``history`` job): month-ends of the
+session's 60-account demo (data 2025-05 .. 2026-06-30) rebuilt in one run, each exactly as of its
+last day, written where a BI tool reads them, validated, and idempotent.
+
+Three month-ends over a new year (2025-11-30 .. 2026-01-31), not the default twelve: each
+month-end is a whole dbt build and gate (about 25 s here, twice that in CI), and what the tests
+check (a closed month unchanged at later month-ends, a cohort open at one and closed at the next,
+the months kept outside the range, the year boundary) needs three. The default range is checked
+without a build (test_the_default_range_is_the_last_twelve_complete_months)."""
 
 from __future__ import annotations
 
@@ -16,7 +22,8 @@ from orchestration.history import BACKFILL_LOCK_FILE, MANIFEST_MART, last_comple
 from orchestration.quality import load_suites
 from tests_py.demo_warehouse import published_demo, run_cli
 
-MONTH_ENDS = [month_end(m) for m in last_complete_months(date(2026, 6, 30), 12)]
+THROUGH, MONTHS = date(2026, 1, 31), 3
+MONTH_ENDS = [month_end(m) for m in last_complete_months(THROUGH, MONTHS)]
 # A month-end outside the backfilled range: a backfill leaves the other months alone.
 KEPT = date(2025, 6, 30)
 
@@ -25,7 +32,7 @@ KEPT = date(2025, 6, 30)
 def backfilled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A copy of the demo's publication (the published file and the build snapshot the history
     rebuilds from), a planted stale file in one month of the range and one month outside it,
-    then `cxcs backfill --months 12 --through 2026-06-30`."""
+    then `cxcs backfill --months 3 --through 2026-01-31`."""
     _, warehouse = published_demo(tmp_path_factory)
     target = tmp_path_factory.mktemp("history") / "warehouse"
     (target / "build" / "snapshot").mkdir(parents=True)
@@ -38,7 +45,7 @@ def backfilled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
             folder.mkdir(parents=True)
             select = f"select date '{day}' as as_of_date, * from marts.cs_renewals {rows}"
             conn.execute(f"copy ({select}) to '{folder / 'data.parquet'}' (format parquet)")
-    result = run_cli("backfill", "--warehouse", str(target), "--months", "12", "--through", "2026-06-30")
+    result = run_cli("backfill", "--warehouse", str(target), "--months", str(MONTHS), "--through", str(THROUGH))
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return target / "history", result.stdout
 
@@ -47,7 +54,7 @@ def _read(history: Path, mart: str, where: str = "true") -> duckdb.DuckDBPyRelat
     return duckdb.sql(f"select * from read_parquet('{history / mart}/*/*.parquet') where {where}")
 
 
-def test_every_mart_has_the_twelve_month_ends_and_a_validated_manifest(
+def test_every_mart_has_its_month_ends_and_a_validated_manifest(
     backfilled: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     history, stdout = backfilled
@@ -65,11 +72,11 @@ def test_every_mart_has_the_twelve_month_ends_and_a_validated_manifest(
         # A folder per month-end, also where the mart was empty then (a retention fit needs months).
         days = {date.fromisoformat(p.name.removeprefix("as_of_date=")) for p in (history / mart).iterdir()}
         assert sorted(days) == (MONTH_ENDS if mart != "cs_renewals" else [KEPT, *MONTH_ENDS]), mart
-    assert f"month-ends {MONTH_ENDS[0]} .. {MONTH_ENDS[-1]} (12)" in stdout
+    assert f"month-ends {MONTH_ENDS[0]} .. {MONTH_ENDS[-1]} ({MONTHS})" in stdout
     manifest = _read(history, MANIFEST_MART)
     assert manifest.aggregate("count(*), count(distinct as_of_date), count(distinct run_id)").fetchone() == (
-        12 * len(marts),
-        12,
+        MONTHS * len(marts),
+        MONTHS,
         1,
     )
     # Each manifest row counts what was written for that month-end, and every mart with a suite and
@@ -100,7 +107,7 @@ def test_a_closed_month_reads_the_same_at_every_later_month_end(backfilled: tupl
     is only what was not yet known, next test)."""
     history, _ = backfilled
     columns = "month, segment, starting_mrr, ending_mrr, new_mrr, churned_mrr, nrr_12m_pct, logo_churn_pct"
-    month = date(2025, 9, 1)
+    month = date(2025, 11, 1)
     first = _read(history, "cs_revenue_monthly", f"month = '{month}' and as_of_date = '{month_end(month)}'")
     assert first.aggregate("count(*)").fetchone()[0] > 0
     for day in MONTH_ENDS[MONTH_ENDS.index(month_end(month)) + 1 :]:
@@ -144,6 +151,25 @@ def test_a_backfill_replaces_its_months_and_keeps_the_others(
         published = conn.execute("select count(*) from marts.cs_renewals").fetchone()
     assert _read(history, "cs_renewals", f"as_of_date = '{KEPT}'").aggregate("count(*)").fetchone() == published
     assert not [p for p in history.rglob("*") if p.name.startswith(".")], "no staging folder left behind"
+
+
+def test_the_default_range_is_the_last_twelve_complete_months(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`cxcs backfill` with no options: the 12 months complete at the publication's as-of date
+    (customer_360's, the day the demo was built: it sets no as_of_date). The month lists are
+    written by hand: a month-end as-of date counts its own month, a mid-month one does not."""
+    from orchestration.backfill import months_to_build
+    from orchestration.cli import build_parser
+
+    args = build_parser().parse_args(["backfill"])
+    assert (args.months, args.through) == (12, None)
+    july_to_june = [date(2025, m, 1) for m in range(7, 13)] + [date(2026, m, 1) for m in range(1, 7)]
+    assert last_complete_months(date(2026, 6, 30), 12) == july_to_june
+    assert last_complete_months(date(2026, 7, 15), 12) == july_to_june
+    assert last_complete_months(date(2026, 1, 30), 2) == [date(2025, 11, 1), date(2025, 12, 1)]
+    _, warehouse = published_demo(tmp_path_factory)
+    with duckdb.connect(str(warehouse / "cxcs.duckdb"), read_only=True) as conn:
+        (as_of,) = conn.execute("select distinct as_of_date from marts.customer_360").fetchone()
+    assert months_to_build(warehouse / "cxcs.duckdb", args.months, args.through) == last_complete_months(as_of, 12)
 
 
 def test_backfill_without_a_publication_fails_clearly(tmp_path: Path) -> None:
