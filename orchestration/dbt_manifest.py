@@ -94,7 +94,15 @@ def prepare_dbt_manifest() -> bool:
         # An absolute --project-dir: dbt records it as each node's root path, and dbt-duckdb
         # reads a seed's CSV from there, so a refresh started in another folder finds it.
         subprocess.run(
-            [dbt_executable(), "parse", "--quiet", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)],
+            [
+                dbt_executable(),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(PROJECT_DIR),
+                "--profiles-dir",
+                str(PROJECT_DIR),
+            ],
             cwd=PROJECT_DIR,
             env=parse_environment(),
             check=True,
