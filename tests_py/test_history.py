@@ -3,7 +3,7 @@ session's 60-account demo (data 2025-05 .. 2026-06-30) rebuilt in one run, each 
 last day, written where a BI tool reads them, validated, and idempotent.
 
 Three month-ends over a new year (2025-11-30 .. 2026-01-31), not the default twelve: each
-month-end is a whole dbt build and gate (about 25 s here, twice that in CI), and what the tests
+month-end is a whole dbt build and gate (21-35 s each alone on the CI host), and what the tests
 check (a closed month unchanged at later month-ends, a cohort open at one and closed at the next,
 the months kept outside the range, the year boundary) needs three. The default range is checked
 without a build (test_the_default_range_is_the_last_twelve_complete_months)."""
