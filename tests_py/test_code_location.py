@@ -27,7 +27,7 @@ from typing import Any
 from orchestration.config import PROJECT_DIR
 
 LOCATION = "orchestration.definitions"
-LOAD_TIMEOUT_SECONDS = 120
+LOAD_TIMEOUT_SECONDS = 300
 QUERY = """
 query {
   workspaceOrError {
