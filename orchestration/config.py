@@ -105,7 +105,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CXCS_SPARK_DIR", "data/spark", "Spark metastore (Derby), table files, raw Parquet"),
     Setting("CXCS_SPARK_MASTER", "local[2]", "Spark master"),
     Setting("CXCS_SPARK_DRIVER_MEMORY", "3g", "Spark driver memory"),
-    Setting("CXCS_SPARK_THREADS", "4", "dbt threads on Spark"),
+    Setting("CXCS_SPARK_THREADS", "2", "dbt threads on Spark (one per core of the local master)"),
 )
 _DEFAULTS = {s.env: s.default for s in SETTINGS}
 
